@@ -1,0 +1,107 @@
+// `taskmoe bench …`: benchmarks that print measured ratios side by side in one run.
+#include "app/cli.h"
+
+#include "db/store.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QTemporaryDir>
+
+#include <cstdio>
+
+namespace taskmoe::app {
+
+namespace {
+
+/// Metric rows written per second through the store's batched path, on a scratch store in
+/// the same folder (same file system) as the user's store; the result is recorded there.
+int benchStore(const CommandLine &cli)
+{
+    const qint64 rows = cli.intValue(QStringLiteral("rows"), 1000, 100000000);
+    const qint64 flush = cli.intValue(QStringLiteral("flush"), 1, 10000000);
+    const double target = 200000;
+    const QString storePath = cli.dbPath();
+    const QString folder = QFileInfo(storePath).absolutePath();
+    if (!QDir().mkpath(folder))
+        throw CommandError(QStringLiteral("%1: cannot create the folder").arg(folder));
+    QTemporaryDir scratch(folder + QStringLiteral("/taskmoe-bench-XXXXXX"));
+    if (!scratch.isValid())
+        throw CommandError(QStringLiteral("%1: cannot create a scratch folder: %2").arg(folder, scratch.errorString()));
+
+    double seconds = 0;
+    {
+        db::Store bench(scratch.filePath(QStringLiteral("bench.sqlite")));
+        db::RunRecord run;
+        run.kind = QStringLiteral("bench");
+        run.status = QStringLiteral("running");
+        const qint64 runId = bench.addRun(run);
+        // Keys as a training run writes them: a dozen scalars and per-layer values each step.
+        const QStringList keys = {QStringLiteral("loss"), QStringLiteral("ce"), QStringLiteral("balance"),
+                                  QStringLiteral("lr"), QStringLiteral("grad_norm"), QStringLiteral("tokens_per_s"),
+                                  QStringLiteral("enc1.entropy"), QStringLiteral("enc1.max_load"),
+                                  QStringLiteral("enc1.dropped"), QStringLiteral("dec1.entropy"),
+                                  QStringLiteral("dec1.max_load"), QStringLiteral("dec1.dropped")};
+        std::vector<db::MetricPoint> batch;
+        batch.reserve(static_cast<std::size_t>(flush));
+        const double wall = double(QDateTime::currentMSecsSinceEpoch()) / 1000.0;
+        QElapsedTimer timer;
+        timer.start();
+        for (qint64 i = 0; i < rows; ++i) {
+            const qint64 step = i / keys.size();
+            batch.push_back({runId, step, keys[int(i % keys.size())], 1.0 / double(i + 1), wall + double(step) * 0.01});
+            if (qint64(batch.size()) == flush || i + 1 == rows) {
+                bench.addMetrics(batch);
+                batch.clear();
+            }
+        }
+        seconds = double(timer.nsecsElapsed()) / 1e9;
+        if (qint64(bench.metrics(runId, QStringLiteral("loss")).size()) != (rows + keys.size() - 1) / keys.size())
+            throw CommandError(QStringLiteral("the store benchmark read back a different number of rows than it wrote"));
+    }
+    const double rate = double(rows) / seconds;
+
+    auto store = cli.openStore();
+    db::BenchmarkRecord record;
+    record.kind = QStringLiteral("store-write");
+    record.batchSize = static_cast<int>(flush);
+    record.tokensPerSecond = rate;
+    record.latencyMs = seconds * 1000.0;
+    record.configJson = QString::fromUtf8(QJsonDocument(QJsonObject{
+        {QStringLiteral("rows"), rows}, {QStringLiteral("rows_per_flush"), flush},
+        {QStringLiteral("unit"), QStringLiteral("metric rows per second")}}).toJson(QJsonDocument::Compact));
+    store->addBenchmark(record);
+
+    ResultTable table({QStringLiteral("benchmark"), QStringLiteral("rows"), QStringLiteral("rows_per_flush"),
+                       QStringLiteral("seconds"), QStringLiteral("rows_per_s"), QStringLiteral("target_rows_per_s"),
+                       QStringLiteral("ratio_to_target")});
+    table.addRow({QStringLiteral("store-metric-writes"), rows, flush, seconds, rate, target, rate / target});
+    table.print(cli.format());
+    return ExitOk;
+}
+
+} // namespace
+
+int runBench(const QStringList &args)
+{
+    QStringList rest = args;
+    rest.removeAt(1);
+    CommandLine cli(QStringLiteral("bench"), QStringLiteral("benchmarks that print measured ratios side by side"));
+    cli.addDbOption();
+    cli.addFormatOption();
+    cli.addThreadsOption();
+    cli.addOption({QStringLiteral("store"), QStringLiteral("Measure metric rows written per second to the store.")});
+    cli.addOption({QStringLiteral("rows"), QStringLiteral("With --store: rows to write (default 1000000)."),
+                   QStringLiteral("n"), QStringLiteral("1000000")});
+    cli.addOption({QStringLiteral("flush"), QStringLiteral("With --store: rows per transaction (default 10000)."),
+                   QStringLiteral("n"), QStringLiteral("10000")});
+    if (!cli.parse(rest))
+        return ExitOk;
+    if (cli.isSet(QStringLiteral("store")))
+        return benchStore(cli);
+    throw UsageError(QStringLiteral("bench: choose a benchmark, e.g. --store"));
+}
+
+} // namespace taskmoe::app

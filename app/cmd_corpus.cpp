@@ -1,0 +1,472 @@
+// `taskmoe corpus …`: build datasets from the synthetic generator or real corpora, register
+// them in the store, show their sizes, and train a shared SentencePiece vocabulary.
+#include "app/cli.h"
+
+#include "core/corpus.h"
+#include "core/errors.h"
+#include "core/gettext.h"
+#include "core/readers.h"
+#include "core/sampler.h"
+#include "core/sentencepiece.h"
+#include "core/sha256.h"
+#include "core/synth.h"
+#include "core/text.h"
+#include "db/store.h"
+
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QTextStream>
+
+#include <cstdio>
+#include <iostream>
+#include <random>
+#include <set>
+#include <string>
+
+namespace taskmoe::app {
+
+namespace {
+
+QString qs(const std::string &s) { return QString::fromStdString(s); }
+
+void note(const QString &text)
+{
+    std::fprintf(stderr, "%s\n", text.toLocal8Bit().constData());
+}
+
+// Options every dataset-creating command shares.
+void addDatasetOptions(CommandLine &cli)
+{
+    cli.addDbOption();
+    cli.addFormatOption();
+    cli.addOption({QStringLiteral("name"), QStringLiteral("A name for the dataset (stored verbatim)."), QStringLiteral("name")});
+    cli.addOption({QStringLiteral("seed"), QStringLiteral("Seed of the generator and the splits (default 1)."),
+                   QStringLiteral("n"), QStringLiteral("1")});
+    cli.addOption({QStringLiteral("dev-size"), QStringLiteral("Dev sentences per pair, at most (default 500)."),
+                   QStringLiteral("n"), QStringLiteral("500")});
+    cli.addOption({QStringLiteral("test-size"), QStringLiteral("Test sentences per pair, at most (default 500)."),
+                   QStringLiteral("n"), QStringLiteral("500")});
+    cli.addOption({QStringLiteral("multiway"),
+                   QStringLiteral("Sentences of the multi-way aligned evaluation set, at most (default 400)."),
+                   QStringLiteral("n"), QStringLiteral("400")});
+    cli.addOption({QStringLiteral("high-threshold"),
+                   QStringLiteral("Training sentences from which a pair counts as high-resource (default 5000)."),
+                   QStringLiteral("n"), QStringLiteral("5000")});
+}
+
+core::SplitOptions splitOptions(const CommandLine &cli)
+{
+    core::SplitOptions o;
+    o.seed = static_cast<std::uint64_t>(cli.intValue(QStringLiteral("seed"), 0, std::numeric_limits<qint64>::max()));
+    o.devSize = static_cast<std::size_t>(cli.intValue(QStringLiteral("dev-size"), 0, 1000000));
+    o.testSize = static_cast<std::size_t>(cli.intValue(QStringLiteral("test-size"), 0, 1000000));
+    o.multiwaySize = static_cast<std::size_t>(cli.intValue(QStringLiteral("multiway"), 0, 1000000));
+    return o;
+}
+
+void printDatasets(const QVector<db::DatasetRecord> &datasets, Format format)
+{
+    ResultTable table({QStringLiteral("dataset"), QStringLiteral("name"), QStringLiteral("kind"), QStringLiteral("pair"),
+                       QStringLiteral("train"), QStringLiteral("dev"), QStringLiteral("test"),
+                       QStringLiteral("multiway"), QStringLiteral("resource")});
+    for (const auto &d : datasets)
+        for (const auto &p : d.pairs)
+            table.addRow({d.id, d.name, d.kind, p.name(), p.train, p.dev, p.test, p.multiway, p.resourceClass});
+    table.print(format);
+}
+
+/// Splits, fingerprints and stores a corpus; returns 0 or the exit status.
+int registerCorpus(const CommandLine &cli, const core::Corpus &corpus, const QJsonObject &params)
+{
+    for (const auto &line : corpus.report)
+        note(QStringLiteral("taskmoe: %1").arg(qs(line)));
+    const core::SplitOptions split = splitOptions(cli);
+    const core::SplitCorpus parts = core::splitCorpus(corpus, split);
+    const QString fingerprint = qs(core::fingerprint(parts));
+    const qint64 threshold = cli.intValue(QStringLiteral("high-threshold"), 0, std::numeric_limits<int>::max());
+
+    auto store = cli.openStore();
+    if (const qint64 existing = store->findDatasetByFingerprint(fingerprint)) {
+        note(QStringLiteral("taskmoe: dataset %1 in %2 already holds exactly this corpus (fingerprint %3); "
+                            "nothing was added").arg(existing).arg(store->path(), fingerprint.left(12)));
+        printDatasets({store->dataset(existing)}, cli.format());
+        return ExitOk;
+    }
+
+    db::DatasetRecord record;
+    record.name = cli.isSet(QStringLiteral("name")) ? cli.value(QStringLiteral("name")) : qs(corpus.kind);
+    record.kind = qs(corpus.kind);
+    record.source = qs(corpus.source);
+    record.fingerprint = fingerprint;
+    record.resourceThreshold = threshold;
+    QJsonObject p = params;
+    p.insert(QStringLiteral("split"), QJsonObject{{QStringLiteral("seed"), qint64(split.seed)},
+                                                  {QStringLiteral("dev_size"), qint64(split.devSize)},
+                                                  {QStringLiteral("test_size"), qint64(split.testSize)},
+                                                  {QStringLiteral("multiway"), qint64(split.multiwaySize)},
+                                                  {QStringLiteral("max_eval_fraction"), split.maxEvalFraction}});
+    p.insert(QStringLiteral("pivot"), qs(parts.pivotLang));
+    record.paramsJson = QString::fromUtf8(QJsonDocument(p).toJson(QJsonDocument::Compact));
+    for (const auto &l : corpus.languages)
+        record.languages.push_back({qs(l.code), qs(l.name), qs(l.family), qs(l.script)});
+
+    std::vector<db::NewPair> pairs;
+    for (const auto &ps : parts.pairs) {
+        db::NewPair np;
+        np.info.srcLang = qs(ps.srcLang);
+        np.info.tgtLang = qs(ps.tgtLang);
+        np.info.train = static_cast<qint64>(ps.train.size());
+        np.info.dev = static_cast<qint64>(ps.dev.size());
+        np.info.test = static_cast<qint64>(ps.test.size());
+        np.info.multiway = static_cast<qint64>(ps.multiway.size());
+        np.info.resourceClass = qs(core::resourceClass(ps.train.size(), static_cast<std::size_t>(threshold)));
+        np.segments.reserve(ps.total());
+        for (const auto &[name, rows] : {std::pair{"train", &ps.train}, std::pair{"dev", &ps.dev},
+                                         std::pair{"test", &ps.test}, std::pair{"multiway", &ps.multiway}})
+            for (const auto &r : *rows)
+                np.segments.push_back({QLatin1String(name), r.alignId, qs(r.src), qs(r.tgt)});
+        pairs.push_back(std::move(np));
+    }
+    const qint64 id = store->addDataset(record, pairs);
+    note(QStringLiteral("taskmoe: stored dataset %1 \"%2\" (%3 pairs, fingerprint %4) in %5")
+             .arg(id).arg(record.name).arg(pairs.size()).arg(fingerprint.left(12), store->path()));
+    printDatasets({store->dataset(id)}, cli.format());
+    return ExitOk;
+}
+
+int corpusSynth(const QStringList &args)
+{
+    CommandLine cli(QStringLiteral("corpus synth"),
+                    QStringLiteral("generate the synthetic multilingual corpus (the embedded default) into the store"));
+    addDatasetOptions(cli);
+    const core::SynthOptions defaults;
+    cli.addOption({QStringLiteral("largest"), QStringLiteral("Sentences of the largest pair (default %1).").arg(defaults.largestPair),
+                   QStringLiteral("n"), QString::number(defaults.largestPair)});
+    cli.addOption({QStringLiteral("imbalance"),
+                   QStringLiteral("Largest pair size divided by the smallest (default %1).").arg(defaults.imbalance),
+                   QStringLiteral("x"), QString::number(defaults.imbalance)});
+    if (!cli.parse(args))
+        return ExitOk;
+    core::SynthOptions o;
+    o.seed = static_cast<std::uint64_t>(cli.intValue(QStringLiteral("seed"), 0, std::numeric_limits<qint64>::max()));
+    o.largestPair = static_cast<std::size_t>(cli.intValue(QStringLiteral("largest"), 10, 10000000));
+    o.imbalance = cli.doubleValue(QStringLiteral("imbalance"), 1, 1e6);
+    o.multiwaySentences = static_cast<std::size_t>(cli.intValue(QStringLiteral("multiway"), 0, 1000000));
+    o.validate();
+    const core::Corpus corpus = core::generateSynthetic(o);
+    QJsonObject params{{QStringLiteral("generator"),
+                        QJsonObject{{QStringLiteral("seed"), qint64(o.seed)},
+                                    {QStringLiteral("largest"), qint64(o.largestPair)},
+                                    {QStringLiteral("imbalance"), o.imbalance},
+                                    {QStringLiteral("multiway"), qint64(o.multiwaySentences)}}}};
+    return registerCorpus(cli, corpus, params);
+}
+
+int corpusImport(const QStringList &args)
+{
+    CommandLine cli(QStringLiteral("corpus import"),
+                    QStringLiteral("import parallel text (Moses files, TSV) or gettext catalogs into the store"));
+    addDatasetOptions(cli);
+    cli.addOption({QStringLiteral("gettext"), QStringLiteral("A locale tree of gettext catalogs, e.g. /usr/share/locale."),
+                   QStringLiteral("root")});
+    cli.addOption({QStringLiteral("langs"), QStringLiteral("With --gettext: the languages to read, e.g. de,fr,es."),
+                   QStringLiteral("list")});
+    cli.addOption({QStringLiteral("max-chars"),
+                   QStringLiteral("With --gettext: skip entries longer than this many characters (default 200)."),
+                   QStringLiteral("n"), QStringLiteral("200")});
+    cli.addOption({QStringLiteral("moses"),
+                   QStringLiteral("A Moses prefix: reads PREFIX.<src>-<tgt>.<src> and .<tgt> for every pair found."),
+                   QStringLiteral("prefix")});
+    cli.addOption({QStringLiteral("src"), QStringLiteral("Source-side file of a pair (with --tgt and --pair; repeatable)."),
+                   QStringLiteral("file")});
+    cli.addOption({QStringLiteral("tgt"), QStringLiteral("Target-side file of a pair (repeatable)."), QStringLiteral("file")});
+    cli.addOption({QStringLiteral("tsv"), QStringLiteral("A file of source<TAB>target lines (with --pair; repeatable)."),
+                   QStringLiteral("file")});
+    cli.addOption({QStringLiteral("pair"), QStringLiteral("Language pair of the matching --src/--tgt or --tsv, e.g. de-en."),
+                   QStringLiteral("src-tgt")});
+    if (!cli.parse(args))
+        return ExitOk;
+
+    const int modes = int(cli.isSet(QStringLiteral("gettext"))) + int(cli.isSet(QStringLiteral("moses")))
+                      + int(cli.isSet(QStringLiteral("src")) || cli.isSet(QStringLiteral("tgt")))
+                      + int(cli.isSet(QStringLiteral("tsv")));
+    if (modes != 1)
+        throw UsageError(QStringLiteral("corpus import: give exactly one of --gettext, --moses, --src/--tgt or --tsv"));
+    const auto str = [](const QString &s) { return s.toStdString(); };
+    core::Corpus corpus;
+    QJsonObject params;
+    if (cli.isSet(QStringLiteral("gettext"))) {
+        core::GettextImportOptions o;
+        o.localeRoot = str(cli.value(QStringLiteral("gettext")));
+        if (!cli.isSet(QStringLiteral("langs")))
+            throw UsageError(QStringLiteral("corpus import: --gettext needs --langs, e.g. --langs de,fr,es"));
+        for (const QString &l : cli.value(QStringLiteral("langs")).split(QLatin1Char(','), Qt::SkipEmptyParts))
+            o.languages.push_back(str(l.trimmed()));
+        o.cleaning.maxChars = static_cast<std::size_t>(cli.intValue(QStringLiteral("max-chars"), 1, 100000));
+        o.cleaning.validate();
+        corpus = core::importGettext(o);
+        params.insert(QStringLiteral("gettext"), QJsonObject{{QStringLiteral("root"), qs(o.localeRoot)},
+                                                             {QStringLiteral("langs"), cli.value(QStringLiteral("langs"))},
+                                                             {QStringLiteral("max_chars"), qint64(o.cleaning.maxChars)}});
+    } else if (cli.isSet(QStringLiteral("moses"))) {
+        const std::string prefix = str(cli.value(QStringLiteral("moses")));
+        corpus = core::makeCorpus("moses", prefix, core::readMosesPrefix(prefix));
+        params.insert(QStringLiteral("moses"), qs(prefix));
+    } else {
+        const bool tsv = cli.isSet(QStringLiteral("tsv"));
+        const QStringList pairs = cli.parser().values(QStringLiteral("pair"));
+        const QStringList first = cli.parser().values(tsv ? QStringLiteral("tsv") : QStringLiteral("src"));
+        const QStringList second = tsv ? first : cli.parser().values(QStringLiteral("tgt"));
+        if (first.size() != second.size() || pairs.size() != first.size())
+            throw UsageError(tsv ? QStringLiteral("corpus import: give one --pair for every --tsv file")
+                                 : QStringLiteral("corpus import: give --src, --tgt and --pair together, once per pair"));
+        std::vector<core::ParallelData> data;
+        std::string source;
+        for (int i = 0; i < pairs.size(); ++i) {
+            const auto [src, tgt] = core::parsePairName(str(pairs[i]), "--pair");
+            data.push_back(tsv ? core::readTsv(str(first[i]), src, tgt)
+                               : core::readParallelFiles(str(first[i]), str(second[i]), src, tgt));
+            source += (source.empty() ? "" : " ") + str(first[i]) + (tsv ? "" : " " + str(second[i]));
+        }
+        corpus = core::makeCorpus(tsv ? "tsv" : "moses", source, std::move(data));
+        params.insert(QStringLiteral("files"), qs(source));
+    }
+    for (auto &pair : corpus.pairs)
+        if (const std::size_t removed = core::dedupe(pair))
+            corpus.report.push_back(pair.name() + ": " + std::to_string(removed) + " duplicate sentence pairs dropped");
+    return registerCorpus(cli, corpus, params);
+}
+
+int corpusList(const QStringList &args)
+{
+    CommandLine cli(QStringLiteral("corpus list"), QStringLiteral("list the datasets in the store"));
+    cli.addDbOption();
+    cli.addFormatOption();
+    if (!cli.parse(args))
+        return ExitOk;
+    auto store = cli.openStore();
+    ResultTable table({QStringLiteral("id"), QStringLiteral("name"), QStringLiteral("kind"), QStringLiteral("languages"),
+                       QStringLiteral("pairs"), QStringLiteral("sentences"), QStringLiteral("fingerprint"),
+                       QStringLiteral("created")});
+    for (const auto &d : store->datasets())
+        table.addRow({d.id, d.name, d.kind, qint64(d.languages.size()), qint64(d.pairs.size()), d.totalSentences(),
+                      d.fingerprint.left(12), d.createdAt.toString(Qt::ISODate)});
+    table.print(cli.format());
+    return ExitOk;
+}
+
+/// --dataset ID, or the only dataset of the store.
+db::DatasetRecord chooseDataset(const CommandLine &cli, const db::Store &store)
+{
+    if (cli.isSet(QStringLiteral("dataset")))
+        return store.dataset(cli.intValue(QStringLiteral("dataset"), 1, std::numeric_limits<qint64>::max()));
+    const auto all = store.datasets();
+    if (all.isEmpty())
+        throw CommandError(QStringLiteral("%1 holds no dataset yet: create one with `taskmoe corpus synth`").arg(store.path()));
+    if (all.size() > 1)
+        throw UsageError(QStringLiteral("%1 holds %2 datasets: choose one with --dataset ID (see `taskmoe corpus list`)")
+                             .arg(store.path()).arg(all.size()));
+    return all.front();
+}
+
+int corpusStats(const QStringList &args)
+{
+    CommandLine cli(QStringLiteral("corpus stats"), QStringLiteral("per-pair sizes and resource classes of the datasets"));
+    cli.addDbOption();
+    cli.addFormatOption();
+    cli.addOption({QStringLiteral("dataset"), QStringLiteral("Only this dataset (default: all)."), QStringLiteral("id")});
+    if (!cli.parse(args))
+        return ExitOk;
+    auto store = cli.openStore();
+    QVector<db::DatasetRecord> datasets;
+    if (cli.isSet(QStringLiteral("dataset")))
+        datasets.push_back(store->dataset(cli.intValue(QStringLiteral("dataset"), 1, std::numeric_limits<qint64>::max())));
+    else
+        datasets = store->datasets();
+    if (datasets.isEmpty())
+        note(QStringLiteral("taskmoe: %1 holds no dataset yet: create one with `taskmoe corpus synth`").arg(store->path()));
+    printDatasets(datasets, cli.format());
+    return ExitOk;
+}
+
+int corpusVocab(const QStringList &args)
+{
+    CommandLine cli(QStringLiteral("corpus vocab"),
+                    QStringLiteral("train one shared SentencePiece vocabulary for all languages of a dataset, with a "
+                                   "<2xx> symbol per target language"));
+    cli.addDbOption();
+    cli.addFormatOption();
+    cli.addThreadsOption();
+    cli.addOption({QStringLiteral("dataset"), QStringLiteral("The dataset (default: the only one in the store)."),
+                   QStringLiteral("id")});
+    cli.addOption({QStringLiteral("size"), QStringLiteral("Vocabulary size (default 8000)."), QStringLiteral("n"),
+                   QStringLiteral("8000")});
+    cli.addOption({QStringLiteral("temperature"),
+                   QStringLiteral("Sampling temperature over pairs, as in training (default 5)."), QStringLiteral("t"),
+                   QStringLiteral("5")});
+    cli.addOption({QStringLiteral("sentences"),
+                   QStringLiteral("Sentence pairs sampled for training the vocabulary (default 100000)."),
+                   QStringLiteral("n"), QStringLiteral("100000")});
+    cli.addOption({QStringLiteral("model-type"), QStringLiteral("unigram (default) or bpe."), QStringLiteral("type"),
+                   QStringLiteral("unigram")});
+    cli.addOption({QStringLiteral("seed"), QStringLiteral("Sampling seed (default 1)."), QStringLiteral("n"),
+                   QStringLiteral("1")});
+    cli.addOption({QStringLiteral("output"), QStringLiteral("Also write the model to this .model file."),
+                   QStringLiteral("file")});
+    if (!cli.parse(args))
+        return ExitOk;
+    auto store = cli.openStore();
+    const db::DatasetRecord dataset = chooseDataset(cli, *store);
+
+    core::VocabTrainOptions o;
+    o.vocabSize = static_cast<int>(cli.intValue(QStringLiteral("size"), 1, 1000000));
+    o.modelType = cli.value(QStringLiteral("model-type")).toStdString();
+    o.threads = cli.threads();
+    o.seed = static_cast<std::uint64_t>(cli.intValue(QStringLiteral("seed"), 0, std::numeric_limits<qint64>::max()));
+    const double temperature = cli.doubleValue(QStringLiteral("temperature"), 0.01, 1000);
+    const auto budget = static_cast<std::size_t>(cli.intValue(QStringLiteral("sentences"), 1, 100000000));
+    std::set<std::string> languages;
+    for (const auto &l : dataset.languages)
+        languages.insert(l.code.toStdString());
+    o.targetLanguages.assign(languages.begin(), languages.end());
+    o.validate();
+
+    // Text sampled with the training temperature: pair L contributes q_L × budget sentence
+    // pairs (both sides), drawn without replacement while it lasts, then again.
+    std::vector<std::size_t> sizes;
+    for (const auto &p : dataset.pairs)
+        sizes.push_back(static_cast<std::size_t>(p.train));
+    const std::vector<double> q = core::temperatureProbabilities(sizes, temperature);
+    std::vector<std::string> text;
+    std::mt19937_64 rng(o.seed);
+    for (int i = 0; i < dataset.pairs.size(); ++i) {
+        const auto rows = store->segments(dataset.pairs[i].id, QStringLiteral("train"));
+        if (rows.empty())
+            continue;
+        const auto quota = static_cast<std::size_t>(std::llround(q[static_cast<std::size_t>(i)] * double(budget)));
+        std::vector<std::size_t> order(rows.size());
+        for (std::size_t k = 0; k < order.size(); ++k)
+            order[k] = k;
+        for (std::size_t taken = 0; taken < quota;) {
+            std::shuffle(order.begin(), order.end(), rng);
+            for (std::size_t k = 0; k < order.size() && taken < quota; ++k, ++taken) {
+                text.push_back(rows[order[k]].src.toStdString());
+                text.push_back(rows[order[k]].tgt.toStdString());
+            }
+        }
+    }
+    note(QStringLiteral("taskmoe: training a %1-piece %2 vocabulary on %3 sentences of dataset %4 (T = %5)")
+             .arg(o.vocabSize).arg(qs(o.modelType)).arg(text.size()).arg(dataset.id).arg(temperature));
+    const core::SentencePieceModel model = core::SentencePieceModel::train(text, o);
+
+    db::VocabularyRecord v;
+    v.datasetId = dataset.id;
+    v.vocabSize = model.size();
+    v.temperature = temperature;
+    v.sha256 = qs(core::Sha256::hex(model.bytes()));
+    v.model = QByteArray::fromStdString(model.bytes());
+    v.paramsJson = QString::fromUtf8(QJsonDocument(QJsonObject{
+        {QStringLiteral("requested_size"), o.vocabSize}, {QStringLiteral("model_type"), qs(o.modelType)},
+        {QStringLiteral("sentences"), qint64(text.size())}, {QStringLiteral("seed"), qint64(o.seed)},
+        {QStringLiteral("character_coverage"), o.characterCoverage}}).toJson(QJsonDocument::Compact));
+    if (cli.isSet(QStringLiteral("output")))
+        core::writeFileAtomically(cli.value(QStringLiteral("output")).toStdString(), model.bytes());
+    v.id = store->addVocabulary(v);
+
+    ResultTable table({QStringLiteral("vocabulary"), QStringLiteral("dataset"), QStringLiteral("pieces"),
+                       QStringLiteral("target_symbols"), QStringLiteral("sentences"), QStringLiteral("sha256")});
+    QStringList symbols;
+    for (const auto &l : o.targetLanguages)
+        symbols << QStringLiteral("%1=%2").arg(qs(core::targetToken(l))).arg(model.pieceToId(core::targetToken(l)));
+    table.addRow({v.id, dataset.id, model.size(), symbols.join(QLatin1Char(' ')), qint64(text.size()), v.sha256});
+    table.print(cli.format());
+    return ExitOk;
+}
+
+int corpusEncode(const QStringList &args)
+{
+    CommandLine cli(QStringLiteral("corpus encode"),
+                    QStringLiteral("encode lines of stdin with a stored vocabulary (or decode ids with --decode)"));
+    cli.addDbOption();
+    cli.addOption({QStringLiteral("vocab"), QStringLiteral("The vocabulary id (see `taskmoe corpus vocab`)."),
+                   QStringLiteral("id")});
+    cli.addOption({QStringLiteral("to"), QStringLiteral("Prepend the <2xx> symbol of this target language."),
+                   QStringLiteral("lang")});
+    cli.addOption({QStringLiteral("pieces"), QStringLiteral("Print pieces instead of ids.")});
+    cli.addOption({QStringLiteral("decode"), QStringLiteral("Read space-separated ids and print text.")});
+    if (!cli.parse(args))
+        return ExitOk;
+    if (!cli.isSet(QStringLiteral("vocab")))
+        throw UsageError(QStringLiteral("corpus encode: --vocab is required"));
+    auto store = cli.openStore();
+    const auto record = store->vocabulary(cli.intValue(QStringLiteral("vocab"), 1, std::numeric_limits<qint64>::max()));
+    const auto model = core::SentencePieceModel::fromBytes(record.model.toStdString());
+    int prefix = -1;
+    if (cli.isSet(QStringLiteral("to"))) {
+        const std::string token = core::targetToken(cli.value(QStringLiteral("to")).toStdString());
+        prefix = model.pieceToId(token);
+        if (prefix == core::kUnkId)
+            throw CommandError(QStringLiteral("vocabulary %1 has no %2 symbol: that language is not a target of its dataset")
+                                   .arg(record.id).arg(qs(token)));
+    }
+    std::string line;
+    std::int64_t lineNo = 0;
+    while (std::getline(std::cin, line)) {
+        ++lineNo;
+        if (!core::isValidUtf8(line))
+            throw core::lineError("<stdin>", lineNo, "invalid UTF-8");
+        std::string out;
+        if (cli.isSet(QStringLiteral("decode"))) {
+            std::vector<int> ids;
+            for (const auto word : core::splitWords(core::normalizeWhitespace(line))) {
+                try {
+                    ids.push_back(std::stoi(std::string(word)));
+                } catch (const std::exception &) {
+                    throw core::lineError("<stdin>", lineNo, "'" + std::string(word) + "' is not a piece id");
+                }
+            }
+            out = model.decode(ids);
+        } else if (cli.isSet(QStringLiteral("pieces"))) {
+            if (prefix >= 0)
+                out = model.idToPiece(prefix);
+            for (const auto &p : model.encodePieces(line))
+                out += (out.empty() ? "" : " ") + p;
+        } else {
+            if (prefix >= 0)
+                out = std::to_string(prefix);
+            for (const int id : model.encode(line))
+                out += (out.empty() ? "" : " ") + std::to_string(id);
+        }
+        std::cout << out << '\n';
+    }
+    return ExitOk;
+}
+
+} // namespace
+
+int runCorpus(const QStringList &args)
+{
+    const QString sub = args.value(2);
+    QStringList rest = args;
+    rest.remove(1, std::min<qsizetype>(2, rest.size() - 1));
+    if (sub == QLatin1String("synth"))
+        return corpusSynth(rest);
+    if (sub == QLatin1String("import"))
+        return corpusImport(rest);
+    if (sub == QLatin1String("list"))
+        return corpusList(rest);
+    if (sub == QLatin1String("stats"))
+        return corpusStats(rest);
+    if (sub == QLatin1String("vocab"))
+        return corpusVocab(rest);
+    if (sub == QLatin1String("encode"))
+        return corpusEncode(rest);
+    if (sub.isEmpty() || sub == QLatin1String("--help")) {
+        QTextStream(stdout) << "Usage: taskmoe corpus synth|import|list|stats|vocab|encode [options]\n"
+                               "Run `taskmoe corpus <command> --help` for a command's options.\n";
+        return sub.isEmpty() ? ExitUsage : ExitOk;
+    }
+    throw UsageError(QStringLiteral("unknown command 'corpus %1'").arg(sub));
+}
+
+} // namespace taskmoe::app

@@ -1,0 +1,98 @@
+// taskmoe: the command-line program. Parses the subcommand and hands over; every error
+// becomes one sentence on stderr and an exit status (1 bad input / failed job, 2 usage).
+#include "app/cli.h"
+
+#include "core/errors.h"
+#include "core/system.h"
+#include "db/store.h"
+
+#include <QCoreApplication>
+#include <QTextStream>
+
+#include <cstdio>
+#include <exception>
+
+using namespace taskmoe;
+
+namespace {
+
+const char *kUsage =
+    "Usage: taskmoe <command> [options]\n"
+    "\n"
+    "TaskMoE Workbench: train and study task-level Mixture-of-Experts translation models.\n"
+    "\n"
+    "Commands:\n"
+    "  corpus synth     generate the synthetic multilingual corpus into the store\n"
+    "  corpus import    import Moses/TSV parallel text or gettext catalogs into the store\n"
+    "  corpus list      list the datasets in the store\n"
+    "  corpus stats     per-pair sizes of a dataset\n"
+    "  corpus vocab     train a shared SentencePiece vocabulary for a dataset\n"
+    "  corpus encode    encode or decode text with a stored vocabulary\n"
+    "  bench --store    measure store write speed (metric rows per second)\n"
+    "\n"
+    "Options:\n"
+    "  --version        print the program, LibTorch and BLAS versions and threads\n"
+    "  --help           this text; `taskmoe <command> --help` for a command's options\n";
+
+int printVersion()
+{
+    const core::BackendInfo info = core::backendInfo(true);
+    QTextStream out(stdout);
+    out << "taskmoe " << TASKMOE_VERSION << '\n'
+        << "LibTorch " << QString::fromStdString(info.torchVersion) << '\n'
+        << "BLAS " << QString::fromStdString(info.blasName) << " (" << QString::fromStdString(info.blasLibrary)
+        << ", " << QString::number(info.gemmGflops, 'f', 1) << " GFLOP/s measured)\n"
+        << "threads " << info.threads << " of " << core::coreCount() << " cores\n"
+        << "store schema " << db::Store::schemaVersion() << '\n';
+    out.flush();
+    if (info.slowBlas)
+        app::warnIfSlowBlas();
+    return app::ExitOk;
+}
+
+int dispatch(const QStringList &args)
+{
+    const QString command = args.value(1);
+    if (command.isEmpty() || command == QLatin1String("--help") || command == QLatin1String("-h")
+        || command == QLatin1String("help")) {
+        std::fputs(kUsage, stdout);
+        return command.isEmpty() ? app::ExitUsage : app::ExitOk;
+    }
+    if (command == QLatin1String("--version"))
+        return printVersion();
+    core::setThreads(0);
+    if (command == QLatin1String("corpus"))
+        return app::runCorpus(args);
+    if (command == QLatin1String("bench"))
+        return app::runBench(args);
+    throw app::UsageError(QStringLiteral("unknown command '%1'").arg(command));
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication application(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("taskmoe"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(TASKMOE_VERSION));
+    const auto fail = [](const char *what) {
+        std::fprintf(stderr, "taskmoe: error: %s\n", what);
+        return app::ExitFailure;
+    };
+    try {
+        return dispatch(application.arguments());
+    } catch (const app::UsageError &e) {
+        std::fprintf(stderr, "taskmoe: %s (see taskmoe --help)\n", e.what());
+        return app::ExitUsage;
+    } catch (const core::InputError &e) {
+        return fail(e.what());
+    } catch (const db::StoreError &e) {
+        return fail(e.what());
+    } catch (const app::CommandError &e) {
+        return fail(e.what());
+    } catch (const std::invalid_argument &e) {
+        return fail(e.what());
+    } catch (const std::exception &e) {
+        return fail(e.what());
+    }
+}

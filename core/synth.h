@@ -1,0 +1,35 @@
+#pragma once
+/// The synthetic multilingual corpus: the embedded default that always works offline.
+///
+/// A base language ("en", English words from a small grammar) and derived languages grouped
+/// in families. Every sentence is first generated as an abstract clause (subject, verb,
+/// object, modifiers, tense, number) and then rendered by each language's grammar: related
+/// languages share most of their lexicon (derived from a common family root by a few sound
+/// changes) and their word order; unrelated ones differ in script, morphology (case and
+/// agreement suffixes, articles or none) and order (SVO, SOV, VSO; prepositions or
+/// postpositions; adjective before or after the noun). Sizes are deliberately imbalanced.
+/// Everything is deterministic from the seed.
+#include "core/corpus.h"
+
+#include <cstdint>
+#include <string>
+
+namespace taskmoe::core {
+
+struct SynthOptions
+{
+    std::uint64_t seed = 1;              ///< same seed, same corpus, byte for byte
+    std::size_t largestPair = 24000;     ///< sentences of the largest pair (others scale down)
+    double imbalance = 24.0;             ///< largest ÷ smallest pair size (≥ 1)
+    std::size_t multiwaySentences = 400; ///< sentences rendered in every language (aligned set)
+    std::size_t minTokens = 5;           ///< English sentence length bounds, in words
+    std::size_t maxTokens = 30;
+    /// Throws std::invalid_argument naming the field when a value cannot work.
+    void validate() const;
+};
+
+/// Generates the corpus: one en → xx pair per derived language. The multi-way sentences are
+/// included in every pair (same English text), so splitCorpus() finds them as the aligned set.
+Corpus generateSynthetic(const SynthOptions &options);
+
+} // namespace taskmoe::core

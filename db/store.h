@@ -1,0 +1,101 @@
+#pragma once
+/// The SQLite store: one file holds every dataset, run, metric and result.
+///
+/// Opening checks the file before SQLite touches it: a directory, a file that is not SQLite,
+/// or a store written by a newer version of the program is refused with a StoreError and left
+/// byte for byte as it was. A new or older store is brought up to date by numbered
+/// migrations, each in its own transaction. WAL journal (readers while a trainer writes),
+/// foreign keys on, bound parameters only.
+///
+/// Qt's rule: a connection belongs to the thread that opened it; open one Store per thread.
+#include "db/records.h"
+
+#include <QString>
+#include <QStringList>
+
+#include <functional>
+#include <stdexcept>
+#include <vector>
+
+namespace taskmoe::db {
+
+class StoreError : public std::runtime_error
+{
+public:
+    explicit StoreError(const QString &message) : std::runtime_error(message.toStdString()) {}
+    QString message() const { return QString::fromStdString(what()); }
+};
+
+class Store
+{
+public:
+    /// The schema version this program writes.
+    static int schemaVersion();
+    /// The per-user default location (QStandardPaths' generic data folder / taskmoe/),
+    /// or $TASKMOE_DB when set.
+    static QString defaultPath();
+
+    /// Opens (creating if needed) the store at `path`. Throws StoreError.
+    explicit Store(const QString &path);
+    ~Store();
+    Store(const Store &) = delete;
+    Store &operator=(const Store &) = delete;
+
+    QString path() const { return m_path; }
+    /// Checks a file without opening it: returns an empty string when it could be opened,
+    /// else the reason it would be refused.
+    static QString checkFile(const QString &path);
+
+    // Datasets --------------------------------------------------------------------------
+    /// Stores a dataset and all its sentences in one transaction; returns its id.
+    qint64 addDataset(const DatasetRecord &dataset, const std::vector<NewPair> &pairs);
+    /// The id of the dataset with this fingerprint, or 0.
+    qint64 findDatasetByFingerprint(const QString &fingerprint) const;
+    QVector<DatasetRecord> datasets() const;          ///< with languages and pairs
+    DatasetRecord dataset(qint64 id) const;           ///< throws StoreError when absent
+    /// Sentences of one pair and split, in stored order.
+    std::vector<SegmentRow> segments(qint64 pairId, const QString &split) const;
+    /// Sentences of one dataset, streamed pair by pair, to keep memory bounded.
+    void forEachSegment(qint64 datasetId, const QString &split,
+                        const std::function<void(const DatasetPairRecord &, const SegmentRow &)> &fn) const;
+    void deleteDataset(qint64 id);
+
+    // Vocabularies ----------------------------------------------------------------------
+    qint64 addVocabulary(const VocabularyRecord &vocabulary);
+    QVector<VocabularyRecord> vocabularies(qint64 datasetId) const;   ///< without model bytes
+    VocabularyRecord vocabulary(qint64 id) const;                     ///< with model bytes
+
+    // Experiments and runs --------------------------------------------------------------
+    qint64 addExperiment(const ExperimentRecord &experiment);
+    QVector<ExperimentRecord> experiments() const;
+    qint64 addRun(const RunRecord &run);
+    void updateRunStatus(qint64 runId, const QString &status, const QString &error = {});
+    RunRecord run(qint64 id) const;
+    QVector<RunRecord> runs() const;
+
+    // Metrics ----------------------------------------------------------------------------
+    /// Writes all points in one transaction.
+    void addMetrics(const std::vector<MetricPoint> &points);
+    std::vector<MetricPoint> metrics(qint64 runId, const QString &key = {}) const;
+    QStringList metricKeys(qint64 runId) const;
+
+    // Results ----------------------------------------------------------------------------
+    qint64 addCheckpoint(const CheckpointRecord &checkpoint);
+    QVector<CheckpointRecord> checkpoints(qint64 runId) const;
+    qint64 addModel(const ModelRecord &model);
+    QVector<ModelRecord> models() const;
+    qint64 addEvaluation(const EvaluationRecord &evaluation);
+    QVector<EvaluationRecord> evaluations(qint64 modelId) const;
+    void addRoutingStats(const std::vector<RoutingStatRecord> &stats);
+    std::vector<RoutingStatRecord> routingStats(qint64 modelId, qint64 step) const;
+    qint64 addBenchmark(const BenchmarkRecord &benchmark);
+    QVector<BenchmarkRecord> benchmarks() const;
+
+private:
+    class Transaction;
+    void migrate(int from);
+    QString m_path;
+    QString m_connection;
+};
+
+} // namespace taskmoe::db
