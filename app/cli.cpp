@@ -101,7 +101,10 @@ void ResultTable::print(Format format, const QString &title) const
                 padded << ((numeric[c] && !header) || (numeric[c] && header && !m_rows.empty())
                                ? cells[c].rightJustified(width[c])
                                : cells[c].leftJustified(width[c]));
-            out << padded.join(QLatin1String("  ")).trimmed() << '\n';
+            QString text = padded.join(QLatin1String("  "));
+            while (text.endsWith(QLatin1Char(' ')))
+                text.chop(1);
+            out << text << '\n';
         };
         line(m_columns, true);
         QStringList rule;

@@ -1,0 +1,85 @@
+// taskmoe-workbench: the GUI. Option parsing and wiring only; the window lives in ui/.
+#include "db/store.h"
+#include "ui/mainwindow.h"
+#include "ui/storecontroller.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QFile>
+#include <QTimer>
+
+#include <cstdio>
+
+namespace {
+
+void loadStyleSheet(QApplication &app)
+{
+    QFile file(QStringLiteral(":/taskmoe/style.qss"));
+    if (file.open(QIODevice::ReadOnly | QIODevice::Text))
+        app.setStyleSheet(QString::fromUtf8(file.readAll()));
+}
+
+void printError(const QString &message)
+{
+    std::fprintf(stderr, "taskmoe-workbench: %s\n", qUtf8Printable(message));
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("taskmoe-workbench"));
+    QApplication::setApplicationVersion(QStringLiteral(TASKMOE_VERSION));
+    Q_INIT_RESOURCE(resources);   // the resources live in the static taskmoe_ui library
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("TaskMoE Workbench: datasets, runs and routing of task-level "
+                       "mixture-of-experts translation models."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QString defaultStore = taskmoe::db::Store::defaultPath();
+    const QCommandLineOption dbOption(
+        QStringLiteral("db"),
+        QStringLiteral("The store (SQLite file) to open; created when missing. Default: %1 "
+                       "($TASKMOE_DB when set).")
+            .arg(defaultStore),
+        QStringLiteral("path"), defaultStore);
+    const QCommandLineOption screenshotOption(
+        QStringLiteral("screenshot"),
+        QStringLiteral("Save an image of the window to <file> once it has loaded, then exit."),
+        QStringLiteral("file"));
+    parser.addOption(dbOption);
+    parser.addOption(screenshotOption);
+    parser.process(app);
+    if (!parser.positionalArguments().isEmpty()) {
+        printError(QStringLiteral("unexpected argument: %1 (see --help)")
+                       .arg(parser.positionalArguments().constFirst()));
+        return 2;
+    }
+
+    loadStyleSheet(app);
+    taskmoe::ui::MainWindow window;
+    window.show();
+    const bool opened = window.openStore(parser.value(dbOption));
+
+    if (parser.isSet(screenshotOption)) {
+        if (!opened) {
+            printError(window.controller()->lastError());
+            return 1;
+        }
+        const QString path = parser.value(screenshotOption);
+        // After the first layout pass and the chart's queued replot.
+        QTimer::singleShot(400, &window, [&window, path] {
+            QString error;
+            if (!window.saveScreenshot(path, &error)) {
+                printError(error);
+                QCoreApplication::exit(1);
+                return;
+            }
+            QCoreApplication::exit(0);
+        });
+    }
+    return app.exec();
+}

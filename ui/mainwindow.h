@@ -1,0 +1,124 @@
+#pragma once
+/// The workbench's main window: datasets of a store with their pairs and sizes, and runs.
+#include <QMainWindow>
+#include <QPointer>
+
+class QAction;
+class QLabel;
+class QLineEdit;
+class QMessageBox;
+class QModelIndex;
+class QSortFilterProxyModel;
+class QSplitter;
+class QStackedWidget;
+class QTabWidget;
+class QTableView;
+
+namespace taskmoe::db {
+struct DatasetRecord;
+}
+
+namespace taskmoe::ui {
+
+class DatasetTableModel;
+class PairSizeChart;
+class PairTableModel;
+class RunTableModel;
+class StoreController;
+
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    /// Opens the store at `path` and shows its records. On failure shows a (non-blocking,
+    /// window-modal) critical message box, empties the views and returns false.
+    bool openStore(const QString &path);
+
+    /// Saves an image of the window as it is drawn now (the format from the file suffix,
+    /// PNG when none). Writes a temporary file and renames it, so a reader never sees a
+    /// partial image. Returns false and sets `error` when it could not.
+    bool saveScreenshot(const QString &path, QString *error = nullptr);
+
+    /// Selects the dataset with this id in the datasets table; false when it is not shown.
+    bool selectDataset(qint64 id);
+    /// The id of the selected dataset, or 0.
+    qint64 currentDatasetId() const;
+
+    StoreController *controller() const { return m_controller; }
+    DatasetTableModel *datasetModel() const { return m_datasetModel; }
+    PairTableModel *pairModel() const { return m_pairModel; }
+    RunTableModel *runModel() const { return m_runModel; }
+    QTableView *datasetView() const { return m_datasetView; }
+    QTableView *pairView() const { return m_pairView; }
+    QTableView *runView() const { return m_runView; }
+    PairSizeChart *pairSizeChart() const { return m_chart; }
+    QTabWidget *tabs() const { return m_tabs; }
+    /// The error message box while it is open, else nullptr.
+    QMessageBox *errorDialog() const;
+
+public slots:
+    /// Asks for a store file and opens it.
+    void chooseStore();
+    /// Reads the current store again, keeping the selected dataset when it still exists.
+    void reloadStore();
+
+signals:
+    /// A store was opened or reloaded and the views show it.
+    void storeLoaded();
+    /// A store could not be opened; the views are empty and an error dialog is showing.
+    void storeFailed(const QString &message);
+
+private:
+    void createActions();
+    QWidget *createDatasetsTab();
+    QWidget *createRunsTab();
+    QWidget *createDetailsPanel();
+
+    void onLoaded();
+    void onFailed(const QString &message);
+    void onCurrentDatasetChanged(const QModelIndex &current);
+    void showDataset(const db::DatasetRecord *dataset);
+    void updateStatus();
+    void showError(const QString &title, const QString &message);
+
+    StoreController *m_controller = nullptr;
+    qint64 m_wantedDatasetId = 0;   // the selection to restore after a reload
+
+    DatasetTableModel *m_datasetModel = nullptr;
+    PairTableModel *m_pairModel = nullptr;
+    RunTableModel *m_runModel = nullptr;
+    QSortFilterProxyModel *m_datasetProxy = nullptr;
+    QSortFilterProxyModel *m_pairProxy = nullptr;
+    QSortFilterProxyModel *m_runProxy = nullptr;
+
+    QTabWidget *m_tabs = nullptr;
+    QSplitter *m_verticalSplitter = nullptr;
+    QSplitter *m_horizontalSplitter = nullptr;
+    QTableView *m_datasetView = nullptr;
+    QTableView *m_pairView = nullptr;
+    QTableView *m_runView = nullptr;
+    PairSizeChart *m_chart = nullptr;
+    QStackedWidget *m_runStack = nullptr;
+    QLabel *m_noRunsLabel = nullptr;
+
+    QLabel *m_detailName = nullptr;
+    QLabel *m_detailKind = nullptr;
+    QLineEdit *m_detailSource = nullptr;
+    QLineEdit *m_detailFingerprint = nullptr;
+    QLabel *m_detailCreated = nullptr;
+    QLabel *m_detailLanguages = nullptr;
+
+    QLabel *m_countsLabel = nullptr;
+    QLabel *m_pathLabel = nullptr;
+
+    QAction *m_openAction = nullptr;
+    QAction *m_reloadAction = nullptr;
+    QAction *m_quitAction = nullptr;
+
+    QPointer<QMessageBox> m_errorDialog;
+};
+
+} // namespace taskmoe::ui
