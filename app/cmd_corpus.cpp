@@ -418,7 +418,8 @@ int corpusEncode(const QStringList &args)
         std::string out;
         if (cli.isSet(QStringLiteral("decode"))) {
             std::vector<int> ids;
-            for (const auto word : core::splitWords(core::normalizeWhitespace(line))) {
+            const std::string normalized = core::normalizeWhitespace(line);
+            for (const auto word : core::splitWords(normalized)) {
                 try {
                     ids.push_back(std::stoi(std::string(word)));
                 } catch (const std::exception &) {

@@ -19,7 +19,8 @@ namespace taskmoe::core {
 struct SynthOptions
 {
     std::uint64_t seed = 1;              ///< same seed, same corpus, byte for byte
-    std::size_t largestPair = 24000;     ///< sentences of the largest pair (others scale down)
+    std::size_t largestPair = 24000;     ///< sentences of the largest pair (others scale down),
+                                         ///< not counting the multi-way sentences added to every pair
     double imbalance = 24.0;             ///< largest ÷ smallest pair size (≥ 1)
     std::size_t multiwaySentences = 400; ///< sentences rendered in every language (aligned set)
     std::size_t minTokens = 5;           ///< English sentence length bounds, in words

@@ -1,0 +1,262 @@
+// End to end: the real `taskmoe` program on real files and a real store. Few processes
+// (each LibTorch-linked start costs about a second), each checking several things.
+#include <QCryptographicHash>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+namespace {
+
+struct Result
+{
+    int exitCode = -1;
+    QString out;
+    QString err;
+};
+
+QByteArray fileHash(const QString &path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    return QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256);
+}
+
+} // namespace
+
+class TestCli : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    QString m_db;
+
+    Result run(const QStringList &args, const QByteArray &input = {})
+    {
+        QProcess p;
+        p.setProgram(qEnvironmentVariable("TASKMOE_BIN_DIR") + QStringLiteral("/taskmoe"));
+        p.setArguments(args);
+        p.start();
+        if (!input.isEmpty())
+            p.write(input);
+        p.closeWriteChannel();
+        if (!p.waitForFinished(240000))
+            qFatal("taskmoe %s did not finish", qPrintable(args.join(' ')));
+        Result r;
+        r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -100;  // a crash is never ok
+        r.out = QString::fromUtf8(p.readAllStandardOutput());
+        r.err = QString::fromUtf8(p.readAllStandardError());
+        return r;
+    }
+
+    QString write(const QString &name, const QByteArray &content)
+    {
+        const QString path = m_dir.filePath(name);
+        QFile f(path);
+        if (!f.open(QIODevice::WriteOnly))
+            qFatal("cannot write %s", qPrintable(path));
+        f.write(content);
+        return path;
+    }
+
+    QJsonArray statsJson()
+    {
+        const Result r = run({"corpus", "stats", "--db", m_db, "--format", "json"});
+        if (r.exitCode != 0)
+            qWarning() << r.err;
+        return QJsonDocument::fromJson(r.out.toUtf8()).array();
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        m_db = m_dir.filePath(QStringLiteral("store.sqlite"));
+    }
+
+    void versionNamesLibTorchBlasAndThreads()
+    {
+        const Result r = run({"--version"});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(r.out.contains(QStringLiteral("taskmoe 0.")));
+        QVERIFY(r.out.contains(QStringLiteral("LibTorch 1.")));
+        QVERIFY(r.out.contains(QStringLiteral("BLAS ")));
+        QVERIFY(r.out.contains(QStringLiteral("threads ")));
+    }
+
+    void usageErrorsExitWithStatusTwo_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("unknown command") << QStringList{"frobnicate"} << QStringLiteral("unknown command 'frobnicate'");
+        QTest::newRow("unknown option") << QStringList{"corpus", "stats", "--colour"} << QStringLiteral("colour");
+        QTest::newRow("bad format") << QStringList{"corpus", "list", "--format", "xml"} << QStringLiteral("--format must be");
+        QTest::newRow("bad number") << QStringList{"corpus", "synth", "--largest", "many"} << QStringLiteral("--largest");
+        QTest::newRow("two import modes") << QStringList{"corpus", "import", "--tsv", "a", "--moses", "b"}
+                                          << QStringLiteral("exactly one");
+    }
+    void usageErrorsExitWithStatusTwo()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, message);
+        const Result r = run(args + QStringList{"--db", m_dir.filePath("unused.sqlite")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(message), qPrintable(r.err));
+        QCOMPARE(r.err.count(QLatin1Char('\n')), 1);  // one sentence, one line
+    }
+
+    void helpIsAvailableOnEveryCommand()
+    {
+        const Result r = run({"corpus", "import", "--help"});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY(r.out.contains(QStringLiteral("--gettext")));
+        QVERIFY(r.out.contains(QStringLiteral("--db")));
+        QVERIFY(r.out.contains(QStringLiteral("--format")));
+    }
+
+    void synthRegistersADatasetOnceAndStatsShowsItsPairs()
+    {
+        const QStringList args{"corpus", "synth", "--db", m_db, "--largest", "1200", "--multiway", "40",
+                               "--name", "syn'; DROP TABLE datasets;--", "--format", "json"};
+        const Result r = run(args);
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QJsonArray rows = QJsonDocument::fromJson(r.out.toUtf8()).array();
+        QVERIFY(rows.size() >= 12);
+        QCOMPARE(rows.first().toObject().value("name").toString(), QStringLiteral("syn'; DROP TABLE datasets;--"));
+        QSet<QString> classes;
+        for (const auto &row : rows) {
+            const QJsonObject o = row.toObject();
+            QCOMPARE(o.value("multiway").toInt(), 40);
+            QVERIFY(o.value("train").toInt() > 0);
+            classes.insert(o.value("resource").toString());
+        }
+        QVERIFY(classes.contains("low"));
+        // Same seed, same content: recognised by its fingerprint, nothing added.
+        const Result again = run(args);
+        QCOMPARE(again.exitCode, 0);
+        QVERIFY2(again.err.contains(QStringLiteral("already holds")), qPrintable(again.err));
+        const Result list = run({"corpus", "list", "--db", m_db, "--format", "csv"});
+        QCOMPARE(list.exitCode, 0);
+        QCOMPARE(list.out.trimmed().split('\n').size(), 2);  // header + one dataset
+    }
+
+    void importsTsvAndMosesFiles()
+    {
+        const QString tsv = write("de-en.tsv", "Hallo Welt\tHello world\nGuten Tag\tGood day\nDanke\tThanks\n");
+        Result r = run({"corpus", "import", "--db", m_db, "--tsv", tsv, "--pair", "de-en", "--name", "tiny tsv"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY(r.out.contains(QStringLiteral("de-en")));
+        QDir().mkpath(m_dir.filePath("moses"));
+        write("moses/train.fr-en.fr", "un\ndeux\ntrois\n");
+        write("moses/train.fr-en.en", "one\ntwo\nthree\n");
+        r = run({"corpus", "import", "--db", m_db, "--moses", m_dir.filePath("moses/train")});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY(r.out.contains(QStringLiteral("fr-en")));
+    }
+
+    void badInputIsRefusedWithTheFileAndLineAndTheStoreIsUnchanged_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<QByteArray>("content");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("no tab") << "bad1.tsv" << QByteArray("a\tb\nc d\n") << QStringLiteral("line 2: no tab");
+        QTest::newRow("invalid utf-8") << "bad2.tsv" << QByteArray("a\tb\n\xC3\x28\tx\n") << QStringLiteral("line 2: invalid UTF-8");
+        QTest::newRow("empty") << "bad3.tsv" << QByteArray() << QStringLiteral("is empty");
+    }
+    void badInputIsRefusedWithTheFileAndLineAndTheStoreIsUnchanged()
+    {
+        QFETCH(QString, file);
+        QFETCH(QByteArray, content);
+        QFETCH(QString, message);
+        const QString path = write(file, content);
+        const QByteArray before = fileHash(m_db);
+        const Result r = run({"corpus", "import", "--db", m_db, "--tsv", path, "--pair", "de-en"});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(path) && r.err.contains(message), qPrintable(r.err));
+        QCOMPARE(fileHash(m_db), before);
+    }
+
+    void unknownLanguageAndMismatchedFilesAreRefused()
+    {
+        const QString tsv = write("ok.tsv", "a\tb\n");
+        Result r = run({"corpus", "import", "--db", m_db, "--tsv", tsv, "--pair", "de-qq"});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(QStringLiteral("'qq'")), qPrintable(r.err));
+        const QString a = write("mm.de", "a\nb\n"), b = write("mm.en", "a\n");
+        r = run({"corpus", "import", "--db", m_db, "--src", a, "--tgt", b, "--pair", "de-en"});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(a) && r.err.contains(QStringLiteral("2 lines")), qPrintable(r.err));
+    }
+
+    void storesThatMustNotBeTouchedAreRefused()
+    {
+        const QString notSqlite = write("notes.txt", "my precious notes\n");
+        const QByteArray before = fileHash(notSqlite);
+        Result r = run({"corpus", "stats", "--db", notSqlite});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(notSqlite) && r.err.contains(QStringLiteral("not an SQLite database")), qPrintable(r.err));
+        QCOMPARE(fileHash(notSqlite), before);
+        r = run({"corpus", "list", "--db", m_dir.path()});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(QStringLiteral("is a directory")), qPrintable(r.err));
+    }
+
+    void gettextCatalogsOfThisMachineImport()
+    {
+        if (!QDir(QStringLiteral("/usr/share/locale/de/LC_MESSAGES")).exists())
+            QSKIP("no German gettext catalogs on this machine");
+        const QString db = m_dir.filePath(QStringLiteral("gettext.sqlite"));
+        const Result r = run({"corpus", "import", "--db", db, "--gettext", "/usr/share/locale", "--langs", "de,fr",
+                              "--format", "json"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QJsonArray rows = QJsonDocument::fromJson(r.out.toUtf8()).array();
+        QCOMPARE(rows.size(), 2);
+        for (const auto &row : rows) {
+            QCOMPARE(row.toObject().value("kind").toString(), QStringLiteral("gettext"));
+            QVERIFY(row.toObject().value("train").toInt() > 100);
+            QVERIFY(row.toObject().value("multiway").toInt() > 0);
+        }
+        QVERIFY2(r.err.contains(QStringLiteral("de:")), qPrintable(r.err));  // per-language report
+        const Result missing = run({"corpus", "import", "--db", db, "--gettext", "/usr/share/locale", "--langs", "de,zz"});
+        QCOMPARE(missing.exitCode, 1);
+        QVERIFY2(missing.err.contains(QStringLiteral("'zz'")), qPrintable(missing.err));
+    }
+
+    void vocabularyHasTargetSymbolsAndEncodesRoundTrip()
+    {
+        const Result list = run({"corpus", "list", "--db", m_db, "--format", "json"});
+        const qint64 dataset = QJsonDocument::fromJson(list.out.toUtf8()).array().first().toObject().value("id").toInteger();
+        Result r = run({"corpus", "vocab", "--db", m_db, "--dataset", QString::number(dataset), "--size", "1000",
+                        "--sentences", "3000", "--format", "json"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QJsonObject v = QJsonDocument::fromJson(r.out.toUtf8()).array().first().toObject();
+        QVERIFY(v.value("target_symbols").toString().contains(QStringLiteral("<2ca>=")));
+        QVERIFY(v.value("pieces").toInt() > 100);
+        const QString vocab = QString::number(v.value("vocabulary").toInteger());
+        r = run({"corpus", "encode", "--db", m_db, "--vocab", vocab, "--to", "ca", "--pieces"}, "the dog sees a cat .\n");
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY2(r.out.startsWith(QStringLiteral("<2ca> ")), qPrintable(r.out));
+        r = run({"corpus", "encode", "--db", m_db, "--vocab", vocab}, "the dog sees a cat .\n");
+        QCOMPARE(r.exitCode, 0);
+        const Result back = run({"corpus", "encode", "--db", m_db, "--vocab", vocab, "--decode"}, r.out.toUtf8());
+        QCOMPARE(back.exitCode, 0);
+        QCOMPARE(back.out, QStringLiteral("the dog sees a cat .\n"));
+    }
+
+    void storeBenchmarkPrintsTheWriteRate()
+    {
+        const Result r = run({"bench", "--store", "--rows", "20000", "--db", m_db, "--format", "json"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QJsonObject o = QJsonDocument::fromJson(r.out.toUtf8()).array().first().toObject();
+        QVERIFY(o.value("rows_per_s").toDouble() > 0);
+        QCOMPARE(o.value("rows").toInt(), 20000);
+        QVERIFY(o.contains("ratio_to_target"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"
