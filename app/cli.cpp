@@ -166,8 +166,10 @@ bool CommandLine::parse(const QStringList &args, int maxPositional)
                              .arg(m_command, m_parser.positionalArguments().value(maxPositional)));
     if (m_hasFormat)
         format();  // validate early
-    if (m_hasThreads)
+    if (m_hasThreads) {
         core::setThreads(threads());
+        warnIfSlowBlas();  // computing commands: say so before a slow run, not after
+    }
     return true;
 }
 
@@ -224,7 +226,11 @@ double CommandLine::doubleValue(const QString &name, double min, double max) con
 
 void warnIfSlowBlas()
 {
-    const core::BackendInfo info = core::backendInfo(true);
+    warnIfSlowBlas(core::backendInfo(true));
+}
+
+void warnIfSlowBlas(const core::BackendInfo &info)
+{
     if (info.slowBlas)
         std::fprintf(stderr,
                      "taskmoe: warning: matrix products run at %.1f GFLOP/s with %s (%s); an optimised BLAS gives "

@@ -17,6 +17,9 @@
 namespace taskmoe::db {
 class Store;
 }
+namespace taskmoe::core {
+struct BackendInfo;
+}
 
 namespace taskmoe::app {
 
@@ -92,8 +95,10 @@ private:
     bool m_hasDb = false, m_hasFormat = false, m_hasThreads = false;
 };
 
-/// Prints a warning on stderr when the BLAS library in use is the slow reference one.
+/// Prints a warning on stderr when matrix products run far below what an optimised BLAS
+/// gives here (the reference BLAS); measures when no measurement is given.
 void warnIfSlowBlas();
+void warnIfSlowBlas(const core::BackendInfo &info);
 
 // Subcommands: each takes the full argument list (argv[0], subcommand words, options).
 int runCorpus(const QStringList &args);

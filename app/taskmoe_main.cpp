@@ -36,6 +36,7 @@ const char *kUsage =
 
 int printVersion()
 {
+    core::setThreads(0);
     const core::BackendInfo info = core::backendInfo(true);
     QTextStream out(stdout);
     out << "taskmoe " << TASKMOE_VERSION << '\n'
@@ -45,8 +46,7 @@ int printVersion()
         << "threads " << info.threads << " of " << core::coreCount() << " cores\n"
         << "store schema " << db::Store::schemaVersion() << '\n';
     out.flush();
-    if (info.slowBlas)
-        app::warnIfSlowBlas();
+    app::warnIfSlowBlas(info);
     return app::ExitOk;
 }
 

@@ -45,7 +45,7 @@ std::string describeBlas(const std::string &path)
     if (path.find("atlas") != std::string::npos)
         return "ATLAS";
     if (path.find("/blas/") != std::string::npos)
-        return "reference BLAS (slow: install libopenblas0-pthread)";
+        return "reference BLAS";
     return "unknown";
 }
 

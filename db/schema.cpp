@@ -73,13 +73,15 @@ const QVector<QStringList> &migrations()
                  ended_at TEXT,
                  error TEXT NOT NULL DEFAULT ''))",
             "CREATE TABLE metric_keys (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)",
+            // One B-tree, keyed the way metrics are read (a run's curve of one key); a step
+            // logged twice (a run resumed from an earlier checkpoint) keeps the newer value.
             R"(CREATE TABLE metrics (
                  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-                 step INTEGER NOT NULL,
                  key_id INTEGER NOT NULL REFERENCES metric_keys(id),
+                 step INTEGER NOT NULL,
                  value REAL NOT NULL,
-                 wall_time REAL NOT NULL))",
-            "CREATE INDEX metrics_by_run ON metrics (run_id, key_id, step)",
+                 wall_time REAL NOT NULL,
+                 PRIMARY KEY (run_id, key_id, step)) WITHOUT ROWID)",
             R"(CREATE TABLE checkpoints (
                  id INTEGER PRIMARY KEY,
                  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,

@@ -12,7 +12,13 @@
 #include <QSqlQuery>
 #include <QStandardPaths>
 #include <QVariant>
+#include <QSqlDriver>
 #include <QtEndian>
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <tuple>
 
 namespace taskmoe::db {
 
@@ -519,20 +525,9 @@ QVector<RunRecord> Store::runs() const
 }
 
 // ----------------------------------------------------------------------------------------
-// Metrics: the hot write path. Keys are interned; rows go in multi-row INSERTs inside one
-// transaction per flush (one statement per row costs more than SQLite's own work).
-
-namespace {
-constexpr int kRowsPerInsert = 200;
-
-QString metricInsertSql(int rows)
-{
-    QString sql = QStringLiteral("INSERT INTO metrics (run_id, step, key_id, value, wall_time) VALUES ");
-    for (int i = 0; i < rows; ++i)
-        sql += i ? QStringLiteral(",(?,?,?,?,?)") : QStringLiteral("(?,?,?,?,?)");
-    return sql;
-}
-} // namespace
+// Metrics: the hot write path. Keys are interned, and rows go through SQLite's own API on
+// the connection's handle: Qt's per-value binding (QVariant, placeholder names) costs more
+// than SQLite's work here. One transaction per flush.
 
 void Store::addMetrics(const std::vector<MetricPoint> &points)
 {
@@ -556,24 +551,43 @@ void Store::addMetrics(const std::vector<MetricPoint> &points)
             find.raw().finish();
         }
     }
-    const std::size_t full = points.size() / kRowsPerInsert;
-    Query many(m_connection, metricInsertSql(kRowsPerInsert));
-    std::size_t i = 0;
-    for (std::size_t chunk = 0; chunk < full; ++chunk) {
-        for (int k = 0; k < kRowsPerInsert; ++k, ++i) {
-            const auto &p = points[i];
-            many.bind(p.runId).bind(p.step).bind(keys.value(p.key)).bind(p.value).bind(p.wallTime);
-        }
-        many.exec("write metrics");
+    const QVariant handle = QSqlDatabase::database(m_connection, false).driver()->handle();
+    sqlite3 *sqlite = handle.isValid() && qstrcmp(handle.typeName(), "sqlite3*") == 0
+                          ? *static_cast<sqlite3 *const *>(handle.constData())
+                          : nullptr;
+    if (!sqlite)
+        throw StoreError(QStringLiteral("store: the SQLite driver gave no connection handle"));
+    sqlite3_stmt *stmt = nullptr;
+    if (sqlite3_prepare_v2(sqlite,
+                           "INSERT OR REPLACE INTO metrics (run_id, key_id, step, value, wall_time) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5)",
+                           -1, &stmt, nullptr) != SQLITE_OK)
+        throw StoreError(QStringLiteral("store: cannot prepare the metric insert: %1").arg(QString::fromUtf8(sqlite3_errmsg(sqlite))));
+    const auto failed = [&] {
+        const QString error = QString::fromUtf8(sqlite3_errmsg(sqlite));
+        sqlite3_finalize(stmt);
+        return StoreError(QStringLiteral("store: cannot write metrics: %1").arg(error));
+    };
+    // In key order, each run's curve is appended to the B-tree rather than spliced into it.
+    std::vector<std::pair<qint64, const MetricPoint *>> ordered;
+    ordered.reserve(points.size());
+    for (const auto &p : points)
+        ordered.emplace_back(keys.value(p.key), &p);
+    std::stable_sort(ordered.begin(), ordered.end(), [](const auto &a, const auto &b) {
+        return std::tie(a.second->runId, a.first, a.second->step) < std::tie(b.second->runId, b.first, b.second->step);
+    });
+    for (const auto &[keyId, point] : ordered) {
+        const MetricPoint &p = *point;
+        sqlite3_bind_int64(stmt, 1, p.runId);
+        sqlite3_bind_int64(stmt, 2, keyId);
+        sqlite3_bind_int64(stmt, 3, p.step);
+        sqlite3_bind_double(stmt, 4, p.value);
+        sqlite3_bind_double(stmt, 5, p.wallTime);
+        if (sqlite3_step(stmt) != SQLITE_DONE)
+            throw failed();
+        sqlite3_reset(stmt);
     }
-    if (i < points.size()) {
-        Query rest(m_connection, metricInsertSql(static_cast<int>(points.size() - i)));
-        for (; i < points.size(); ++i) {
-            const auto &p = points[i];
-            rest.bind(p.runId).bind(p.step).bind(keys.value(p.key)).bind(p.value).bind(p.wallTime);
-        }
-        rest.exec("write metrics");
-    }
+    sqlite3_finalize(stmt);
     tx.commit();
 }
 

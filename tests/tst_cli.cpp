@@ -88,6 +88,29 @@ private slots:
         QVERIFY(r.out.contains(QStringLiteral("threads ")));
     }
 
+    void warnsWhenTheSlowReferenceBlasIsInUse()
+    {
+        // Debian's reference BLAS, put first on the library path, is what a machine without
+        // libopenblas0-pthread runs: a real slow product, measured.
+        const QString reference = QStringLiteral("/usr/lib/x86_64-linux-gnu/blas");
+        if (!QFile::exists(reference + QStringLiteral("/libblas.so.3")))
+            QSKIP("the reference BLAS is not installed here");
+        QProcess p;
+        auto env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("LD_LIBRARY_PATH"), reference);
+        p.setProcessEnvironment(env);
+        p.start(qEnvironmentVariable("TASKMOE_BIN_DIR") + QStringLiteral("/taskmoe"), {QStringLiteral("--version")});
+        QVERIFY(p.waitForFinished(120000));
+        const QString out = QString::fromUtf8(p.readAllStandardOutput());
+        const QString err = QString::fromUtf8(p.readAllStandardError());
+        QCOMPARE(p.exitCode(), 0);
+        QVERIFY2(out.contains(QStringLiteral("reference BLAS")), qPrintable(out));
+        QVERIFY2(err.contains(QStringLiteral("warning")) && err.contains(QStringLiteral("libopenblas0-pthread")), qPrintable(err));
+        // With the BLAS this project installs, no warning.
+        const Result normal = run({"--version"});
+        QVERIFY2(!normal.err.contains(QStringLiteral("warning")), qPrintable(normal.err));
+    }
+
     void usageErrorsExitWithStatusTwo_data()
     {
         QTest::addColumn<QStringList>("args");
