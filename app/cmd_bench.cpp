@@ -1,13 +1,16 @@
 // `taskmoe bench …`: benchmarks that print measured ratios side by side in one run.
 #include "app/cli.h"
 
+#include "core/moebench.h"
 #include "db/store.h"
 
 #include <QDateTime>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
+#include <QTextStream>
 #include <QTemporaryDir>
 
 #include <cstdio>
@@ -82,6 +85,51 @@ int benchStore(const CommandLine &cli)
     return ExitOk;
 }
 
+/// The MoE layer's forward+backward time against a dense FFN with the same active FLOPs.
+int benchMoeLayer(const CommandLine &cli)
+{
+    core::MoeBenchOptions o;
+    if (cli.isSet(QStringLiteral("experts"))) {
+        o.experts.clear();
+        for (const QString &part : cli.value(QStringLiteral("experts")).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+            bool ok = false;
+            const qint64 e = part.trimmed().toLongLong(&ok);
+            if (!ok || e < 1 || e > 4096)
+                throw UsageError(QStringLiteral("bench: --experts must be a list of numbers from 1 to 4096, not '%1'").arg(part));
+            o.experts.push_back(e);
+        }
+    }
+    o.tokens = cli.intValue(QStringLiteral("tokens"), 1, 1 << 20);
+    o.repetitions = static_cast<int>(cli.intValue(QStringLiteral("repetitions"), 1, 1000));
+    o.validate();
+    const Format format = cli.format();
+    const auto results = core::benchMoeLayer(o, [&](const core::MoeBenchResult &r) {
+        if (format == Format::Table)
+            std::fprintf(stderr, "taskmoe: E = %lld measured\n", static_cast<long long>(r.experts));
+    });
+    if (format == Format::Json) {
+        QJsonArray rows;
+        for (const auto &r : results)
+            rows.append(QJsonObject{{QStringLiteral("experts"), qint64(r.experts)}, {QStringLiteral("tokens"), qint64(r.tokens)},
+                                    {QStringLiteral("d_model"), qint64(o.dModel)}, {QStringLiteral("d_ff"), qint64(o.dFf)},
+                                    {QStringLiteral("top_k"), qint64(o.topK)}, {QStringLiteral("moe_ms"), r.moeMs},
+                                    {QStringLiteral("dense_ms"), r.denseMs}, {QStringLiteral("ratio"), r.ratio},
+                                    {QStringLiteral("dropped_fraction"), r.droppedFraction},
+                                    {QStringLiteral("threads"), cli.threads()}});
+        QTextStream(stdout) << QJsonDocument(QJsonObject{{QStringLiteral("results"), rows}}).toJson(QJsonDocument::Indented);
+        return ExitOk;
+    }
+    ResultTable table({QStringLiteral("experts"), QStringLiteral("tokens"), QStringLiteral("moe_ms"),
+                       QStringLiteral("dense_ms"), QStringLiteral("ratio"), QStringLiteral("dropped_fraction")});
+    for (const auto &r : results)
+        table.addRow({qint64(r.experts), qint64(r.tokens), r.moeMs, r.denseMs, r.ratio, r.droppedFraction});
+    table.print(format, QStringLiteral("MoE layer (token routing, top-%1, d_model %2, d_ff %3, capacity %4) vs dense FFN "
+                                       "(hidden %5), forward + backward, median of %6, %7 threads")
+                            .arg(o.topK).arg(o.dModel).arg(o.dFf).arg(o.capacityFactor).arg(o.topK * o.dFf)
+                            .arg(o.repetitions).arg(cli.threads()));
+    return ExitOk;
+}
+
 } // namespace
 
 int runBench(const QStringList &args)
@@ -97,11 +145,23 @@ int runBench(const QStringList &args)
                    QStringLiteral("n"), QStringLiteral("1000000")});
     cli.addOption({QStringLiteral("flush"), QStringLiteral("With --store: rows per transaction (default 10000)."),
                    QStringLiteral("n"), QStringLiteral("10000")});
+    cli.addOption({QStringLiteral("moe-layer"),
+                   QStringLiteral("Time the MoE layer's forward+backward against a dense FFN of the same active FLOPs.")});
+    cli.addOption({QStringLiteral("experts"), QStringLiteral("With --moe-layer: numbers of experts (default 8,32,128)."),
+                   QStringLiteral("list")});
+    cli.addOption({QStringLiteral("tokens"), QStringLiteral("With --moe-layer: tokens per batch (default 4096)."),
+                   QStringLiteral("n"), QStringLiteral("4096")});
+    cli.addOption({QStringLiteral("repetitions"), QStringLiteral("With --moe-layer: timed runs, median reported (default 7)."),
+                   QStringLiteral("n"), QStringLiteral("7")});
     if (!cli.parse(rest))
         return ExitOk;
+    if (cli.isSet(QStringLiteral("store")) && cli.isSet(QStringLiteral("moe-layer")))
+        throw UsageError(QStringLiteral("bench: choose one benchmark, --store or --moe-layer"));
     if (cli.isSet(QStringLiteral("store")))
         return benchStore(cli);
-    throw UsageError(QStringLiteral("bench: choose a benchmark, e.g. --store"));
+    if (cli.isSet(QStringLiteral("moe-layer")))
+        return benchMoeLayer(cli);
+    throw UsageError(QStringLiteral("bench: choose a benchmark: --store or --moe-layer"));
 }
 
 } // namespace taskmoe::app
