@@ -17,6 +17,7 @@
 #include <QJsonDocument>
 #include <QTextStream>
 
+#include <charconv>
 #include <cstdio>
 #include <iostream>
 #include <random>
@@ -150,8 +151,10 @@ int corpusSynth(const QStringList &args)
     core::SynthOptions o;
     o.seed = static_cast<std::uint64_t>(cli.intValue(QStringLiteral("seed"), 0, std::numeric_limits<qint64>::max()));
     o.largestPair = static_cast<std::size_t>(cli.intValue(QStringLiteral("largest"), 10, 10000000));
-    o.imbalance = cli.doubleValue(QStringLiteral("imbalance"), 1, 1e6);
-    o.multiwaySentences = static_cast<std::size_t>(cli.intValue(QStringLiteral("multiway"), 0, 1000000));
+    // The ranges SynthOptions::validate() accepts, so that a value outside them is a usage
+    // error naming the option (exit 2), like every other option value.
+    o.imbalance = cli.doubleValue(QStringLiteral("imbalance"), 1, static_cast<double>(o.largestPair));
+    o.multiwaySentences = static_cast<std::size_t>(cli.intValue(QStringLiteral("multiway"), 0, 100000));
     o.validate();
     const core::Corpus corpus = core::generateSynthetic(o);
     QJsonObject params{{QStringLiteral("generator"),
@@ -420,13 +423,18 @@ int corpusEncode(const QStringList &args)
             std::vector<int> ids;
             const std::string normalized = core::normalizeWhitespace(line);
             for (const auto word : core::splitWords(normalized)) {
-                try {
-                    ids.push_back(std::stoi(std::string(word)));
-                } catch (const std::exception &) {
+                // The whole word must be the number: std::stoi took "12abc" as 12.
+                int id = 0;
+                const auto [end, error] = std::from_chars(word.data(), word.data() + word.size(), id);
+                if (error != std::errc() || end != word.data() + word.size())
                     throw core::lineError("<stdin>", lineNo, "'" + std::string(word) + "' is not a piece id");
-                }
+                ids.push_back(id);
             }
-            out = model.decode(ids);
+            try {
+                out = model.decode(ids);
+            } catch (const core::InputError &e) {
+                throw core::lineError("<stdin>", lineNo, e.what());   // e.g. an id past the vocabulary
+            }
         } else if (cli.isSet(QStringLiteral("pieces"))) {
             if (prefix >= 0)
                 out = model.idToPiece(prefix);

@@ -52,7 +52,19 @@ int main(int argc, char *argv[])
         QStringLiteral("file"));
     parser.addOption(dbOption);
     parser.addOption(screenshotOption);
-    parser.process(app);
+    // parse() rather than process(): process() exits with status 1 on an unknown option,
+    // and a usage error is status 2 in every TaskMoE program.
+    if (!parser.parse(QApplication::arguments())) {
+        QString error = parser.errorText();
+        if (error.endsWith(QLatin1Char('.')))
+            error.chop(1);
+        printError(error + QStringLiteral(" (see --help)"));
+        return 2;
+    }
+    if (parser.isSet(QStringLiteral("help")))
+        parser.showHelp(0);
+    if (parser.isSet(QStringLiteral("version")))
+        parser.showVersion();
     if (!parser.positionalArguments().isEmpty()) {
         printError(QStringLiteral("unexpected argument: %1 (see --help)")
                        .arg(parser.positionalArguments().constFirst()));

@@ -1107,14 +1107,20 @@ Corpus importGettext(const GettextImportOptions &options)
         }
         stats.duplicates = dedupe(data);
         stats.kept = data.sentences.size();
-        report.push_back(lang + ": " + std::to_string(stats.entries) + " entries in "
+        const std::string counts = lang + ": " + std::to_string(stats.entries) + " entries in "
                          + std::to_string(catalogs.size()) + " catalogs, kept "
                          + std::to_string(stats.kept) + " (untranslated "
                          + std::to_string(stats.untranslated) + ", fuzzy " + std::to_string(stats.fuzzy)
                          + ", too long " + std::to_string(stats.tooLong) + ", not text "
                          + std::to_string(stats.notText) + ", duplicates "
                          + std::to_string(stats.duplicates) + ", headers " + std::to_string(stats.header)
-                         + ", empty " + std::to_string(stats.empty) + ")");
+                         + ", empty " + std::to_string(stats.empty) + ")";
+        // A pair without sentences would be registered and only fail at training time
+        // ("task has no examples"); refuse it here, where the reason is known.
+        if (data.sentences.empty())
+            throw fileError(dir.string(), "no usable sentence pairs for language '" + lang + "' ("
+                                              + counts.substr(lang.size() + 2) + ")");
+        report.push_back(counts);
         pairs.push_back(std::move(data));
     }
 

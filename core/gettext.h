@@ -64,7 +64,8 @@ struct GettextImportOptions
 
 /// Reads <root>/<lang>/LC_MESSAGES/*.mo and *.po for every language and returns one en → lang
 /// pair per language, cleaned and deduplicated, with a per-language report. A catalog that is
-/// corrupt stops the import with an error naming it (nothing is half-imported).
+/// corrupt stops the import with an error naming it (nothing is half-imported), and so does a
+/// language whose catalogs leave no sentence pair after cleaning.
 Corpus importGettext(const GettextImportOptions &options);
 
 } // namespace taskmoe::core

@@ -204,15 +204,21 @@ void TemperatureSampler::restoreState(const std::string &state)
     std::size_t pendingCount = 0;
     if (!(in >> pendingCount))
         throw bad("the pending batch count is missing");
-    std::vector<Batch> pending(pendingCount);
-    for (Batch &b : pending) {
+    // Counts come from the text: grow the vectors as entries are read, never by a count
+    // (a corrupt count would otherwise ask for exabytes before any check could run).
+    std::vector<Batch> pending;
+    for (std::size_t k = 0; k < pendingCount; ++k) {
+        Batch b;
         std::size_t n = 0;
-        if (!(in >> b.maxLength >> n))
-            throw bad("a pending batch is malformed");
-        b.examples.resize(n);
-        for (ExampleRef &e : b.examples)
+        if (!(in >> b.maxLength >> n) || n == 0)
+            throw bad("pending batch " + std::to_string(k) + " is malformed or missing");
+        for (std::size_t i = 0; i < n; ++i) {
+            ExampleRef e;
             if (!(in >> e.task >> e.index) || e.task >= tasks || e.index >= m_lengths[e.task].size())
-                throw bad("a pending batch refers to an example outside the corpus");
+                throw bad("pending batch " + std::to_string(k) + " refers to an example outside the corpus");
+            b.examples.push_back(e);
+        }
+        pending.push_back(std::move(b));
     }
     // Everything parsed: commit.
     m_rng = rng;

@@ -196,6 +196,16 @@ Store::Store(const QString &path) : m_path(path)
             throw StoreError(QStringLiteral("%1: was written by a newer TaskMoE (store schema version %2; this program "
                                             "reads versions up to %3): upgrade TaskMoE to open it")
                                  .arg(path).arg(current).arg(schemaVersion()));
+        if (current == 0) {
+            // Version 0 with tables: another program's database (ours records version 1 in
+            // the same transaction as its first tables). Migrating would add our schema to it.
+            Query tables(m_connection, QStringLiteral(
+                "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"));
+            tables.exec("look for existing tables");
+            if (tables.next() && tables.value(0).toLongLong() > 0)
+                throw StoreError(QStringLiteral("%1: is an SQLite database of another program, not a TaskMoE "
+                                                "store (it has tables but no TaskMoE schema version)").arg(path));
+        }
         Query(m_connection, QStringLiteral("PRAGMA foreign_keys = ON")).exec("turn on foreign keys");
         Query(m_connection, QStringLiteral("PRAGMA journal_mode = WAL")).exec("switch to the WAL journal");
         Query(m_connection, QStringLiteral("PRAGMA synchronous = NORMAL")).exec("set the sync mode");

@@ -8,6 +8,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <cmath>
+
 namespace {
 
 struct Result
@@ -206,6 +208,7 @@ private slots:
     void unknownLanguageAndMismatchedFilesAreRefused()
     {
         const QString tsv = write("ok.tsv", "a\tb\n");
+        const QByteArray before = fileHash(m_db);
         Result r = run({"corpus", "import", "--db", m_db, "--tsv", tsv, "--pair", "de-qq"});
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.contains(QStringLiteral("'qq'")), qPrintable(r.err));
@@ -213,6 +216,45 @@ private slots:
         r = run({"corpus", "import", "--db", m_db, "--src", a, "--tgt", b, "--pair", "de-en"});
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.contains(a) && r.err.contains(QStringLiteral("2 lines")), qPrintable(r.err));
+        QCOMPARE(fileHash(m_db), before);
+    }
+
+    // The issue's "Bad input" list end to end: exit 1, the file and the line or offset
+    // named, the store left byte for byte.
+    void corruptCatalogsAndMissingFilesAreRefused()
+    {
+        QDir().mkpath(m_dir.filePath("tree-po/de/LC_MESSAGES"));
+        write("tree-po/de/LC_MESSAGES/app.po", "msgid \"Open\"\nmsgstr \"\xC3\x96" "ffnen\n");
+        // A .mo file that ends after its header: the tables it announces are not there.
+        QByteArray mo(28, '\0');
+        const quint32 header[] = {0x950412deu, 0, 2, 28, 0xfffffff0u, 0, 28};
+        for (int i = 0; i < 7; ++i)
+            for (int b = 0; b < 4; ++b)
+                mo[4 * i + b] = char((header[i] >> (8 * b)) & 0xff);
+        QDir().mkpath(m_dir.filePath("tree-mo/fr/LC_MESSAGES"));
+        const QString moPath = write("tree-mo/fr/LC_MESSAGES/app.mo", mo);
+        const QString missing = m_dir.filePath("no-such-file.tsv");
+        const struct
+        {
+            QStringList args;
+            QStringList expected;
+        } cases[] = {
+            {{"--gettext", m_dir.filePath("tree-po"), "--langs", "de"},
+             {m_dir.filePath("tree-po/de/LC_MESSAGES/app.po"), "line 2", "unterminated string"}},
+            {{"--gettext", m_dir.filePath("tree-mo"), "--langs", "fr"},
+             {moPath, "offset 12", "original string table", "past the end of the file"}},
+            {{"--tsv", missing, "--pair", "de-en"}, {missing}},
+        };
+        const QByteArray before = fileHash(m_db);
+        QVERIFY(!before.isEmpty());
+        for (const auto &c : cases) {
+            const Result r = run(QStringList{"corpus", "import", "--db", m_db} + c.args);
+            QCOMPARE(r.exitCode, 1);
+            QCOMPARE(r.err.count(QLatin1Char('\n')), 1);  // one sentence, one line
+            for (const QString &part : c.expected)
+                QVERIFY2(r.err.contains(part), qPrintable(r.err + " lacks " + part));
+            QCOMPARE(fileHash(m_db), before);
+        }
     }
 
     void storesThatMustNotBeTouchedAreRefused()
@@ -268,6 +310,25 @@ private slots:
         const Result back = run({"corpus", "encode", "--db", m_db, "--vocab", vocab, "--decode"}, r.out.toUtf8());
         QCOMPARE(back.exitCode, 0);
         QCOMPARE(back.out, QStringLiteral("the dog sees a cat .\n"));
+        // Regression: std::stoi read "12abc" as 12. A word that is not a whole id is refused.
+        const Result bad = run({"corpus", "encode", "--db", m_db, "--vocab", vocab, "--decode"}, "5 6\n5 12abc\n");
+        QCOMPARE(bad.exitCode, 1);
+        QVERIFY2(bad.err.contains(QStringLiteral("<stdin>: line 2")) && bad.err.contains(QStringLiteral("'12abc'")),
+                 qPrintable(bad.err));
+    }
+
+    void moeLayerBenchmarkPrintsRatiosAsJson()
+    {
+        const Result r = run({"bench", "--moe-layer", "--experts", "4,8", "--tokens", "256", "--repetitions", "1",
+                              "--format", "json"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QJsonArray results = QJsonDocument::fromJson(r.out.toUtf8()).object().value("results").toArray();
+        QCOMPARE(results.size(), 2);
+        const QJsonObject first = results.first().toObject();
+        QCOMPARE(first.value("experts").toInt(), 4);
+        QCOMPARE(first.value("tokens").toInt(), 256);
+        QVERIFY(first.value("moe_ms").toDouble() > 0 && first.value("dense_ms").toDouble() > 0);
+        QVERIFY(std::fabs(first.value("ratio").toDouble() - first.value("moe_ms").toDouble() / first.value("dense_ms").toDouble()) < 1e-9);
     }
 
     void storeBenchmarkPrintsTheWriteRate()

@@ -781,6 +781,12 @@ void TestGettext::importRefusesBadTrees_data()
     QTest::newRow("corrupt catalog") << "tree" << QStringList{"de", "nl"}
                                      << QStringList{"@ROOT@/nl/LC_MESSAGES/broken.mo", "offset 0",
                                                     "not a gettext .mo file"};
+    // Regression: a language whose catalogs held nothing usable became a pair with no
+    // sentences, registered in the store, that only failed at training time.
+    QTest::newRow("language without usable entries") << "tree" << QStringList{"de", "pl"}
+                                                     << QStringList{"@ROOT@/pl/LC_MESSAGES",
+                                                                    "no usable sentence pairs", "'pl'",
+                                                                    "fuzzy 1"};
     QTest::newRow("missing root") << "no-such-tree" << QStringList{"de"}
                                   << QStringList{"@ROOT@", "locale directory not found"};
     QTest::newRow("no languages") << "tree" << QStringList{} << QStringList{"--langs"};
@@ -801,6 +807,9 @@ void TestGettext::importRefusesBadTrees()
         QVERIFY(QDir().mkpath(tree + "/it/LC_MESSAGES"));
         writeBytes(tree + "/it/LC_MESSAGES/notes.txt", "x");
         writeBytes(tree + "/nl/LC_MESSAGES/broken.mo", "definitely not a catalog");
+        writeBytes(tree + "/pl/LC_MESSAGES/a.po", "msgid \"\"\nmsgstr \"Content-Type: text/plain; charset=UTF-8\\n\"\n\n"
+                                                  "#, fuzzy\nmsgid \"Close\"\nmsgstr \"Zamknij\"\n\n"
+                                                  "msgid \"Open\"\nmsgstr \"\"\n");
     }
     const QString rootPath = m_tmp.filePath(root == "tree" ? "bad-trees" : root);
 

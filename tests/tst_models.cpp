@@ -114,6 +114,8 @@ private slots:
     void runModelEmpty();
     void runModelFilled();
     void runModelHeaders();
+
+    void headersAndCellsShareTheColumnAlignment();
 };
 
 void TestModels::formatCompactCount_data()
@@ -373,6 +375,33 @@ void TestModels::runModelHeaders()
         QCOMPARE(model.headerData(c, Qt::Horizontal).toString(), expected.at(c));
     // Rows keep Qt's default numbering.
     QCOMPARE(model.headerData(0, Qt::Vertical).toInt(), 1);
+}
+
+// The shared base (VectorTableModel) answers alignment for cells and headers from one
+// column description, and no header tool tip where a column has none.
+void TestModels::headersAndCellsShareTheColumnAlignment()
+{
+    DatasetTableModel datasets;
+    datasets.setDatasets(sampleDatasets());
+    PairTableModel pairs;
+    const auto pairRecords = sampleDatasets()[0].pairs;
+    pairs.setPairs({pairRecords.begin(), pairRecords.end()}, 1000);
+    RunTableModel runs;
+    runs.setRuns(sampleRuns());
+    for (const QAbstractItemModel *model :
+         {static_cast<QAbstractItemModel *>(&datasets), static_cast<QAbstractItemModel *>(&pairs),
+          static_cast<QAbstractItemModel *>(&runs)}) {
+        QVERIFY(model->rowCount() > 0);
+        for (int c = 0; c < model->columnCount(); ++c) {
+            const QVariant header = model->headerData(c, Qt::Horizontal, Qt::TextAlignmentRole);
+            QCOMPARE(header.typeId(), int(QMetaType::Int));   // Qt 6.4 delegates call toInt()
+            QCOMPARE(roleData(*model, 0, c, Qt::TextAlignmentRole).toInt(), header.toInt());
+        }
+    }
+    QVERIFY(!datasets.headerData(DatasetTableModel::IdColumn, Qt::Horizontal, Qt::ToolTipRole).isValid());
+    QVERIFY(!runs.headerData(RunTableModel::NameColumn, Qt::Horizontal, Qt::ToolTipRole).isValid());
+    QCOMPARE(runs.headerData(RunTableModel::IdColumn, Qt::Horizontal, Qt::TextAlignmentRole).toInt(),
+             int(Qt::AlignRight | Qt::AlignVCenter));
 }
 
 QTEST_MAIN(TestModels)

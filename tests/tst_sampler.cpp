@@ -176,11 +176,52 @@ private slots:
         std::string truncated = state.substr(0, state.size() / 2);
         TemperatureSampler same(makeLengths({100, 20}, 6), o);
         const std::string before = same.saveState();
-        try {
-            same.restoreState(truncated);
-        } catch (const InputError &) {
-        }
+        QVERIFY_THROWS_EXCEPTION(InputError, same.restoreState(truncated));
         QCOMPARE(same.saveState(), before);  // a failed restore changes nothing
+    }
+
+    // Regression: restoreState sized its vectors by the counts in the text before checking
+    // anything, so a corrupt count threw std::length_error / std::bad_alloc (no InputError,
+    // no sentence naming the problem) instead of refusing the state.
+    void restoreRefusesHugeCountsWithoutAllocating()
+    {
+        SamplerOptions o;
+        o.batchTokens = 64;
+        o.poolBatches = 2;
+        const auto lengths = makeLengths({30, 10}, 4);
+        TemperatureSampler a(lengths, o);
+        a.next();  // leaves pending batches in the state
+        const std::string state = a.saveState();
+        // The pending batch count is the line after the per-task "epoch position" lines.
+        std::vector<std::string> lines;
+        std::size_t start = 0;
+        for (std::size_t nl; (nl = state.find('\n', start)) != std::string::npos; start = nl + 1)
+            lines.push_back(state.substr(start, nl - start));
+        const std::size_t countLine = 3 + lengths.size();
+        QVERIFY(lines.size() > countLine + 1);
+        QVERIFY(std::stoul(lines[countLine]) > 0);
+        const auto join = [](const std::vector<std::string> &parts) {
+            std::string text;
+            for (const std::string &p : parts)
+                text += p + '\n';
+            return text;
+        };
+
+        std::vector<std::string> hugeBatchCount = lines;
+        hugeBatchCount[countLine] = "1152921504606846975";
+        std::vector<std::string> hugeExampleCount = lines;
+        hugeExampleCount[countLine + 1] = "40 1152921504606846975 0 0";
+        for (const auto &bad : {hugeBatchCount, hugeExampleCount}) {
+            TemperatureSampler b(lengths, o);
+            const std::string before = b.saveState();
+            try {
+                b.restoreState(join(bad));
+                QFAIL("a corrupt state was restored");
+            } catch (const InputError &e) {
+                QVERIFY2(std::string(e.what()).find("pending batch") != std::string::npos, e.what());
+            }
+            QCOMPARE(b.saveState(), before);
+        }
     }
 
     void optionsAreValidated()

@@ -167,6 +167,32 @@ private slots:
         QCOMPARE(fileHash(path), before);
     }
 
+    // Regression: an SQLite database of another program (user_version 0, its own tables) was
+    // "migrated": our fourteen tables were added to it and its journal switched to WAL.
+    void refusesAnotherProgramsDatabaseUntouched()
+    {
+        const QString path = m_dir.filePath(QStringLiteral("other-program.sqlite"));
+        {
+            auto db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("other"));
+            db.setDatabaseName(path);
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            QVERIFY(q.exec(QStringLiteral("CREATE TABLE bookmarks (url TEXT)")));
+            QVERIFY(q.exec(QStringLiteral("INSERT INTO bookmarks VALUES ('https://example.org')")));
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("other"));
+        const QByteArray before = fileHash(path);
+        try {
+            Store store(path);
+            QFAIL("another program's database was opened as a store");
+        } catch (const StoreError &e) {
+            QVERIFY2(e.message().contains(path) && e.message().contains(QStringLiteral("not a TaskMoE store")),
+                     qPrintable(e.message()));
+        }
+        QCOMPARE(fileHash(path), before);
+        QVERIFY(!QFile::exists(path + QStringLiteral("-wal")));
+    }
+
     void storesNamesWithQuotesAndSqlVerbatim()
     {
         Store store(m_dir.filePath(QStringLiteral("names.sqlite")));

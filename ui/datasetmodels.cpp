@@ -9,10 +9,6 @@ namespace taskmoe::ui {
 
 namespace {
 
-// Qt 6.4's item delegates read TextAlignmentRole with toInt(): answer a plain int.
-constexpr Qt::Alignment kNumberAlignment = Qt::AlignRight | Qt::AlignVCenter;
-constexpr Qt::Alignment kTextAlignment = Qt::AlignLeft | Qt::AlignVCenter;
-
 QString languageDescription(const db::LanguageRecord &language)
 {
     QString text = language.code;
@@ -83,56 +79,30 @@ QString resourceClassLabel(const QString &resourceClass)
 
 // DatasetTableModel ----------------------------------------------------------------------
 
-DatasetTableModel::DatasetTableModel(QObject *parent) : QAbstractTableModel(parent) {}
-
-void DatasetTableModel::setDatasets(std::vector<db::DatasetRecord> datasets)
+DatasetTableModel::DatasetTableModel(QObject *parent)
+    : VectorTableModel(
+          {
+              {QStringLiteral("ID"), {}, NumberAlignment},
+              {QStringLiteral("Name"), {}, TextAlignment},
+              {QStringLiteral("Kind"), QStringLiteral("synthetic, gettext, moses or tsv"),
+               TextAlignment},
+              {QStringLiteral("Languages"), {}, TextAlignment},
+              {QStringLiteral("Pairs"),
+               QStringLiteral("Number of language pairs (translation directions)"),
+               NumberAlignment},
+              {QStringLiteral("Sentences"), QStringLiteral("Sentence pairs over all splits"),
+               NumberAlignment},
+              {QStringLiteral("Fingerprint"),
+               QStringLiteral("First 12 hex digits of the content's SHA-256"), TextAlignment},
+              {QStringLiteral("Created"), {}, TextAlignment},
+          },
+          parent)
 {
-    beginResetModel();
-    m_rows = std::move(datasets);
-    endResetModel();
+    Q_ASSERT(columnCount() == ColumnCount);
 }
 
-void DatasetTableModel::clear()
+QVariant DatasetTableModel::cellData(const db::DatasetRecord &d, int column, int role) const
 {
-    setDatasets({});
-}
-
-const db::DatasetRecord *DatasetTableModel::dataset(int row) const
-{
-    if (row < 0 || row >= static_cast<int>(m_rows.size()))
-        return nullptr;
-    return &m_rows[static_cast<size_t>(row)];
-}
-
-int DatasetTableModel::rowOfId(qint64 id) const
-{
-    for (size_t i = 0; i < m_rows.size(); ++i) {
-        if (m_rows[i].id == id)
-            return static_cast<int>(i);
-    }
-    return -1;
-}
-
-int DatasetTableModel::rowCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : static_cast<int>(m_rows.size());
-}
-
-int DatasetTableModel::columnCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : ColumnCount;
-}
-
-QVariant DatasetTableModel::data(const QModelIndex &index, int role) const
-{
-    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
-        return {};
-    const db::DatasetRecord &d = m_rows[static_cast<size_t>(index.row())];
-
-    if (role == IdRole)
-        return d.id;
-
-    const int column = index.column();
     switch (role) {
     case Qt::DisplayRole:
         switch (column) {
@@ -184,102 +154,41 @@ QVariant DatasetTableModel::data(const QModelIndex &index, int role) const
                                          : QVariant();
         }
         break;
-    case Qt::TextAlignmentRole:
-        switch (column) {
-        case IdColumn:
-        case PairsColumn:
-        case SentencesColumn:
-            return int(kNumberAlignment);
-        default:
-            return int(kTextAlignment);
-        }
     default:
         break;
     }
     return {};
 }
 
-QVariant DatasetTableModel::headerData(int section, Qt::Orientation orientation, int role) const
-{
-    if (orientation != Qt::Horizontal)
-        return QAbstractTableModel::headerData(section, orientation, role);
-    if (section < 0 || section >= ColumnCount)
-        return {};
-    if (role == Qt::DisplayRole) {
-        switch (section) {
-        case IdColumn: return QStringLiteral("ID");
-        case NameColumn: return QStringLiteral("Name");
-        case KindColumn: return QStringLiteral("Kind");
-        case LanguagesColumn: return QStringLiteral("Languages");
-        case PairsColumn: return QStringLiteral("Pairs");
-        case SentencesColumn: return QStringLiteral("Sentences");
-        case FingerprintColumn: return QStringLiteral("Fingerprint");
-        case CreatedColumn: return QStringLiteral("Created");
-        }
-    } else if (role == Qt::ToolTipRole) {
-        switch (section) {
-        case KindColumn: return QStringLiteral("synthetic, gettext, moses or tsv");
-        case PairsColumn: return QStringLiteral("Number of language pairs (translation directions)");
-        case SentencesColumn: return QStringLiteral("Sentence pairs over all splits");
-        case FingerprintColumn: return QStringLiteral("First 12 hex digits of the content's SHA-256");
-        }
-    } else if (role == Qt::TextAlignmentRole) {
-        switch (section) {
-        case IdColumn:
-        case PairsColumn:
-        case SentencesColumn:
-            return int(kNumberAlignment);
-        default:
-            return int(kTextAlignment);
-        }
-    }
-    return QAbstractTableModel::headerData(section, orientation, role);
-}
-
 // PairTableModel -------------------------------------------------------------------------
 
-PairTableModel::PairTableModel(QObject *parent) : QAbstractTableModel(parent) {}
+PairTableModel::PairTableModel(QObject *parent)
+    : VectorTableModel(
+          {
+              {QStringLiteral("Pair"), QStringLiteral("Source-target language pair"),
+               TextAlignment},
+              {QStringLiteral("Train"), {}, NumberAlignment},
+              {QStringLiteral("Dev"), {}, NumberAlignment},
+              {QStringLiteral("Test"), {}, NumberAlignment},
+              {QStringLiteral("Multi-way"), QStringLiteral("Sentences aligned across all languages"),
+               NumberAlignment},
+              {QStringLiteral("Resource"),
+               QStringLiteral("High- or low-resource, by training size"), TextAlignment},
+          },
+          parent)
+{
+    Q_ASSERT(columnCount() == ColumnCount);
+}
 
 void PairTableModel::setPairs(std::vector<db::DatasetPairRecord> pairs, qint64 resourceThreshold)
 {
-    beginResetModel();
-    m_rows = std::move(pairs);
+    // Only the tool tips read the threshold, and only views in this thread read those.
     m_threshold = resourceThreshold;
-    endResetModel();
+    setRows(std::move(pairs));
 }
 
-void PairTableModel::clear()
+QVariant PairTableModel::cellData(const db::DatasetPairRecord &p, int column, int role) const
 {
-    setPairs({}, 0);
-}
-
-const db::DatasetPairRecord *PairTableModel::pair(int row) const
-{
-    if (row < 0 || row >= static_cast<int>(m_rows.size()))
-        return nullptr;
-    return &m_rows[static_cast<size_t>(row)];
-}
-
-int PairTableModel::rowCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : static_cast<int>(m_rows.size());
-}
-
-int PairTableModel::columnCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : ColumnCount;
-}
-
-QVariant PairTableModel::data(const QModelIndex &index, int role) const
-{
-    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
-        return {};
-    const db::DatasetPairRecord &p = m_rows[static_cast<size_t>(index.row())];
-
-    if (role == IdRole)
-        return p.id;
-
-    const int column = index.column();
     switch (role) {
     case Qt::DisplayRole:
         switch (column) {
@@ -321,43 +230,10 @@ QVariant PairTableModel::data(const QModelIndex &index, int role) const
         if (column == ResourceClassColumn)
             return resourceClassColor(p.resourceClass);
         break;
-    case Qt::TextAlignmentRole:
-        if (column == PairColumn || column == ResourceClassColumn)
-            return int(kTextAlignment);
-        return int(kNumberAlignment);
     default:
         break;
     }
     return {};
-}
-
-QVariant PairTableModel::headerData(int section, Qt::Orientation orientation, int role) const
-{
-    if (orientation != Qt::Horizontal)
-        return QAbstractTableModel::headerData(section, orientation, role);
-    if (section < 0 || section >= ColumnCount)
-        return {};
-    if (role == Qt::DisplayRole) {
-        switch (section) {
-        case PairColumn: return QStringLiteral("Pair");
-        case TrainColumn: return QStringLiteral("Train");
-        case DevColumn: return QStringLiteral("Dev");
-        case TestColumn: return QStringLiteral("Test");
-        case MultiwayColumn: return QStringLiteral("Multi-way");
-        case ResourceClassColumn: return QStringLiteral("Resource");
-        }
-    } else if (role == Qt::ToolTipRole) {
-        switch (section) {
-        case PairColumn: return QStringLiteral("Source-target language pair");
-        case MultiwayColumn: return QStringLiteral("Sentences aligned across all languages");
-        case ResourceClassColumn: return QStringLiteral("High- or low-resource, by training size");
-        }
-    } else if (role == Qt::TextAlignmentRole) {
-        if (section == PairColumn || section == ResourceClassColumn)
-            return int(kTextAlignment);
-        return int(kNumberAlignment);
-    }
-    return QAbstractTableModel::headerData(section, orientation, role);
 }
 
 } // namespace taskmoe::ui

@@ -24,47 +24,24 @@ QColor statusColor(const QString &status)
 
 } // namespace
 
-RunTableModel::RunTableModel(QObject *parent) : QAbstractTableModel(parent) {}
-
-void RunTableModel::setRuns(std::vector<db::RunRecord> runs)
+RunTableModel::RunTableModel(QObject *parent)
+    : VectorTableModel(
+          {
+              {QStringLiteral("ID"), {}, NumberAlignment},
+              {QStringLiteral("Name"), {}, TextAlignment},
+              {QStringLiteral("Kind"), {}, TextAlignment},
+              {QStringLiteral("Preset"), {}, TextAlignment},
+              {QStringLiteral("Status"), {}, TextAlignment},
+              {QStringLiteral("Started"), {}, TextAlignment},
+              {QStringLiteral("Ended"), {}, TextAlignment},
+          },
+          parent)
 {
-    beginResetModel();
-    m_rows = std::move(runs);
-    endResetModel();
+    Q_ASSERT(columnCount() == ColumnCount);
 }
 
-void RunTableModel::clear()
+QVariant RunTableModel::cellData(const db::RunRecord &r, int column, int role) const
 {
-    setRuns({});
-}
-
-const db::RunRecord *RunTableModel::run(int row) const
-{
-    if (row < 0 || row >= static_cast<int>(m_rows.size()))
-        return nullptr;
-    return &m_rows[static_cast<size_t>(row)];
-}
-
-int RunTableModel::rowCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : static_cast<int>(m_rows.size());
-}
-
-int RunTableModel::columnCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : ColumnCount;
-}
-
-QVariant RunTableModel::data(const QModelIndex &index, int role) const
-{
-    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
-        return {};
-    const db::RunRecord &r = m_rows[static_cast<size_t>(index.row())];
-
-    if (role == IdRole)
-        return r.id;
-
-    const int column = index.column();
     switch (role) {
     case Qt::DisplayRole:
         switch (column) {
@@ -112,36 +89,10 @@ QVariant RunTableModel::data(const QModelIndex &index, int role) const
                 return c;
         }
         break;
-    case Qt::TextAlignmentRole:
-        return int(column == IdColumn ? (Qt::AlignRight | Qt::AlignVCenter)
-                                      : (Qt::AlignLeft | Qt::AlignVCenter));
     default:
         break;
     }
     return {};
-}
-
-QVariant RunTableModel::headerData(int section, Qt::Orientation orientation, int role) const
-{
-    if (orientation != Qt::Horizontal)
-        return QAbstractTableModel::headerData(section, orientation, role);
-    if (section < 0 || section >= ColumnCount)
-        return {};
-    if (role == Qt::DisplayRole) {
-        switch (section) {
-        case IdColumn: return QStringLiteral("ID");
-        case NameColumn: return QStringLiteral("Name");
-        case KindColumn: return QStringLiteral("Kind");
-        case PresetColumn: return QStringLiteral("Preset");
-        case StatusColumn: return QStringLiteral("Status");
-        case StartedColumn: return QStringLiteral("Started");
-        case EndedColumn: return QStringLiteral("Ended");
-        }
-    } else if (role == Qt::TextAlignmentRole) {
-        return int(section == IdColumn ? (Qt::AlignRight | Qt::AlignVCenter)
-                                       : (Qt::AlignLeft | Qt::AlignVCenter));
-    }
-    return QAbstractTableModel::headerData(section, orientation, role);
 }
 
 } // namespace taskmoe::ui

@@ -1,14 +1,13 @@
 #pragma once
 /// Table model over the store's runs (training, evaluation, distillation, benchmark jobs).
 #include "db/records.h"
-
-#include <QAbstractTableModel>
+#include "ui/vectortablemodel.h"
 
 #include <vector>
 
 namespace taskmoe::ui {
 
-class RunTableModel : public QAbstractTableModel
+class RunTableModel : public VectorTableModel<db::RunRecord>
 {
     Q_OBJECT
 public:
@@ -26,21 +25,13 @@ public:
     explicit RunTableModel(QObject *parent = nullptr);
 
     /// Replaces all rows.
-    void setRuns(std::vector<db::RunRecord> runs);
-    void clear();
-
+    void setRuns(std::vector<db::RunRecord> runs) { setRows(std::move(runs)); }
     /// The record shown in `row`, or nullptr when the row does not exist.
-    const db::RunRecord *run(int row) const;
-    const std::vector<db::RunRecord> &runs() const { return m_rows; }
+    const db::RunRecord *run(int row) const { return rowAt(row); }
+    const std::vector<db::RunRecord> &runs() const { return rows(); }
 
-    int rowCount(const QModelIndex &parent = QModelIndex()) const override;
-    int columnCount(const QModelIndex &parent = QModelIndex()) const override;
-    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation orientation,
-                        int role = Qt::DisplayRole) const override;
-
-private:
-    std::vector<db::RunRecord> m_rows;
+protected:
+    QVariant cellData(const db::RunRecord &r, int column, int role) const override;
 };
 
 } // namespace taskmoe::ui
