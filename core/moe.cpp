@@ -5,9 +5,13 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <exception>
+#include <mutex>
 #include <numeric>
 #include <stdexcept>
+#include <thread>
 
 namespace taskmoe::core {
 
@@ -64,17 +68,45 @@ std::vector<std::vector<std::int64_t>> balancedBins(const std::int64_t *offsets,
     return bins;
 }
 
+/// Runs fn(expert, first row, rows) for every expert with rows, the bins on their own
+/// threads. Plain threads rather than at::parallel_for: LibTorch's OpenMP loop gave no
+/// speed-up for concurrent BLAS products here (measured: 795 ms for two bins of products vs
+/// 825 ms serial, and 409–546 ms on two std::threads).
 template <typename Fn>
 void forEachExpertInParallel(const torch::Tensor &offsets, std::int64_t experts, Fn fn)
 {
     const std::int64_t *off = offsets.data_ptr<std::int64_t>();
-    const auto bins = balancedBins(off, experts, at::get_num_threads());
+    const auto bins = balancedBins(off, experts, expertThreads());
+    const auto runBin = [&](std::size_t b) {
+        // Grad mode is per thread: the products here are the autograd function's own work.
+        c10::AutoGradMode noGrad(false);
+        for (const std::int64_t e : bins[b])
+            fn(e, off[e], off[e + 1] - off[e]);
+    };
     SingleThreadedBlas single;
-    at::parallel_for(0, static_cast<std::int64_t>(bins.size()), 1, [&](std::int64_t begin, std::int64_t end) {
-        for (std::int64_t b = begin; b < end; ++b)
-            for (const std::int64_t e : bins[static_cast<std::size_t>(b)])
-                fn(e, off[e], off[e + 1] - off[e]);
-    });
+    std::vector<std::thread> workers;
+    std::exception_ptr failure;
+    std::mutex failureMutex;
+    for (std::size_t b = 1; b < bins.size(); ++b)
+        if (!bins[b].empty())
+            workers.emplace_back([&, b] {
+                try {
+                    runBin(b);
+                } catch (...) {
+                    std::lock_guard<std::mutex> lock(failureMutex);
+                    failure = std::current_exception();
+                }
+            });
+    try {
+        runBin(0);
+    } catch (...) {
+        std::lock_guard<std::mutex> lock(failureMutex);
+        failure = std::current_exception();
+    }
+    for (auto &w : workers)
+        w.join();
+    if (failure)
+        std::rethrow_exception(failure);
 }
 
 using torch::autograd::AutogradContext;
@@ -127,6 +159,21 @@ public:
 };
 
 } // namespace
+
+namespace {
+std::atomic<int> g_expertThreads{0};
+} // namespace
+
+void setExpertThreads(int threads)
+{
+    g_expertThreads = std::max(0, threads);
+}
+
+int expertThreads()
+{
+    const int n = g_expertThreads.load();
+    return n > 0 ? n : std::max(1, at::get_num_threads());
+}
 
 torch::Tensor groupedExpertFfn(const torch::Tensor &xs, const torch::Tensor &wi, const torch::Tensor &wo,
                                const torch::Tensor &offsets)

@@ -97,6 +97,10 @@ private:
 };
 TORCH_MODULE(MoeLayer);
 
+/// Threads that run experts side by side (0: LibTorch's intra-op thread count).
+void setExpertThreads(int threads);
+int expertThreads();
+
 /// Runs the experts on token rows grouped by expert: rows offsets[e] .. offsets[e+1] of `xs`
 /// go to expert e. One matrix product per expert on a contiguous slice, experts spread over
 /// the intra-op threads with a single-threaded BLAS each; backward through the same path.

@@ -9,13 +9,18 @@ struct BackendInfo
     std::string torchVersion;   ///< e.g. "1.13.0"
     std::string blasLibrary;    ///< resolved path of the library providing sgemm_
     std::string blasName;       ///< "OpenBLAS (pthread)", "reference BLAS", …
-    int threads = 1;            ///< intra-op threads in use
+    int threads = 1;            ///< compute threads in use (see setThreads)
     double gemmGflops = 0;      ///< measured fp32 matrix product speed (0 when not measured)
     bool slowBlas = false;      ///< measured far below what an optimised BLAS gives here
 };
 
-/// Sets LibTorch's intra-op thread count (≤ 0: the number of cores) and returns what is used.
+/// Sets the compute threads (≤ 0: the number of cores) and returns how many are used: the
+/// BLAS library's threads and the MoE layer's expert threads. LibTorch's intra-op OpenMP
+/// loops stay single-threaded (their spinning idle threads slow the BLAS down on few cores).
 int setThreads(int threads);
+
+/// The compute threads set by setThreads (the number of cores before any call).
+int computeThreads();
 
 /// Number of cores available to this process.
 int coreCount();
