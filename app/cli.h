@@ -103,5 +103,6 @@ void warnIfSlowBlas(const core::BackendInfo &info);
 // Subcommands: each takes the full argument list (argv[0], subcommand words, options).
 int runCorpus(const QStringList &args);
 int runBench(const QStringList &args);
+int runModel(const QStringList &args);
 
 } // namespace taskmoe::app

@@ -32,7 +32,10 @@ const char *kUsage =
     "  corpus stats     per-pair sizes of a dataset\n"
     "  corpus vocab     train a shared SentencePiece vocabulary for a dataset\n"
     "  corpus encode    encode or decode text with a stored vocabulary\n"
+    "  model init       write a randomly initialised model file for a configuration\n"
+    "  model info       check a model file; print its options, tasks and parameter counts\n"
     "  bench --store    measure store write speed (metric rows per second)\n"
+    "  bench --moe-layer  time the MoE layer against a dense FFN of the same active FLOPs\n"
     "\n"
     "Options:\n"
     "  --version        print the program, LibTorch and BLAS versions and threads\n"
@@ -69,6 +72,8 @@ int dispatch(const QStringList &args)
         return app::runCorpus(args);
     if (command == QLatin1String("bench"))
         return app::runBench(args);
+    if (command == QLatin1String("model"))
+        return app::runModel(args);
     throw app::UsageError(QStringLiteral("unknown command '%1'").arg(command));
 }
 

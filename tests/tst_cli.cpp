@@ -317,6 +317,34 @@ private slots:
                  qPrintable(bad.err));
     }
 
+    void modelFilesAreWrittenCheckedAndCorruptOnesRefused()
+    {
+        const QString model = m_dir.filePath(QStringLiteral("tiny.tmf"));
+        Result r = run({"model", "init", "--output", model, "--languages", "en,de,fr", "--options",
+                        R"({"d_model": 32, "heads": 2, "d_ff": 64, "experts": 4, "vocab_size": 100,
+                            "decoder_routing": "task:pair"})"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        r = run({"model", "info", "--model", model, "--format", "json"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QJsonObject info = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QCOMPARE(info.value("decoder_routing").toString(), QStringLiteral("task:pair"));
+        QCOMPARE(info.value("pairs").toString().split(' ').size(), 6);
+        QVERIFY(info.value("params_active_per_token").toInteger() < info.value("params_total").toInteger());
+        QCOMPARE(info.value("sha256").toString().toUtf8(), fileHash(model).toHex());
+        // A truncated copy is refused with the file named; nothing crashes.
+        QFile full(model);
+        QVERIFY(full.open(QIODevice::ReadOnly));
+        const QString cut = write(QStringLiteral("cut.tmf"), full.read(full.size() / 2));
+        r = run({"model", "info", "--model", cut});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(cut) && r.err.contains(QStringLiteral("truncated")), qPrintable(r.err));
+        // Options that cannot work name the field and the allowed values.
+        r = run({"model", "init", "--output", m_dir.filePath("bad.tmf"), "--options", R"({"top_k": 9, "experts": 4})"});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(QStringLiteral("model.top_k")) && r.err.contains(QStringLiteral("between 1 and")), qPrintable(r.err));
+        QVERIFY(!QFile::exists(m_dir.filePath("bad.tmf")));
+    }
+
     void moeLayerBenchmarkPrintsRatiosAsJson()
     {
         const Result r = run({"bench", "--moe-layer", "--experts", "4,8", "--tokens", "256", "--repetitions", "1",
