@@ -14,6 +14,7 @@
 #include <cstring>
 #include <exception>
 
+#include <malloc.h>
 #include <unistd.h>
 
 using namespace taskmoe;
@@ -101,11 +102,26 @@ void restartWithComputeEnvironment(int argc, char **argv)
     ::execv("/proc/self/exe", argv);  // returns only on failure: then go on as we are
 }
 
+/// LibTorch allocates its large tensors (activations, logits) afresh every step; glibc
+/// serves those with mmap and returns them at free, so every step page-faults and zeroes
+/// them again (perf: a quarter of a training step in the kernel). A compute job keeps freed
+/// memory in its heap instead: a training step of a 3+3-layer d_model 256 model went from
+/// 2.2–2.3 s to 1.7–1.9 s. Peak memory is unchanged; the job returns it when it ends.
+void keepFreedMemory(int argc, char **argv)
+{
+    if (argc < 2 || !isComputeCommand(argv[1]))
+        return;
+    ::mallopt(M_MMAP_MAX, 0);
+    ::mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    ::mallopt(M_TOP_PAD, 64 << 20);
+}
+
 } // namespace
 
 int main(int argc, char **argv)
 {
     restartWithComputeEnvironment(argc, argv);
+    keepFreedMemory(argc, argv);
     QCoreApplication application(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("taskmoe"));
     QCoreApplication::setApplicationVersion(QStringLiteral(TASKMOE_VERSION));
