@@ -224,6 +224,27 @@ double CommandLine::doubleValue(const QString &name, double min, double max) con
     return v;
 }
 
+int runSubcommand(const QStringList &args, const QString &group, const std::vector<Subcommand> &handlers)
+{
+    const QString name = args.value(2);
+    QStringList rest = args;
+    rest.remove(1, std::min<qsizetype>(2, rest.size() - 1));
+    for (const auto &[handlerName, handler] : handlers)
+        if (name == handlerName)
+            return handler(rest);
+    if (name.isEmpty() || name == QLatin1String("--help") || name == QLatin1String("-h")) {
+        QStringList names;
+        for (const auto &h : handlers)
+            names << h.first;
+        // Asked for: stdout, success. Missing: a usage error, on stderr.
+        QTextStream out(name.isEmpty() ? stderr : stdout);
+        out << "Usage: taskmoe " << group << ' ' << names.join(QLatin1Char('|')) << " [options]\n"
+            << "Run `taskmoe " << group << " <command> --help` for a command's options.\n";
+        return name.isEmpty() ? ExitUsage : ExitOk;
+    }
+    throw UsageError(QStringLiteral("unknown command '%1 %2'").arg(group, name));
+}
+
 void warnIfSlowBlas()
 {
     warnIfSlowBlas(core::backendInfo(true));

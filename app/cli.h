@@ -100,6 +100,12 @@ private:
 void warnIfSlowBlas();
 void warnIfSlowBlas(const core::BackendInfo &info);
 
+/// `taskmoe GROUP NAME [options]`: runs the handler called NAME with argv[0] and the options
+/// (the group and name removed). No name prints the group's usage (exit 2), --help too
+/// (exit 0); an unknown name is a usage error.
+using Subcommand = std::pair<QString, std::function<int(const QStringList &)>>;
+int runSubcommand(const QStringList &args, const QString &group, const std::vector<Subcommand> &handlers);
+
 // Subcommands: each takes the full argument list (argv[0], subcommand words, options).
 int runCorpus(const QStringList &args);
 int runBench(const QStringList &args);

@@ -455,27 +455,13 @@ int corpusEncode(const QStringList &args)
 
 int runCorpus(const QStringList &args)
 {
-    const QString sub = args.value(2);
-    QStringList rest = args;
-    rest.remove(1, std::min<qsizetype>(2, rest.size() - 1));
-    if (sub == QLatin1String("synth"))
-        return corpusSynth(rest);
-    if (sub == QLatin1String("import"))
-        return corpusImport(rest);
-    if (sub == QLatin1String("list"))
-        return corpusList(rest);
-    if (sub == QLatin1String("stats"))
-        return corpusStats(rest);
-    if (sub == QLatin1String("vocab"))
-        return corpusVocab(rest);
-    if (sub == QLatin1String("encode"))
-        return corpusEncode(rest);
-    if (sub.isEmpty() || sub == QLatin1String("--help")) {
-        QTextStream(stdout) << "Usage: taskmoe corpus synth|import|list|stats|vocab|encode [options]\n"
-                               "Run `taskmoe corpus <command> --help` for a command's options.\n";
-        return sub.isEmpty() ? ExitUsage : ExitOk;
-    }
-    throw UsageError(QStringLiteral("unknown command 'corpus %1'").arg(sub));
+    return runSubcommand(args, QStringLiteral("corpus"),
+                         {{QStringLiteral("synth"), corpusSynth},
+                          {QStringLiteral("import"), corpusImport},
+                          {QStringLiteral("list"), corpusList},
+                          {QStringLiteral("stats"), corpusStats},
+                          {QStringLiteral("vocab"), corpusVocab},
+                          {QStringLiteral("encode"), corpusEncode}});
 }
 
 } // namespace taskmoe::app

@@ -124,19 +124,8 @@ int modelInit(const QStringList &args)
 
 int runModel(const QStringList &args)
 {
-    const QString sub = args.value(2);
-    QStringList rest = args;
-    rest.remove(1, std::min<qsizetype>(2, rest.size() - 1));
-    if (sub == QLatin1String("info"))
-        return modelInfo(rest);
-    if (sub == QLatin1String("init"))
-        return modelInit(rest);
-    if (sub.isEmpty() || sub == QLatin1String("--help")) {
-        QTextStream(stdout) << "Usage: taskmoe model init|info [options]\n"
-                               "Run `taskmoe model <command> --help` for a command's options.\n";
-        return sub.isEmpty() ? ExitUsage : ExitOk;
-    }
-    throw UsageError(QStringLiteral("unknown command 'model %1'").arg(sub));
+    return runSubcommand(args, QStringLiteral("model"),
+                         {{QStringLiteral("init"), modelInit}, {QStringLiteral("info"), modelInfo}});
 }
 
 } // namespace taskmoe::app
