@@ -3,6 +3,7 @@
 #include "core/system.h"
 #include "db/store.h"
 
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QTextStream>
 
@@ -178,9 +179,12 @@ QString CommandLine::dbPath() const
     return m_hasDb && m_parser.isSet(QStringLiteral("db")) ? m_parser.value(QStringLiteral("db")) : db::Store::defaultPath();
 }
 
-std::unique_ptr<db::Store> CommandLine::openStore() const
+std::unique_ptr<db::Store> CommandLine::openStore(StoreAccess access) const
 {
-    return std::make_unique<db::Store>(dbPath());
+    const QString path = dbPath();
+    if (access == StoreAccess::MustExist && !QFileInfo::exists(path))
+        throw CommandError(QStringLiteral("%1: there is no store here yet (create one with `taskmoe corpus synth`)").arg(path));
+    return std::make_unique<db::Store>(path);
 }
 
 Format CommandLine::format() const

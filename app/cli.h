@@ -79,8 +79,10 @@ public:
 
     /// The store path: --db, else the per-user default.
     QString dbPath() const;
-    /// Opens the store (db::StoreError propagates with its message).
-    std::unique_ptr<db::Store> openStore() const;
+    enum class StoreAccess { CreateIfMissing, MustExist };
+    /// Opens the store (db::StoreError propagates with its message). Commands that only
+    /// read refuse a missing file rather than create an empty store from a mistyped --db.
+    std::unique_ptr<db::Store> openStore(StoreAccess access = StoreAccess::CreateIfMissing) const;
     Format format() const;
     /// --threads N (default: all cores); applied to LibTorch.
     int threads() const;

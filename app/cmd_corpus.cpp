@@ -247,7 +247,7 @@ int corpusList(const QStringList &args)
     cli.addFormatOption();
     if (!cli.parse(args))
         return ExitOk;
-    auto store = cli.openStore();
+    auto store = cli.openStore(CommandLine::StoreAccess::MustExist);
     ResultTable table({QStringLiteral("id"), QStringLiteral("name"), QStringLiteral("kind"), QStringLiteral("languages"),
                        QStringLiteral("pairs"), QStringLiteral("sentences"), QStringLiteral("fingerprint"),
                        QStringLiteral("created")});
@@ -280,7 +280,7 @@ int corpusStats(const QStringList &args)
     cli.addOption({QStringLiteral("dataset"), QStringLiteral("Only this dataset (default: all)."), QStringLiteral("id")});
     if (!cli.parse(args))
         return ExitOk;
-    auto store = cli.openStore();
+    auto store = cli.openStore(CommandLine::StoreAccess::MustExist);
     QVector<db::DatasetRecord> datasets;
     if (cli.isSet(QStringLiteral("dataset")))
         datasets.push_back(store->dataset(cli.intValue(QStringLiteral("dataset"), 1, std::numeric_limits<qint64>::max())));
@@ -318,7 +318,7 @@ int corpusVocab(const QStringList &args)
                    QStringLiteral("file")});
     if (!cli.parse(args))
         return ExitOk;
-    auto store = cli.openStore();
+    auto store = cli.openStore(CommandLine::StoreAccess::MustExist);
     const db::DatasetRecord dataset = chooseDataset(cli, *store);
 
     core::VocabTrainOptions o;
@@ -401,7 +401,7 @@ int corpusEncode(const QStringList &args)
         return ExitOk;
     if (!cli.isSet(QStringLiteral("vocab")))
         throw UsageError(QStringLiteral("corpus encode: --vocab is required"));
-    auto store = cli.openStore();
+    auto store = cli.openStore(CommandLine::StoreAccess::MustExist);
     const auto record = store->vocabulary(cli.intValue(QStringLiteral("vocab"), 1, std::numeric_limits<qint64>::max()));
     const auto model = core::SentencePieceModel::fromBytes(record.model.toStdString());
     int prefix = -1;

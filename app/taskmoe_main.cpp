@@ -63,7 +63,7 @@ int dispatch(const QStringList &args)
     const QString command = args.value(1);
     if (command.isEmpty() || command == QLatin1String("--help") || command == QLatin1String("-h")
         || command == QLatin1String("help")) {
-        std::fputs(kUsage, stdout);
+        std::fputs(kUsage, command.isEmpty() ? stderr : stdout);
         return command.isEmpty() ? app::ExitUsage : app::ExitOk;
     }
     if (command == QLatin1String("--version"))
