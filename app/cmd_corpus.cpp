@@ -1,6 +1,7 @@
 // `taskmoe corpus …`: build datasets from the synthetic generator or real corpora, register
 // them in the store, show their sizes, and train a shared SentencePiece vocabulary.
 #include "app/cli.h"
+#include "app/datasets.h"
 
 #include "core/corpus.h"
 #include "core/errors.h"
@@ -76,62 +77,23 @@ void printDatasets(const QVector<db::DatasetRecord> &datasets, Format format)
     table.print(format);
 }
 
-/// Splits, fingerprints and stores a corpus; returns 0 or the exit status.
+/// Splits, fingerprints and stores a corpus, then prints its pairs; returns the exit status.
 int registerCorpus(const CommandLine &cli, const core::Corpus &corpus, const QJsonObject &params)
 {
     for (const auto &line : corpus.report)
         note(QStringLiteral("taskmoe: %1").arg(qs(line)));
-    const core::SplitOptions split = splitOptions(cli);
-    const core::SplitCorpus parts = core::splitCorpus(corpus, split);
-    const QString fingerprint = qs(core::fingerprint(parts));
     const qint64 threshold = cli.intValue(QStringLiteral("high-threshold"), 0, std::numeric_limits<int>::max());
-
     auto store = cli.openStore();
-    if (const qint64 existing = store->findDatasetByFingerprint(fingerprint)) {
+    const QString name = cli.isSet(QStringLiteral("name")) ? cli.value(QStringLiteral("name")) : qs(corpus.kind);
+    const StoredCorpus stored = storeCorpus(*store, corpus, splitOptions(cli), threshold, name, params);
+    const db::DatasetRecord dataset = store->dataset(stored.id);
+    if (stored.existed)
         note(QStringLiteral("taskmoe: dataset %1 in %2 already holds exactly this corpus (fingerprint %3); "
-                            "nothing was added").arg(existing).arg(store->path(), fingerprint.left(12)));
-        printDatasets({store->dataset(existing)}, cli.format());
-        return ExitOk;
-    }
-
-    db::DatasetRecord record;
-    record.name = cli.isSet(QStringLiteral("name")) ? cli.value(QStringLiteral("name")) : qs(corpus.kind);
-    record.kind = qs(corpus.kind);
-    record.source = qs(corpus.source);
-    record.fingerprint = fingerprint;
-    record.resourceThreshold = threshold;
-    QJsonObject p = params;
-    p.insert(QStringLiteral("split"), QJsonObject{{QStringLiteral("seed"), qint64(split.seed)},
-                                                  {QStringLiteral("dev_size"), qint64(split.devSize)},
-                                                  {QStringLiteral("test_size"), qint64(split.testSize)},
-                                                  {QStringLiteral("multiway"), qint64(split.multiwaySize)},
-                                                  {QStringLiteral("max_eval_fraction"), split.maxEvalFraction}});
-    p.insert(QStringLiteral("pivot"), qs(parts.pivotLang));
-    record.paramsJson = QString::fromUtf8(QJsonDocument(p).toJson(QJsonDocument::Compact));
-    for (const auto &l : corpus.languages)
-        record.languages.push_back({qs(l.code), qs(l.name), qs(l.family), qs(l.script)});
-
-    std::vector<db::NewPair> pairs;
-    for (const auto &ps : parts.pairs) {
-        db::NewPair np;
-        np.info.srcLang = qs(ps.srcLang);
-        np.info.tgtLang = qs(ps.tgtLang);
-        np.info.train = static_cast<qint64>(ps.train.size());
-        np.info.dev = static_cast<qint64>(ps.dev.size());
-        np.info.test = static_cast<qint64>(ps.test.size());
-        np.info.multiway = static_cast<qint64>(ps.multiway.size());
-        np.info.resourceClass = qs(core::resourceClass(ps.train.size(), static_cast<std::size_t>(threshold)));
-        np.segments.reserve(ps.total());
-        for (const auto &[name, rows] : {std::pair{"train", &ps.train}, std::pair{"dev", &ps.dev},
-                                         std::pair{"test", &ps.test}, std::pair{"multiway", &ps.multiway}})
-            for (const auto &r : *rows)
-                np.segments.push_back({QLatin1String(name), r.alignId, qs(r.src), qs(r.tgt)});
-        pairs.push_back(std::move(np));
-    }
-    const qint64 id = store->addDataset(record, pairs);
-    note(QStringLiteral("taskmoe: stored dataset %1 \"%2\" (%3 pairs, fingerprint %4) in %5")
-             .arg(id).arg(record.name).arg(pairs.size()).arg(fingerprint.left(12), store->path()));
-    printDatasets({store->dataset(id)}, cli.format());
+                            "nothing was added").arg(stored.id).arg(store->path(), dataset.fingerprint.left(12)));
+    else
+        note(QStringLiteral("taskmoe: stored dataset %1 \"%2\" (%3 pairs, fingerprint %4) in %5")
+                 .arg(stored.id).arg(dataset.name).arg(dataset.pairs.size()).arg(dataset.fingerprint.left(12), store->path()));
+    printDatasets({dataset}, cli.format());
     return ExitOk;
 }
 
@@ -321,67 +283,27 @@ int corpusVocab(const QStringList &args)
     auto store = cli.openStore(CommandLine::StoreAccess::MustExist);
     const db::DatasetRecord dataset = chooseDataset(cli, *store);
 
-    core::VocabTrainOptions o;
-    o.vocabSize = static_cast<int>(cli.intValue(QStringLiteral("size"), 1, 1000000));
-    o.modelType = cli.value(QStringLiteral("model-type")).toStdString();
-    o.threads = cli.threads();
-    o.seed = static_cast<std::uint64_t>(cli.intValue(QStringLiteral("seed"), 0, std::numeric_limits<qint64>::max()));
-    const double temperature = cli.doubleValue(QStringLiteral("temperature"), 0.01, 1000);
-    const auto budget = static_cast<std::size_t>(cli.intValue(QStringLiteral("sentences"), 1, 100000000));
-    std::set<std::string> languages;
-    for (const auto &l : dataset.languages)
-        languages.insert(l.code.toStdString());
-    o.targetLanguages.assign(languages.begin(), languages.end());
-    o.validate();
-
-    // Text sampled with the training temperature: pair L contributes q_L × budget sentence
-    // pairs (both sides), drawn without replacement while it lasts, then again.
-    std::vector<std::size_t> sizes;
-    for (const auto &p : dataset.pairs)
-        sizes.push_back(static_cast<std::size_t>(p.train));
-    const std::vector<double> q = core::temperatureProbabilities(sizes, temperature);
-    std::vector<std::string> text;
-    std::mt19937_64 rng(o.seed);
-    for (int i = 0; i < dataset.pairs.size(); ++i) {
-        const auto rows = store->segments(dataset.pairs[i].id, QStringLiteral("train"));
-        if (rows.empty())
-            continue;
-        const auto quota = static_cast<std::size_t>(std::llround(q[static_cast<std::size_t>(i)] * double(budget)));
-        std::vector<std::size_t> order(rows.size());
-        for (std::size_t k = 0; k < order.size(); ++k)
-            order[k] = k;
-        for (std::size_t taken = 0; taken < quota;) {
-            std::shuffle(order.begin(), order.end(), rng);
-            for (std::size_t k = 0; k < order.size() && taken < quota; ++k, ++taken) {
-                text.push_back(rows[order[k]].src.toStdString());
-                text.push_back(rows[order[k]].tgt.toStdString());
-            }
-        }
-    }
-    note(QStringLiteral("taskmoe: training a %1-piece %2 vocabulary on %3 sentences of dataset %4 (T = %5)")
-             .arg(o.vocabSize).arg(qs(o.modelType)).arg(text.size()).arg(dataset.id).arg(temperature));
-    const core::SentencePieceModel model = core::SentencePieceModel::train(text, o);
-
-    db::VocabularyRecord v;
-    v.datasetId = dataset.id;
-    v.vocabSize = model.size();
-    v.temperature = temperature;
-    v.sha256 = qs(core::Sha256::hex(model.bytes()));
-    v.model = QByteArray::fromStdString(model.bytes());
-    v.paramsJson = QString::fromUtf8(QJsonDocument(QJsonObject{
-        {QStringLiteral("requested_size"), o.vocabSize}, {QStringLiteral("model_type"), qs(o.modelType)},
-        {QStringLiteral("sentences"), qint64(text.size())}, {QStringLiteral("seed"), qint64(o.seed)},
-        {QStringLiteral("character_coverage"), o.characterCoverage}}).toJson(QJsonDocument::Compact));
+    VocabRequest request;
+    request.options.vocabSize = static_cast<int>(cli.intValue(QStringLiteral("size"), 1, 1000000));
+    request.options.modelType = cli.value(QStringLiteral("model-type")).toStdString();
+    request.options.threads = cli.threads();
+    request.options.seed = static_cast<std::uint64_t>(cli.intValue(QStringLiteral("seed"), 0, std::numeric_limits<qint64>::max()));
+    request.temperature = cli.doubleValue(QStringLiteral("temperature"), 0.01, 1000);
+    request.sentencePairs = static_cast<std::size_t>(cli.intValue(QStringLiteral("sentences"), 1, 100000000));
+    const db::VocabularyRecord v = trainVocabulary(*store, dataset, request);
+    const auto model = core::SentencePieceModel::fromBytes(v.model.toStdString());
     if (cli.isSet(QStringLiteral("output")))
         core::writeFileAtomically(cli.value(QStringLiteral("output")).toStdString(), model.bytes());
-    v.id = store->addVocabulary(v);
 
     ResultTable table({QStringLiteral("vocabulary"), QStringLiteral("dataset"), QStringLiteral("pieces"),
                        QStringLiteral("target_symbols"), QStringLiteral("sentences"), QStringLiteral("sha256")});
     QStringList symbols;
-    for (const auto &l : o.targetLanguages)
-        symbols << QStringLiteral("%1=%2").arg(qs(core::targetToken(l))).arg(model.pieceToId(core::targetToken(l)));
-    table.addRow({v.id, dataset.id, model.size(), symbols.join(QLatin1Char(' ')), qint64(text.size()), v.sha256});
+    for (const auto &l : dataset.languages) {
+        const std::string token = core::targetToken(l.code.toStdString());
+        symbols << QStringLiteral("%1=%2").arg(qs(token)).arg(model.pieceToId(token));
+    }
+    const qint64 sentences = QJsonDocument::fromJson(v.paramsJson.toUtf8()).object().value(QStringLiteral("sentences")).toInteger();
+    table.addRow({v.id, dataset.id, model.size(), symbols.join(QLatin1Char(' ')), sentences, v.sha256});
     table.print(cli.format());
     return ExitOk;
 }

@@ -1,0 +1,136 @@
+#include "app/datasets.h"
+
+#include "core/sampler.h"
+#include "core/sha256.h"
+#include "core/synth.h"
+#include "db/store.h"
+
+#include <QJsonDocument>
+
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <set>
+
+namespace taskmoe::app {
+
+namespace {
+QString qs(const std::string &s) { return QString::fromStdString(s); }
+} // namespace
+
+StoredCorpus storeCorpus(db::Store &store, const core::Corpus &corpus, const core::SplitOptions &split,
+                         qint64 resourceThreshold, const QString &name, QJsonObject params)
+{
+    const core::SplitCorpus parts = core::splitCorpus(corpus, split);
+    const QString fingerprint = qs(core::fingerprint(parts));
+    if (const qint64 existing = store.findDatasetByFingerprint(fingerprint))
+        return {existing, true};
+
+    db::DatasetRecord record;
+    record.name = name;
+    record.kind = qs(corpus.kind);
+    record.source = qs(corpus.source);
+    record.fingerprint = fingerprint;
+    record.resourceThreshold = resourceThreshold;
+    params.insert(QStringLiteral("split"), QJsonObject{{QStringLiteral("seed"), qint64(split.seed)},
+                                                       {QStringLiteral("dev_size"), qint64(split.devSize)},
+                                                       {QStringLiteral("test_size"), qint64(split.testSize)},
+                                                       {QStringLiteral("multiway"), qint64(split.multiwaySize)},
+                                                       {QStringLiteral("max_eval_fraction"), split.maxEvalFraction}});
+    params.insert(QStringLiteral("pivot"), qs(parts.pivotLang));
+    record.paramsJson = QString::fromUtf8(QJsonDocument(params).toJson(QJsonDocument::Compact));
+    for (const auto &l : corpus.languages)
+        record.languages.push_back({qs(l.code), qs(l.name), qs(l.family), qs(l.script)});
+
+    std::vector<db::NewPair> pairs;
+    for (const auto &ps : parts.pairs) {
+        db::NewPair np;
+        np.info.srcLang = qs(ps.srcLang);
+        np.info.tgtLang = qs(ps.tgtLang);
+        np.info.train = static_cast<qint64>(ps.train.size());
+        np.info.dev = static_cast<qint64>(ps.dev.size());
+        np.info.test = static_cast<qint64>(ps.test.size());
+        np.info.multiway = static_cast<qint64>(ps.multiway.size());
+        np.info.resourceClass = qs(core::resourceClass(ps.train.size(), static_cast<std::size_t>(resourceThreshold)));
+        np.segments.reserve(ps.total());
+        for (const auto &[splitName, rows] : {std::pair{"train", &ps.train}, std::pair{"dev", &ps.dev},
+                                              std::pair{"test", &ps.test}, std::pair{"multiway", &ps.multiway}})
+            for (const auto &r : *rows)
+                np.segments.push_back({QLatin1String(splitName), r.alignId, qs(r.src), qs(r.tgt)});
+        pairs.push_back(std::move(np));
+    }
+    return {store.addDataset(record, pairs), false};
+}
+
+qint64 ensureSyntheticDataset(db::Store &store)
+{
+    const auto all = store.datasets();
+    for (auto it = all.rbegin(); it != all.rend(); ++it)
+        if (it->kind == QLatin1String("synthetic"))
+            return it->id;
+    std::fprintf(stderr, "taskmoe: %s holds no synthetic dataset: generating the default one\n",
+                 store.path().toLocal8Bit().constData());
+    const core::SynthOptions options;
+    core::SplitOptions split;
+    split.multiwaySize = options.multiwaySentences;
+    const QJsonObject params{{QStringLiteral("generator"),
+                              QJsonObject{{QStringLiteral("seed"), qint64(options.seed)},
+                                          {QStringLiteral("largest"), qint64(options.largestPair)},
+                                          {QStringLiteral("imbalance"), options.imbalance},
+                                          {QStringLiteral("multiway"), qint64(options.multiwaySentences)}}}};
+    return storeCorpus(store, core::generateSynthetic(options), split, 5000, QStringLiteral("synthetic"), params).id;
+}
+
+db::VocabularyRecord trainVocabulary(db::Store &store, const db::DatasetRecord &dataset, VocabRequest request)
+{
+    std::set<std::string> languages;
+    for (const auto &l : dataset.languages)
+        languages.insert(l.code.toStdString());
+    request.options.targetLanguages.assign(languages.begin(), languages.end());
+    request.options.validate();
+
+    // Text sampled with the training temperature: pair L contributes q_L × budget sentence
+    // pairs (both sides), drawn without replacement while it lasts, then again.
+    std::vector<std::size_t> sizes;
+    for (const auto &p : dataset.pairs)
+        sizes.push_back(static_cast<std::size_t>(p.train));
+    const std::vector<double> q = core::temperatureProbabilities(sizes, request.temperature);
+    std::vector<std::string> text;
+    std::mt19937_64 rng(request.options.seed);
+    for (int i = 0; i < dataset.pairs.size(); ++i) {
+        const auto rows = store.segments(dataset.pairs[i].id, QStringLiteral("train"));
+        if (rows.empty())
+            continue;
+        const auto quota = static_cast<std::size_t>(std::llround(q[static_cast<std::size_t>(i)] * double(request.sentencePairs)));
+        std::vector<std::size_t> order(rows.size());
+        for (std::size_t k = 0; k < order.size(); ++k)
+            order[k] = k;
+        for (std::size_t taken = 0; taken < quota;) {
+            std::shuffle(order.begin(), order.end(), rng);
+            for (std::size_t k = 0; k < order.size() && taken < quota; ++k, ++taken) {
+                text.push_back(rows[order[k]].src.toStdString());
+                text.push_back(rows[order[k]].tgt.toStdString());
+            }
+        }
+    }
+    std::fprintf(stderr, "taskmoe: training a %d-piece %s vocabulary on %zu sentences of dataset %lld (T = %g)\n",
+                 request.options.vocabSize, request.options.modelType.c_str(), text.size(),
+                 static_cast<long long>(dataset.id), request.temperature);
+    const core::SentencePieceModel model = core::SentencePieceModel::train(text, request.options);
+
+    db::VocabularyRecord v;
+    v.datasetId = dataset.id;
+    v.vocabSize = model.size();
+    v.temperature = request.temperature;
+    v.sha256 = qs(core::Sha256::hex(model.bytes()));
+    v.model = QByteArray::fromStdString(model.bytes());
+    v.paramsJson = QString::fromUtf8(QJsonDocument(QJsonObject{
+        {QStringLiteral("requested_size"), request.options.vocabSize},
+        {QStringLiteral("model_type"), qs(request.options.modelType)},
+        {QStringLiteral("sentences"), qint64(text.size())}, {QStringLiteral("seed"), qint64(request.options.seed)},
+        {QStringLiteral("character_coverage"), request.options.characterCoverage}}).toJson(QJsonDocument::Compact));
+    v.id = store.addVocabulary(v);
+    return v;
+}
+
+} // namespace taskmoe::app
