@@ -74,6 +74,7 @@ public:
     bool parse(const QStringList &args, int maxPositional = 0);
 
     QString value(const QString &name) const { return m_parser.value(name); }
+    QStringList values(const QString &name) const { return m_parser.values(name); }
     bool isSet(const QString &name) const { return m_parser.isSet(name); }
     QStringList positional() const { return m_parser.positionalArguments(); }
 
@@ -112,5 +113,7 @@ int runSubcommand(const QStringList &args, const QString &group, const std::vect
 int runCorpus(const QStringList &args);
 int runBench(const QStringList &args);
 int runModel(const QStringList &args);
+/// train, runs, metrics and cancel.
+int runTrain(const QStringList &args);
 
 } // namespace taskmoe::app

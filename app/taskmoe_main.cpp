@@ -33,6 +33,8 @@ const char *kUsage =
     "  corpus stats     per-pair sizes of a dataset\n"
     "  corpus vocab     train a shared SentencePiece vocabulary for a dataset\n"
     "  corpus encode    encode or decode text with a stored vocabulary\n"
+    "  train            train a model from --preset NAME or --config FILE (--set key=value)\n"
+    "  runs             list runs; metrics --run N exports a run's metrics; cancel --run N stops one\n"
     "  model init       write a randomly initialised model file for a configuration\n"
     "  model info       check a model file; print its options, tasks and parameter counts\n"
     "  bench --store    measure store write speed (metric rows per second)\n"
@@ -75,6 +77,9 @@ int dispatch(const QStringList &args)
         return app::runBench(args);
     if (command == QLatin1String("model"))
         return app::runModel(args);
+    if (command == QLatin1String("train") || command == QLatin1String("runs") || command == QLatin1String("metrics")
+        || command == QLatin1String("cancel"))
+        return app::runTrain(args);
     throw app::UsageError(QStringLiteral("unknown command '%1'").arg(command));
 }
 

@@ -491,6 +491,14 @@ void Store::updateRunStatus(qint64 runId, const QString &status, const QString &
         throw StoreError(QStringLiteral("%1: there is no run %2").arg(m_path).arg(runId));
 }
 
+void Store::updateRunProcess(qint64 runId, qint64 pid, const QString &host)
+{
+    Query q(m_connection, QStringLiteral("UPDATE runs SET pid = ?, host = ?, ended_at = NULL WHERE id = ?"));
+    q.bind(pid).bind(host).bind(runId).exec("update the run's process");
+    if (q.rowsAffected() == 0)
+        throw StoreError(QStringLiteral("%1: there is no run %2").arg(m_path).arg(runId));
+}
+
 namespace {
 const char *kRunColumns = "id, experiment_id, dataset_id, parent_run_id, name, kind, preset, config_json, status, "
                           "pid, host, started_at, ended_at, error";

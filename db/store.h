@@ -70,6 +70,8 @@ public:
     QVector<ExperimentRecord> experiments() const;
     qint64 addRun(const RunRecord &run);
     void updateRunStatus(qint64 runId, const QString &status, const QString &error = {});
+    /// Records the process now running the run (a resumed run has a new one).
+    void updateRunProcess(qint64 runId, qint64 pid, const QString &host);
     RunRecord run(qint64 id) const;
     QVector<RunRecord> runs() const;
 

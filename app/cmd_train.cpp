@@ -1,0 +1,464 @@
+// `taskmoe train|runs|metrics|cancel`: training jobs from a shell (or started by the
+// workbench), with the store as the durable record and JSON lines on stdout as the live one.
+#include "app/cli.h"
+#include "app/datasets.h"
+
+#include "core/errors.h"
+#include "core/sentencepiece.h"
+#include "core/sha256.h"
+#include "core/text.h"
+#include "core/trainconfig.h"
+#include "core/trainer.h"
+#include "db/store.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTextStream>
+
+#include <atomic>
+#include <cerrno>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <map>
+#include <set>
+
+#include <sys/types.h>
+#include <unistd.h>
+
+namespace taskmoe::app {
+
+namespace {
+
+QString qs(const std::string &s) { return QString::fromStdString(s); }
+
+std::atomic<bool> g_stopRequested{false};
+
+extern "C" void requestStop(int)
+{
+    g_stopRequested = true;
+}
+
+void installStopHandlers()
+{
+    struct sigaction action{};
+    action.sa_handler = requestStop;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
+}
+
+/// One JSON object per line on stdout, flushed at once: the workbench reads it live.
+void emitEvent(const QJsonObject &event)
+{
+    const QByteArray line = QJsonDocument(event).toJson(QJsonDocument::Compact);
+    std::fwrite(line.constData(), 1, static_cast<std::size_t>(line.size()), stdout);
+    std::fputc('\n', stdout);
+    std::fflush(stdout);
+}
+
+QString hostName()
+{
+    char name[256] = {};
+    if (::gethostname(name, sizeof name - 1) != 0)
+        return QStringLiteral("localhost");
+    return QString::fromLocal8Bit(name);
+}
+
+/// The training configuration from --config, --preset and --set, or the run's own for --resume.
+core::TrainConfig configurationFrom(const CommandLine &cli)
+{
+    const QStringList overrides = cli.values(QStringLiteral("set"));
+    core::TrainConfig config;
+    if (cli.isSet(QStringLiteral("config")) && cli.isSet(QStringLiteral("preset")))
+        throw UsageError(QStringLiteral("train: give --config or --preset, not both"));
+    if (cli.isSet(QStringLiteral("config"))) {
+        const std::string path = cli.value(QStringLiteral("config")).toStdString();
+        config = core::parseTrainConfig(core::readFile(path), path);
+    } else if (cli.isSet(QStringLiteral("preset"))) {
+        config = core::loadPreset(cli.value(QStringLiteral("preset")).toStdString(), core::defaultPresetDir());
+    } else {
+        throw UsageError(QStringLiteral("train: give --config FILE or --preset NAME (presets: %1)")
+                             .arg(qs([] {
+                                 std::string names;
+                                 for (const auto &n : core::listPresets(core::defaultPresetDir()))
+                                     names += (names.empty() ? "" : ", ") + n;
+                                 return names;
+                             }())));
+    }
+    for (const QString &o : overrides)
+        core::applyOverride(config, o.toStdString());
+    return config;
+}
+
+/// Everything the loop needs from the store: the dataset's sentences encoded with its
+/// vocabulary, one task per direction and pair.
+struct PreparedData
+{
+    core::TrainData data;
+    qint64 datasetId = 0;
+    qint64 vocabularyId = 0;
+};
+
+PreparedData prepareData(db::Store &store, core::TrainConfig &config, int threads)
+{
+    PreparedData prepared;
+    prepared.datasetId = config.data.dataset > 0 ? config.data.dataset : ensureSyntheticDataset(store);
+    const db::DatasetRecord dataset = store.dataset(prepared.datasetId);  // throws naming the id when absent
+
+    db::VocabularyRecord vocabulary;
+    if (config.data.vocabulary > 0) {
+        vocabulary = store.vocabulary(config.data.vocabulary);
+        if (vocabulary.datasetId != dataset.id)
+            throw CommandError(QStringLiteral("data.vocabulary %1 belongs to dataset %2, not to data.dataset %3")
+                                   .arg(vocabulary.id).arg(vocabulary.datasetId).arg(dataset.id));
+    } else {
+        // The newest vocabulary trained for this size, else a new one.
+        for (const auto &v : store.vocabularies(dataset.id)) {
+            const auto requested = QJsonDocument::fromJson(v.paramsJson.toUtf8()).object().value(QStringLiteral("requested_size")).toInteger();
+            if (requested == config.model.vocabSize)
+                vocabulary = store.vocabulary(v.id);
+        }
+        if (vocabulary.id == 0) {
+            VocabRequest request;
+            request.options.vocabSize = static_cast<int>(config.model.vocabSize);
+            request.options.threads = threads;
+            request.temperature = config.data.temperature;
+            vocabulary = trainVocabulary(store, dataset, request);
+        }
+    }
+    prepared.vocabularyId = vocabulary.id;
+    const auto spm = core::SentencePieceModel::fromBytes(vocabulary.model.toStdString());
+    config.model.vocabSize = spm.size();
+    prepared.data.sentencePiece = spm.bytes();
+
+    // Tasks: every language is a possible target; pairs in the directions asked for.
+    std::set<std::string> codes;
+    for (const auto &l : dataset.languages)
+        codes.insert(l.code.toStdString());
+    auto &tasks = prepared.data.tasks;
+    tasks.languages.assign(codes.begin(), codes.end());
+    struct Direction { const db::DatasetPairRecord *pair; bool reversed; };
+    std::vector<Direction> directions;
+    for (const auto &p : dataset.pairs) {
+        const bool fromPivot = p.srcLang == QLatin1String("en");
+        const bool forward = config.data.directions == "both" || (config.data.directions == "en-xx") == fromPivot;
+        const bool backward = config.data.directions == "both" || (config.data.directions == "xx-en") == fromPivot;
+        if (forward)
+            directions.push_back({&p, false});
+        if (backward)
+            directions.push_back({&p, true});
+    }
+    const auto encodeTask = [&](const Direction &d, const QString &split) {
+        const std::string src = (d.reversed ? d.pair->tgtLang : d.pair->srcLang).toStdString();
+        const std::string tgt = (d.reversed ? d.pair->srcLang : d.pair->tgtLang).toStdString();
+        core::TrainTask task;
+        task.name = src + "-" + tgt;
+        task.targetLang = tasks.languageId(tgt);
+        int pairId = tasks.pairId(tasks.languageId(src), task.targetLang);
+        if (pairId < 0) {
+            tasks.pairs.emplace_back(tasks.languageId(src), task.targetLang);
+            pairId = static_cast<int>(tasks.pairs.size()) - 1;
+        }
+        task.pair = pairId;
+        const int tag = spm.pieceToId(core::targetToken(tgt));
+        for (const auto &row : store.segments(d.pair->id, split)) {
+            core::TrainExample e;
+            e.src.push_back(tag);
+            for (const int id : spm.encode((d.reversed ? row.tgt : row.src).toStdString()))
+                e.src.push_back(id);
+            for (const int id : spm.encode((d.reversed ? row.src : row.tgt).toStdString()))
+                e.tgt.push_back(id);
+            if (std::int64_t(e.src.size()) + 1 > config.data.maxLength || std::int64_t(e.tgt.size()) + 1 > config.data.maxLength)
+                continue;
+            task.examples.push_back(std::move(e));
+        }
+        return task;
+    };
+    for (const auto &d : directions) {
+        auto train = encodeTask(d, QStringLiteral("train"));
+        if (train.examples.empty())
+            continue;
+        prepared.data.train.push_back(std::move(train));
+        auto dev = encodeTask(d, QStringLiteral("dev"));
+        if (!dev.examples.empty())
+            prepared.data.dev.push_back(std::move(dev));
+    }
+    if (prepared.data.train.empty())
+        throw CommandError(QStringLiteral("dataset %1 has no training sentence of at most data.max_length = %2 pieces")
+                               .arg(dataset.id).arg(config.data.maxLength));
+    config.model.numLanguages = std::int64_t(tasks.languages.size());
+    config.model.numPairs = std::int64_t(tasks.pairs.size());
+    config.model.validate();
+    return prepared;
+}
+
+/// The newest checkpoint of a run whose model file still has its recorded size and SHA-256
+/// and whose state file exists; older ones are the fallback.
+db::CheckpointRecord lastGoodCheckpoint(const db::Store &store, qint64 runId)
+{
+    const auto all = store.checkpoints(runId);
+    for (auto it = all.rbegin(); it != all.rend(); ++it) {
+        const QString state = it->path.left(it->path.size() - 4) + QStringLiteral(".state");
+        const QFileInfo model(it->path);
+        if (!model.exists() || model.size() != it->bytes || !QFileInfo::exists(state)) {
+            std::fprintf(stderr, "taskmoe: checkpoint at step %lld is missing or truncated (%s); trying an older one\n",
+                         static_cast<long long>(it->step), it->path.toLocal8Bit().constData());
+            continue;
+        }
+        if (qs(core::sha256File(it->path.toStdString())) != it->sha256) {
+            std::fprintf(stderr, "taskmoe: checkpoint at step %lld does not match its SHA-256 (%s); trying an older one\n",
+                         static_cast<long long>(it->step), it->path.toLocal8Bit().constData());
+            continue;
+        }
+        return *it;
+    }
+    throw CommandError(QStringLiteral("run %1 has no usable checkpoint to resume from").arg(runId));
+}
+
+void addLayerMetrics(std::vector<db::MetricPoint> &points, qint64 runId, qint64 step, double wall,
+                     const core::TrainProgress &p)
+{
+    for (const auto &l : p.layers) {
+        const QString prefix = qs(l.name) + QLatin1Char('.');
+        points.push_back({runId, step, prefix + QStringLiteral("entropy"), l.entropy, wall});
+        points.push_back({runId, step, prefix + QStringLiteral("max_load"), l.maxLoad, wall});
+        points.push_back({runId, step, prefix + QStringLiteral("mean_load"), l.meanLoad, wall});
+        points.push_back({runId, step, prefix + QStringLiteral("dropped"), l.droppedFraction, wall});
+    }
+}
+
+int trainCommand(const QStringList &args)
+{
+    CommandLine cli(QStringLiteral("train"), QStringLiteral("train a model from a configuration or a preset"));
+    cli.addDbOption();
+    cli.addThreadsOption();
+    cli.addOption({QStringLiteral("config"), QStringLiteral("The configuration (JSON with data, model, train)."),
+                   QStringLiteral("file")});
+    cli.addOption({QStringLiteral("preset"), QStringLiteral("Start from a preset (tiny, token-moe, task-moe-target, …)."),
+                   QStringLiteral("name")});
+    cli.addOption({QStringLiteral("set"), QStringLiteral("Override one key, e.g. model.experts=32 (repeatable)."),
+                   QStringLiteral("key=value")});
+    cli.addOption({QStringLiteral("name"), QStringLiteral("A name for the run (stored verbatim)."), QStringLiteral("name")});
+    cli.addOption({QStringLiteral("resume"), QStringLiteral("Continue this run from its last good checkpoint."),
+                   QStringLiteral("run")});
+    if (!cli.parse(args))
+        return ExitOk;
+
+    const bool resuming = cli.isSet(QStringLiteral("resume"));
+    if (resuming && (cli.isSet(QStringLiteral("config")) || cli.isSet(QStringLiteral("preset")) || cli.isSet(QStringLiteral("set"))))
+        throw UsageError(QStringLiteral("train: --resume continues a run with its own configuration; drop --config, --preset and --set"));
+
+    auto store = cli.openStore();
+    db::RunRecord run;
+    core::TrainConfig config;
+    std::string resumeState;
+    if (resuming) {
+        run = store->run(cli.intValue(QStringLiteral("resume"), 1, std::numeric_limits<qint64>::max()));
+        if (run.kind != QLatin1String("train"))
+            throw CommandError(QStringLiteral("run %1 is a %2 run, not a training run").arg(run.id).arg(run.kind));
+        if (run.status == QLatin1String("finished"))
+            throw CommandError(QStringLiteral("run %1 has finished; there is nothing to resume").arg(run.id));
+        config = core::parseTrainConfig(run.configJson.toStdString(), "run " + std::to_string(run.id));
+        const db::CheckpointRecord checkpoint = lastGoodCheckpoint(*store, run.id);
+        resumeState = (checkpoint.path.left(checkpoint.path.size() - 4) + QStringLiteral(".state")).toStdString();
+    } else {
+        config = configurationFrom(cli);  // every check before any store write
+    }
+    PreparedData prepared = prepareData(*store, config, cli.threads());
+
+    const QString checkpointRoot = QFileInfo(store->path()).absolutePath() + QStringLiteral("/runs");
+    if (!resuming) {
+        run.kind = QStringLiteral("train");
+        run.name = cli.isSet(QStringLiteral("name")) ? cli.value(QStringLiteral("name")) : qs(config.preset);
+        run.preset = qs(config.preset);
+        run.datasetId = prepared.datasetId;
+        run.configJson = qs(core::trainConfigToJson(config, -1));
+        run.status = QStringLiteral("running");
+        run.pid = ::getpid();
+        run.host = hostName();
+        run.startedAt = QDateTime::currentDateTimeUtc();
+        run.id = store->addRun(run);
+    } else {
+        store->updateRunStatus(run.id, QStringLiteral("running"));
+        store->updateRunProcess(run.id, ::getpid(), hostName());
+    }
+    const QString checkpointDir = checkpointRoot + QStringLiteral("/run-%1").arg(run.id);
+
+    emitEvent({{QStringLiteral("event"), QStringLiteral("started")}, {QStringLiteral("run"), run.id},
+               {QStringLiteral("resumed"), resuming}, {QStringLiteral("pid"), qint64(::getpid())},
+               {QStringLiteral("steps"), qint64(config.train.steps)}, {QStringLiteral("preset"), qs(config.preset)},
+               {QStringLiteral("dataset"), prepared.datasetId}, {QStringLiteral("vocabulary"), prepared.vocabularyId},
+               {QStringLiteral("encoder_routing"), qs(core::routingName(config.model.encoderRouting))},
+               {QStringLiteral("decoder_routing"), qs(core::routingName(config.model.decoderRouting))},
+               {QStringLiteral("checkpoints"), checkpointDir}});
+    installStopHandlers();
+    const bool terminal = ::isatty(STDERR_FILENO);
+
+    core::TrainHooks hooks;
+    hooks.progress = [&](const core::TrainProgress &p) {
+        const double wall = double(QDateTime::currentMSecsSinceEpoch()) / 1000.0;
+        std::vector<db::MetricPoint> points;
+        QJsonObject event{{QStringLiteral("event"), QStringLiteral("progress")}, {QStringLiteral("run"), run.id},
+                          {QStringLiteral("step"), qint64(p.step)}, {QStringLiteral("steps"), qint64(p.totalSteps)}};
+        if (p.hasReport) {
+            for (const auto &[key, value] : std::initializer_list<std::pair<const char *, double>>{
+                     {"loss", p.loss}, {"ce", p.ce}, {"balance", p.balance}, {"lr", p.lr}, {"grad_norm", p.gradNorm},
+                     {"tokens_per_s", p.tokensPerSecond}}) {
+                points.push_back({run.id, p.step, QLatin1String(key), value, wall});
+                event.insert(QLatin1String(key), value);
+            }
+            event.insert(QStringLiteral("eta_s"), p.etaSeconds);
+            addLayerMetrics(points, run.id, p.step, wall, p);
+            QJsonArray layers;
+            for (const auto &l : p.layers)
+                layers.append(QJsonObject{{QStringLiteral("layer"), qs(l.name)}, {QStringLiteral("entropy"), l.entropy},
+                                          {QStringLiteral("dropped"), l.droppedFraction}});
+            event.insert(QStringLiteral("layers"), layers);
+        }
+        if (p.hasDev) {
+            points.push_back({run.id, p.step, QStringLiteral("dev_loss"), p.devLoss, wall});
+            event.insert(QStringLiteral("dev_loss"), p.devLoss);
+        }
+        store->addMetrics(points);
+        emitEvent(event);
+        if (terminal && p.hasReport)
+            std::fprintf(stderr, "\rstep %lld/%lld  loss %.4f  lr %.2e  %.0f tok/s  eta %.0f s   ",
+                         static_cast<long long>(p.step), static_cast<long long>(p.totalSteps), p.loss, p.lr,
+                         p.tokensPerSecond, p.etaSeconds);
+        return true;
+    };
+    hooks.checkpoint = [&](const core::CheckpointInfo &c) {
+        store->addCheckpoint({0, run.id, c.step, qs(c.modelPath), qs(c.modelSha256), c.modelBytes, {}});
+        emitEvent({{QStringLiteral("event"), QStringLiteral("checkpoint")}, {QStringLiteral("run"), run.id},
+                   {QStringLiteral("step"), qint64(c.step)}, {QStringLiteral("path"), qs(c.modelPath)}});
+    };
+    hooks.stopRequested = [] { return g_stopRequested.load(); };
+
+    core::TrainResult result;
+    try {
+        result = core::train(config, prepared.data, checkpointDir.toStdString(), resumeState, hooks);
+    } catch (const std::exception &e) {
+        store->updateRunStatus(run.id, QStringLiteral("failed"), QString::fromUtf8(e.what()));
+        emitEvent({{QStringLiteral("event"), QStringLiteral("failed")}, {QStringLiteral("run"), run.id},
+                   {QStringLiteral("error"), QString::fromUtf8(e.what())}});
+        throw;
+    }
+    if (terminal)
+        std::fputc('\n', stderr);
+    const QString status = result.stopped ? QStringLiteral("cancelled") : QStringLiteral("finished");
+    store->updateRunStatus(run.id, status);
+    QJsonObject done{{QStringLiteral("event"), status}, {QStringLiteral("run"), run.id},
+                     {QStringLiteral("step"), qint64(result.lastStep)},
+                     {QStringLiteral("checkpoint"), qs(result.lastCheckpointModel)}};
+    if (std::isfinite(result.lastDevLoss))
+        done.insert(QStringLiteral("dev_loss"), result.lastDevLoss);
+    emitEvent(done);
+    return ExitOk;
+}
+
+/// A run the store calls running whose process is gone (on this host) was interrupted.
+QString effectiveStatus(db::Store &store, const db::RunRecord &run)
+{
+    if (run.status != QLatin1String("running") || run.host != hostName() || run.pid <= 0)
+        return run.status;
+    if (::kill(static_cast<pid_t>(run.pid), 0) == 0 || errno == EPERM)
+        return run.status;
+    store.updateRunStatus(run.id, QStringLiteral("interrupted"), QStringLiteral("the training process ended without a final status"));
+    return QStringLiteral("interrupted");
+}
+
+int runsCommand(const QStringList &args)
+{
+    CommandLine cli(QStringLiteral("runs"), QStringLiteral("list the runs in the store"));
+    cli.addDbOption();
+    cli.addFormatOption();
+    if (!cli.parse(args))
+        return ExitOk;
+    auto store = cli.openStore(CommandLine::StoreAccess::MustExist);
+    ResultTable table({QStringLiteral("id"), QStringLiteral("name"), QStringLiteral("preset"), QStringLiteral("routing"),
+                       QStringLiteral("status"), QStringLiteral("steps"), QStringLiteral("last_loss"),
+                       QStringLiteral("started")});
+    for (const auto &run : store->runs()) {
+        const QJsonObject config = QJsonDocument::fromJson(run.configJson.toUtf8()).object();
+        const QJsonObject model = config.value(QStringLiteral("model")).toObject();
+        const QString routing = model.isEmpty() ? QString()
+                                                : model.value(QStringLiteral("encoder_routing")).toString() + QLatin1Char('/')
+                                                      + model.value(QStringLiteral("decoder_routing")).toString();
+        const auto loss = store->metrics(run.id, QStringLiteral("loss"));
+        table.addRow({run.id, run.name, run.preset, routing, effectiveStatus(*store, run),
+                      loss.empty() ? QVariant(qint64(0)) : QVariant(qint64(loss.back().step)),
+                      loss.empty() ? QVariant() : QVariant(loss.back().value), run.startedAt.toString(Qt::ISODate)});
+    }
+    table.print(cli.format());
+    return ExitOk;
+}
+
+int metricsCommand(const QStringList &args)
+{
+    CommandLine cli(QStringLiteral("metrics"), QStringLiteral("export a run's metrics"));
+    cli.addDbOption();
+    cli.addFormatOption();
+    cli.addOption({QStringLiteral("run"), QStringLiteral("The run."), QStringLiteral("id")});
+    cli.addOption({QStringLiteral("key"), QStringLiteral("Only this metric (e.g. loss, dev_loss, enc.1.entropy)."),
+                   QStringLiteral("key")});
+    if (!cli.parse(args))
+        return ExitOk;
+    if (!cli.isSet(QStringLiteral("run")))
+        throw UsageError(QStringLiteral("metrics: --run N is required"));
+    auto store = cli.openStore(CommandLine::StoreAccess::MustExist);
+    const db::RunRecord run = store->run(cli.intValue(QStringLiteral("run"), 1, std::numeric_limits<qint64>::max()));
+    const QString key = cli.value(QStringLiteral("key"));
+    const auto points = store->metrics(run.id, key);
+    if (!key.isEmpty() && points.empty())
+        throw CommandError(QStringLiteral("run %1 has no metric '%2' (it has: %3)")
+                               .arg(run.id).arg(key, store->metricKeys(run.id).join(QStringLiteral(", "))));
+    ResultTable table({QStringLiteral("run"), QStringLiteral("step"), QStringLiteral("key"), QStringLiteral("value"),
+                       QStringLiteral("wall_time")});
+    for (const auto &p : points)
+        table.addRow({p.runId, p.step, p.key, p.value, p.wallTime});
+    table.print(cli.format());
+    return ExitOk;
+}
+
+int cancelCommand(const QStringList &args)
+{
+    CommandLine cli(QStringLiteral("cancel"), QStringLiteral("stop a running training job gracefully (checkpoint first)"));
+    cli.addDbOption();
+    cli.addOption({QStringLiteral("run"), QStringLiteral("The run."), QStringLiteral("id")});
+    if (!cli.parse(args))
+        return ExitOk;
+    if (!cli.isSet(QStringLiteral("run")))
+        throw UsageError(QStringLiteral("cancel: --run N is required"));
+    auto store = cli.openStore(CommandLine::StoreAccess::MustExist);
+    const db::RunRecord run = store->run(cli.intValue(QStringLiteral("run"), 1, std::numeric_limits<qint64>::max()));
+    if (effectiveStatus(*store, run) != QLatin1String("running"))
+        throw CommandError(QStringLiteral("run %1 is not running (status %2)").arg(run.id).arg(store->run(run.id).status));
+    if (run.host != hostName())
+        throw CommandError(QStringLiteral("run %1 runs on %2, not on this machine").arg(run.id).arg(run.host));
+    if (::kill(static_cast<pid_t>(run.pid), SIGTERM) != 0)
+        throw CommandError(QStringLiteral("cannot signal process %1 of run %2").arg(run.pid).arg(run.id));
+    std::fprintf(stderr, "taskmoe: asked run %lld (process %lld) to checkpoint and stop\n", static_cast<long long>(run.id),
+                 static_cast<long long>(run.pid));
+    return ExitOk;
+}
+
+} // namespace
+
+int runTrain(const QStringList &args)
+{
+    QStringList rest = args;
+    const QString command = rest.takeAt(1);
+    if (command == QLatin1String("train"))
+        return trainCommand(rest);
+    if (command == QLatin1String("runs"))
+        return runsCommand(rest);
+    if (command == QLatin1String("metrics"))
+        return metricsCommand(rest);
+    return cancelCommand(rest);
+}
+
+} // namespace taskmoe::app
