@@ -252,10 +252,12 @@ int trainCommand(const QStringList &args)
     if (resuming && (cli.isSet(QStringLiteral("config")) || cli.isSet(QStringLiteral("preset")) || cli.isSet(QStringLiteral("set"))))
         throw UsageError(QStringLiteral("train: --resume continues a run with its own configuration; drop --config, --preset and --set"));
 
-    auto store = cli.openStore();
     db::RunRecord run;
     core::TrainConfig config;
     std::string resumeState;
+    if (!resuming)
+        config = configurationFrom(cli);  // every check before the store is even opened
+    auto store = cli.openStore(resuming ? CommandLine::StoreAccess::MustExist : CommandLine::StoreAccess::CreateIfMissing);
     if (resuming) {
         run = store->run(cli.intValue(QStringLiteral("resume"), 1, std::numeric_limits<qint64>::max()));
         if (run.kind != QLatin1String("train"))
@@ -265,8 +267,6 @@ int trainCommand(const QStringList &args)
         config = core::parseTrainConfig(run.configJson.toStdString(), "run " + std::to_string(run.id));
         const db::CheckpointRecord checkpoint = lastGoodCheckpoint(*store, run.id);
         resumeState = (checkpoint.path.left(checkpoint.path.size() - 4) + QStringLiteral(".state")).toStdString();
-    } else {
-        config = configurationFrom(cli);  // every check before any store write
     }
     PreparedData prepared = prepareData(*store, config, cli.threads());
 

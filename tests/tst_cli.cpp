@@ -4,11 +4,16 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QElapsedTimer>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include <cmath>
+#include <map>
+
+#include <csignal>
+#include <sys/types.h>
 
 namespace {
 
@@ -357,6 +362,94 @@ private slots:
         QCOMPARE(first.value("tokens").toInt(), 256);
         QVERIFY(first.value("moe_ms").toDouble() > 0 && first.value("dense_ms").toDouble() > 0);
         QVERIFY(std::fabs(first.value("ratio").toDouble() - first.value("moe_ms").toDouble() / first.value("dense_ms").toDouble()) < 1e-9);
+    }
+
+    // Issue 5's central promise: a run killed with SIGKILL between checkpoints and resumed
+    // logs, step for step, the losses of an uninterrupted run.
+    void trainingResumesExactlyAfterSigkillAndStopsCleanlyOnSigterm()
+    {
+        const QString db = m_dir.filePath(QStringLiteral("train.sqlite"));
+        Result r = run({"corpus", "synth", "--db", db, "--largest", "600", "--multiway", "20"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QStringList common{"train", "--db", db, "--preset", "tiny", "--set", "model.vocab_size=700",
+                                 "--set", "train.steps=30", "--set", "train.log_every=1", "--set", "train.eval_every=10",
+                                 "--set", "train.checkpoint_every=10"};
+        r = run(common + QStringList{"--name", "uninterrupted"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QStringList lines = r.out.trimmed().split('\n');
+        const QJsonObject started = QJsonDocument::fromJson(lines.first().toUtf8()).object();
+        QCOMPARE(started.value("event").toString(), QStringLiteral("started"));
+        const qint64 reference = started.value("run").toInteger();
+        QCOMPARE(QJsonDocument::fromJson(lines.last().toUtf8()).object().value("event").toString(), QStringLiteral("finished"));
+
+        // The same run, killed after step 15 (last checkpoint at 10), then resumed.
+        QProcess job;
+        job.start(qEnvironmentVariable("TASKMOE_BIN_DIR") + QStringLiteral("/taskmoe"), common + QStringList{"--name", "killed"});
+        qint64 killed = 0;
+        for (QElapsedTimer t; !t.isValid() || t.elapsed() < 120000;) {
+            if (!t.isValid())
+                t.start();
+            if (!job.canReadLine() && !job.waitForReadyRead(5000))
+                continue;
+            const QJsonObject e = QJsonDocument::fromJson(job.readLine()).object();
+            if (e.value("event").toString() == QLatin1String("started"))
+                killed = e.value("run").toInteger();
+            if (e.value("event").toString() == QLatin1String("progress") && e.value("step").toInt() >= 15)
+                break;
+        }
+        QVERIFY(killed > 0);
+        ::kill(static_cast<pid_t>(job.processId()), SIGKILL);
+        QVERIFY(job.waitForFinished(30000));
+        r = run({"runs", "--db", db, "--format", "json"});
+        QVERIFY2(r.out.contains(QStringLiteral("\"interrupted\"")), qPrintable(r.out));
+        r = run({"train", "--db", db, "--resume", QString::number(killed)});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY(r.out.contains(QStringLiteral("\"resumed\":true")));
+
+        const auto losses = [&](qint64 id) {
+            const Result m = run({"metrics", "--db", db, "--run", QString::number(id), "--key", "loss", "--format", "json"});
+            std::map<int, double> byStep;
+            for (const auto &row : QJsonDocument::fromJson(m.out.toUtf8()).array())
+                byStep[row.toObject().value("step").toInt()] = row.toObject().value("value").toDouble();
+            return byStep;
+        };
+        const auto a = losses(reference), b = losses(killed);
+        QCOMPARE(a.size(), std::size_t(30));
+        QCOMPARE(b.size(), std::size_t(30));
+        for (const auto &[step, value] : a)
+            QVERIFY2(std::fabs(b.at(step) - value) <= 1e-6 * std::fabs(value),
+                     qPrintable(QStringLiteral("step %1: %2 vs %3").arg(step).arg(value, 0, 'g', 17).arg(b.at(step), 0, 'g', 17)));
+
+        // SIGTERM: a checkpoint, status cancelled, exit 0.
+        job.start(qEnvironmentVariable("TASKMOE_BIN_DIR") + QStringLiteral("/taskmoe"),
+                  common + QStringList{"--set", "train.steps=100000", "--name", "terminated"});
+        QVERIFY(job.waitForReadyRead(60000));
+        while (!job.readAll().contains("\"progress\""))
+            QVERIFY(job.waitForReadyRead(60000));
+        job.terminate();
+        QVERIFY(job.waitForFinished(60000));
+        QCOMPARE(job.exitCode(), 0);
+        r = run({"runs", "--db", db, "--format", "json"});
+        const QJsonArray runs = QJsonDocument::fromJson(r.out.toUtf8()).array();
+        QCOMPARE(runs.last().toObject().value("status").toString(), QStringLiteral("cancelled"));
+        QCOMPARE(runs.first().toObject().value("status").toString(), QStringLiteral("finished"));
+    }
+
+    void badTrainingConfigurationsAreRefusedBeforeAnyStoreWrite()
+    {
+        const QString db = m_dir.filePath(QStringLiteral("never.sqlite"));
+        const QString config = write(QStringLiteral("bad.json"), "{\n  \"train\": {\n    \"stpes\": 10\n  }\n}\n");
+        Result r = run({"train", "--db", db, "--config", config});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(QStringLiteral("train.stpes")) && r.err.contains(QStringLiteral("train.steps")), qPrintable(r.err));
+        const QString broken = write(QStringLiteral("broken.json"), "{\n  \"model\": {\"experts\": 4,}\n}\n");
+        r = run({"train", "--db", db, "--config", broken});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(QStringLiteral("line 2")), qPrintable(r.err));
+        r = run({"train", "--db", db, "--preset", "tiny", "--set", "model.top_k=9"});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(QStringLiteral("model.top_k")), qPrintable(r.err));
+        QVERIFY(!QFile::exists(db));
     }
 
     void storeBenchmarkPrintsTheWriteRate()
