@@ -423,9 +423,14 @@ private slots:
         // SIGTERM: a checkpoint, status cancelled, exit 0.
         job.start(qEnvironmentVariable("TASKMOE_BIN_DIR") + QStringLiteral("/taskmoe"),
                   common + QStringList{"--set", "train.steps=100000", "--name", "terminated"});
-        QVERIFY(job.waitForReadyRead(60000));
-        while (!job.readAll().contains("\"progress\""))
-            QVERIFY(job.waitForReadyRead(60000));
+        // Past a checkpoint (every 10 steps), so that there is an older one to fall back to.
+        for (bool past = false; !past;) {
+            QVERIFY(job.canReadLine() || job.waitForReadyRead(60000));
+            while (job.canReadLine()) {
+                const QJsonObject e = QJsonDocument::fromJson(job.readLine()).object();
+                past = past || (e.value("event").toString() == QLatin1String("progress") && e.value("step").toInt() >= 12);
+            }
+        }
         job.terminate();
         QVERIFY(job.waitForFinished(60000));
         QCOMPARE(job.exitCode(), 0);
@@ -433,6 +438,30 @@ private slots:
         const QJsonArray runs = QJsonDocument::fromJson(r.out.toUtf8()).array();
         QCOMPARE(runs.last().toObject().value("status").toString(), QStringLiteral("cancelled"));
         QCOMPARE(runs.first().toObject().value("status").toString(), QStringLiteral("finished"));
+
+        // A corrupt newest checkpoint: --resume falls back to the one before and finishes.
+        const qint64 cancelled = runs.last().toObject().value("id").toInteger();
+        QDir folder(QFileInfo(db).absolutePath() + QStringLiteral("/runs/run-%1").arg(cancelled));
+        const QStringList models = folder.entryList({QStringLiteral("step-*.tmf")}, QDir::Files, QDir::Name);
+        QVERIFY2(models.size() >= 2, qPrintable(models.join(' ')));
+        {
+            QFile newest(folder.filePath(models.last()));
+            QVERIFY(newest.open(QIODevice::ReadWrite));
+            newest.seek(newest.size() / 2);
+            const char flipped = char(newest.peek(1).at(0) ^ 0x55);
+            newest.write(&flipped, 1);
+        }
+        job.start(qEnvironmentVariable("TASKMOE_BIN_DIR") + QStringLiteral("/taskmoe"),
+                  {"train", "--db", db, "--resume", QString::number(cancelled)});
+        QVERIFY(job.waitForReadyRead(60000));
+        while (!job.readAllStandardOutput().contains("\"progress\""))
+            QVERIFY(job.waitForReadyRead(60000));
+        job.terminate();
+        QVERIFY(job.waitForFinished(60000));
+        QCOMPARE(job.exitCode(), 0);
+        const QString err = QString::fromUtf8(job.readAllStandardError());
+        QVERIFY2(err.contains(models.last()) && err.contains(QStringLiteral("SHA-256")) && err.contains(QStringLiteral("older")),
+                 qPrintable(err));
     }
 
     void badTrainingConfigurationsAreRefusedBeforeAnyStoreWrite()
