@@ -269,6 +269,11 @@ int trainCommand(const QStringList &args)
         resumeState = (checkpoint.path.left(checkpoint.path.size() - 4) + QStringLiteral(".state")).toStdString();
     }
     PreparedData prepared = prepareData(*store, config, cli.threads());
+    // The run's stored configuration names exactly what it trained on, so that --resume
+    // (and anyone reading the run later) gets the same dataset and vocabulary back, not
+    // "the newest one of this size" — SentencePiece may give fewer pieces than asked for.
+    config.data.dataset = prepared.datasetId;
+    config.data.vocabulary = prepared.vocabularyId;
 
     const QString checkpointRoot = QFileInfo(store->path()).absolutePath() + QStringLiteral("/runs");
     if (!resuming) {

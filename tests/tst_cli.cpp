@@ -6,6 +6,8 @@
 #include <QJsonObject>
 #include <QElapsedTimer>
 #include <QProcess>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -405,6 +407,19 @@ private slots:
         r = run({"train", "--db", db, "--resume", QString::number(killed)});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         QVERIFY(r.out.contains(QStringLiteral("\"resumed\":true")));
+        // Regression: the run's configuration must name the vocabulary it trained with;
+        // resuming once looked it up by size and could train a different one.
+        {
+            auto sql = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("inspect"));
+            sql.setDatabaseName(db);
+            QVERIFY(sql.open());
+            QSqlQuery q(sql);
+            QVERIFY(q.exec(QStringLiteral("SELECT config_json FROM runs WHERE id = %1").arg(killed)) && q.next());
+            const QJsonObject data = QJsonDocument::fromJson(q.value(0).toString().toUtf8()).object().value("data").toObject();
+            QCOMPARE(data.value("vocabulary").toInteger(), started.value("vocabulary").toInteger());
+            QCOMPARE(data.value("dataset").toInteger(), started.value("dataset").toInteger());
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("inspect"));
 
         const auto losses = [&](qint64 id) {
             const Result m = run({"metrics", "--db", db, "--run", QString::number(id), "--key", "loss", "--format", "json"});
