@@ -19,6 +19,7 @@
 ///
 /// The tensor directory names every parameter and buffer of the Transformer by its
 /// registered name with dtype, shape, offset (relative to D) and size in bytes.
+#include "core/model_json.h"
 #include "core/model_options.h"
 
 #include <cstdint>
@@ -70,18 +71,5 @@ LoadedModel loadModel(const std::string &path);
 /// manifest, options, tasks, SentencePiece) — for listing and inspecting model files without
 /// building the model. Reads the whole file once to verify the checksum.
 ModelFileInfo readModelFileInfo(const std::string &path, std::string *sha256 = nullptr);
-
-/// ModelOptions as a JSON object with the field names validate() uses (d_model, top_k,
-/// encoder_routing …; routing by name). Pretty-printed with `indent` ≥ 0, compact with −1.
-std::string modelOptionsToJson(const ModelOptions &options, int indent = 2);
-/// Reads a JSON object of options onto `defaults`: fields absent keep the default; an unknown
-/// field, a wrong type or an unknown routing name throws std::invalid_argument naming the
-/// field ("model.d_ff"). Does not call validate() (the caller may still override fields).
-ModelOptions modelOptionsFromJson(const std::string &json, const ModelOptions &defaults = ModelOptions());
-
-/// TaskTable as {"languages": ["de", "en"], "pairs": [[1, 0], …]} (pairs as language ids).
-std::string taskTableToJson(const TaskTable &tasks, int indent = 2);
-/// The inverse; throws std::invalid_argument naming the field, then TaskTable::validate()'s errors.
-TaskTable taskTableFromJson(const std::string &json);
 
 } // namespace taskmoe::core

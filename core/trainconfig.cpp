@@ -1,7 +1,7 @@
 #include "core/trainconfig.h"
 
 #include "core/errors.h"
-#include "core/modelfile.h"
+#include "core/model_json.h"
 
 #include <nlohmann/json.hpp>
 
