@@ -60,13 +60,40 @@ void emitEvent(const QJsonObject &event)
     std::fflush(stdout);
 }
 
-QString hostName()
+QString hostName() { return db::Store::hostName(); }
+
+/// The run's human-readable log, `train.log` in its folder: appended by every process that
+/// trains the run (a resumed run continues the same file), one line at a time and flushed,
+/// so the workbench can show its tail while the run goes on — whoever started it.
+class RunLog
 {
-    char name[256] = {};
-    if (::gethostname(name, sizeof name - 1) != 0)
-        return QStringLiteral("localhost");
-    return QString::fromLocal8Bit(name);
-}
+public:
+    explicit RunLog(const QString &folder)
+    {
+        QDir().mkpath(folder);
+        m_file = std::fopen(QFile::encodeName(folder + QStringLiteral("/train.log")).constData(), "a");
+    }
+    ~RunLog()
+    {
+        if (m_file)
+            std::fclose(m_file);
+    }
+    RunLog(const RunLog &) = delete;
+    RunLog &operator=(const RunLog &) = delete;
+
+    void line(const QString &text)
+    {
+        if (!m_file)
+            return;   // a log that cannot be written must not stop training; checkpoints will say so
+        const QByteArray bytes = (QDateTime::currentDateTimeUtc().toString(Qt::ISODate) + QLatin1Char(' ') + text
+                                  + QLatin1Char('\n')).toUtf8();
+        std::fwrite(bytes.constData(), 1, static_cast<std::size_t>(bytes.size()), m_file);
+        std::fflush(m_file);
+    }
+
+private:
+    std::FILE *m_file = nullptr;
+};
 
 /// The training configuration from --config, --preset and --set, or the run's own for --resume.
 core::TrainConfig configurationFrom(const CommandLine &cli)
@@ -264,6 +291,10 @@ int trainCommand(const QStringList &args)
             throw CommandError(QStringLiteral("run %1 is a %2 run, not a training run").arg(run.id).arg(run.kind));
         if (run.status == QLatin1String("finished"))
             throw CommandError(QStringLiteral("run %1 has finished; there is nothing to resume").arg(run.id));
+        store->markInterruptedRuns();
+        if (store->run(run.id).status == QLatin1String("running"))
+            throw CommandError(QStringLiteral("run %1 is still running (process %2 on %3); cancel it first")
+                                   .arg(run.id).arg(run.pid).arg(run.host));
         config = core::parseTrainConfig(run.configJson.toStdString(), "run " + std::to_string(run.id));
         const db::CheckpointRecord checkpoint = lastGoodCheckpoint(*store, run.id);
         resumeState = (checkpoint.path.left(checkpoint.path.size() - 4) + QStringLiteral(".state")).toStdString();
@@ -275,7 +306,6 @@ int trainCommand(const QStringList &args)
     config.data.dataset = prepared.datasetId;
     config.data.vocabulary = prepared.vocabularyId;
 
-    const QString checkpointRoot = QFileInfo(store->path()).absolutePath() + QStringLiteral("/runs");
     if (!resuming) {
         run.kind = QStringLiteral("train");
         run.name = cli.isSet(QStringLiteral("name")) ? cli.value(QStringLiteral("name")) : qs(config.preset);
@@ -288,10 +318,18 @@ int trainCommand(const QStringList &args)
         run.startedAt = QDateTime::currentDateTimeUtc();
         run.id = store->addRun(run);
     } else {
-        store->updateRunStatus(run.id, QStringLiteral("running"));
         store->updateRunProcess(run.id, ::getpid(), hostName());
     }
-    const QString checkpointDir = checkpointRoot + QStringLiteral("/run-%1").arg(run.id);
+    const QString checkpointDir = db::Store::runFolder(store->path(), run.id);
+    RunLog log(checkpointDir);
+    log.line(resuming ? QStringLiteral("resuming run %1 from %2 (process %3 on %4)")
+                            .arg(run.id).arg(qs(resumeState)).arg(::getpid()).arg(hostName())
+                      : QStringLiteral("started run %1 '%2': preset %3, %4/%5 routing, %6 steps, dataset %7, vocabulary %8 "
+                                       "(process %9 on %10)")
+                            .arg(run.id).arg(run.name, qs(config.preset), qs(core::routingName(config.model.encoderRouting)),
+                                 qs(core::routingName(config.model.decoderRouting)))
+                            .arg(config.train.steps).arg(prepared.datasetId).arg(prepared.vocabularyId).arg(::getpid())
+                            .arg(hostName()));
 
     emitEvent({{QStringLiteral("event"), QStringLiteral("started")}, {QStringLiteral("run"), run.id},
                {QStringLiteral("resumed"), resuming}, {QStringLiteral("pid"), qint64(::getpid())},
@@ -330,6 +368,13 @@ int trainCommand(const QStringList &args)
         }
         store->addMetrics(points);
         emitEvent(event);
+        if (p.hasReport)
+            log.line(QStringLiteral("step %1/%2  loss %3  ce %4  balance %5  lr %6  grad-norm %7  %8 tok/s  eta %9 s")
+                         .arg(p.step).arg(p.totalSteps).arg(p.loss, 0, 'f', 4).arg(p.ce, 0, 'f', 4)
+                         .arg(p.balance, 0, 'f', 4).arg(p.lr, 0, 'e', 2).arg(p.gradNorm, 0, 'f', 3)
+                         .arg(p.tokensPerSecond, 0, 'f', 0).arg(p.etaSeconds, 0, 'f', 0));
+        if (p.hasDev)
+            log.line(QStringLiteral("step %1/%2  dev cross-entropy %3").arg(p.step).arg(p.totalSteps).arg(p.devLoss, 0, 'f', 4));
         if (terminal && p.hasReport)
             std::fprintf(stderr, "\rstep %lld/%lld  loss %.4f  lr %.2e  %.0f tok/s  eta %.0f s   ",
                          static_cast<long long>(p.step), static_cast<long long>(p.totalSteps), p.loss, p.lr,
@@ -340,6 +385,7 @@ int trainCommand(const QStringList &args)
         store->addCheckpoint({0, run.id, c.step, qs(c.modelPath), qs(c.modelSha256), c.modelBytes, {}});
         emitEvent({{QStringLiteral("event"), QStringLiteral("checkpoint")}, {QStringLiteral("run"), run.id},
                    {QStringLiteral("step"), qint64(c.step)}, {QStringLiteral("path"), qs(c.modelPath)}});
+        log.line(QStringLiteral("checkpoint at step %1: %2 (%3 bytes)").arg(c.step).arg(qs(c.modelPath)).arg(c.modelBytes));
     };
     hooks.stopRequested = [] { return g_stopRequested.load(); };
 
@@ -348,6 +394,7 @@ int trainCommand(const QStringList &args)
         result = core::train(config, prepared.data, checkpointDir.toStdString(), resumeState, hooks);
     } catch (const std::exception &e) {
         store->updateRunStatus(run.id, QStringLiteral("failed"), QString::fromUtf8(e.what()));
+        log.line(QStringLiteral("failed: ") + QString::fromUtf8(e.what()));
         emitEvent({{QStringLiteral("event"), QStringLiteral("failed")}, {QStringLiteral("run"), run.id},
                    {QStringLiteral("error"), QString::fromUtf8(e.what())}});
         throw;
@@ -356,6 +403,9 @@ int trainCommand(const QStringList &args)
         std::fputc('\n', stderr);
     const QString status = result.stopped ? QStringLiteral("cancelled") : QStringLiteral("finished");
     store->updateRunStatus(run.id, status);
+    log.line(QStringLiteral("%1 at step %2").arg(status).arg(result.lastStep)
+             + (std::isfinite(result.lastDevLoss) ? QStringLiteral(", dev cross-entropy %1").arg(result.lastDevLoss, 0, 'f', 4)
+                                                  : QString()));
     QJsonObject done{{QStringLiteral("event"), status}, {QStringLiteral("run"), run.id},
                      {QStringLiteral("step"), qint64(result.lastStep)},
                      {QStringLiteral("checkpoint"), qs(result.lastCheckpointModel)}};
@@ -363,17 +413,6 @@ int trainCommand(const QStringList &args)
         done.insert(QStringLiteral("dev_loss"), result.lastDevLoss);
     emitEvent(done);
     return ExitOk;
-}
-
-/// A run the store calls running whose process is gone (on this host) was interrupted.
-QString effectiveStatus(db::Store &store, const db::RunRecord &run)
-{
-    if (run.status != QLatin1String("running") || run.host != hostName() || run.pid <= 0)
-        return run.status;
-    if (::kill(static_cast<pid_t>(run.pid), 0) == 0 || errno == EPERM)
-        return run.status;
-    store.updateRunStatus(run.id, QStringLiteral("interrupted"), QStringLiteral("the training process ended without a final status"));
-    return QStringLiteral("interrupted");
 }
 
 int runsCommand(const QStringList &args)
@@ -384,6 +423,7 @@ int runsCommand(const QStringList &args)
     if (!cli.parse(args))
         return ExitOk;
     auto store = cli.openStore(CommandLine::StoreAccess::MustExist);
+    store->markInterruptedRuns();
     ResultTable table({QStringLiteral("id"), QStringLiteral("name"), QStringLiteral("preset"), QStringLiteral("routing"),
                        QStringLiteral("status"), QStringLiteral("steps"), QStringLiteral("last_loss"),
                        QStringLiteral("started")});
@@ -394,7 +434,7 @@ int runsCommand(const QStringList &args)
                                                 : model.value(QStringLiteral("encoder_routing")).toString() + QLatin1Char('/')
                                                       + model.value(QStringLiteral("decoder_routing")).toString();
         const auto loss = store->metrics(run.id, QStringLiteral("loss"));
-        table.addRow({run.id, run.name, run.preset, routing, effectiveStatus(*store, run),
+        table.addRow({run.id, run.name, run.preset, routing, run.status,
                       loss.empty() ? QVariant(qint64(0)) : QVariant(qint64(loss.back().step)),
                       loss.empty() ? QVariant() : QVariant(loss.back().value), run.startedAt.toString(Qt::ISODate)});
     }
@@ -439,9 +479,12 @@ int cancelCommand(const QStringList &args)
     if (!cli.isSet(QStringLiteral("run")))
         throw UsageError(QStringLiteral("cancel: --run N is required"));
     auto store = cli.openStore(CommandLine::StoreAccess::MustExist);
-    const db::RunRecord run = store->run(cli.intValue(QStringLiteral("run"), 1, std::numeric_limits<qint64>::max()));
-    if (effectiveStatus(*store, run) != QLatin1String("running"))
-        throw CommandError(QStringLiteral("run %1 is not running (status %2)").arg(run.id).arg(store->run(run.id).status));
+    const qint64 runId = cli.intValue(QStringLiteral("run"), 1, std::numeric_limits<qint64>::max());
+    store->run(runId);   // names the id when there is no such run
+    store->markInterruptedRuns();
+    const db::RunRecord run = store->run(runId);
+    if (run.status != QLatin1String("running"))
+        throw CommandError(QStringLiteral("run %1 is not running (status %2)").arg(run.id).arg(run.status));
     if (run.host != hostName())
         throw CommandError(QStringLiteral("run %1 runs on %2, not on this machine").arg(run.id).arg(run.host));
     if (::kill(static_cast<pid_t>(run.pid), SIGTERM) != 0)

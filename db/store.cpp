@@ -17,6 +17,12 @@
 
 #include <sqlite3.h>
 
+#include <signal.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <cerrno>
+
 #include <algorithm>
 #include <tuple>
 
@@ -493,10 +499,63 @@ void Store::updateRunStatus(qint64 runId, const QString &status, const QString &
 
 void Store::updateRunProcess(qint64 runId, qint64 pid, const QString &host)
 {
-    Query q(m_connection, QStringLiteral("UPDATE runs SET pid = ?, host = ?, ended_at = NULL WHERE id = ?"));
+    Query q(m_connection, QStringLiteral(
+        "UPDATE runs SET status = 'running', error = '', pid = ?, host = ?, ended_at = NULL WHERE id = ?"));
     q.bind(pid).bind(host).bind(runId).exec("update the run's process");
     if (q.rowsAffected() == 0)
         throw StoreError(QStringLiteral("%1: there is no run %2").arg(m_path).arg(runId));
+}
+
+int Store::markInterruptedRuns()
+{
+    const QString host = hostName();
+    std::vector<std::pair<qint64, qint64>> dead;   // (run, pid)
+    {
+        Query q(m_connection, QStringLiteral("SELECT id, pid FROM runs WHERE status = 'running' AND host = ? AND pid > 0"));
+        q.bind(host).exec("list running runs");
+        while (q.next()) {
+            if (!processAlive(q.value(1).toLongLong()))
+                dead.emplace_back(q.value(0).toLongLong(), q.value(1).toLongLong());
+        }
+    }
+    int marked = 0;
+    for (const auto &[run, pid] : dead) {
+        Query q(m_connection, QStringLiteral(
+            "UPDATE runs SET status = 'interrupted', error = ?, ended_at = ? "
+            "WHERE id = ? AND status = 'running' AND pid = ? AND host = ?"));
+        q.bind(QStringLiteral("the training process ended without a final status")).bind(now()).bind(run).bind(pid)
+            .bind(host).exec("mark an interrupted run");
+        marked += q.rowsAffected() > 0 ? 1 : 0;
+    }
+    return marked;
+}
+
+bool Store::processAlive(qint64 pid)
+{
+    if (pid <= 0)
+        return false;
+    if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)
+        return false;
+    // /proc/PID/stat: "PID (command) STATE …"; the command may contain spaces and parentheses.
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return true;   // no procfs: trust kill()
+    const QByteArray text = stat.readAll();
+    const int close = text.lastIndexOf(')');
+    return close < 0 || close + 2 >= text.size() || text.at(close + 2) != 'Z';
+}
+
+QString Store::hostName()
+{
+    char name[256] = {};
+    if (::gethostname(name, sizeof name - 1) != 0)
+        return QStringLiteral("localhost");
+    return QString::fromLocal8Bit(name);
+}
+
+QString Store::runFolder(const QString &storePath, qint64 runId)
+{
+    return QFileInfo(storePath).absolutePath() + QStringLiteral("/runs/run-%1").arg(runId);
 }
 
 namespace {
@@ -620,6 +679,34 @@ std::vector<MetricPoint> Store::metrics(qint64 runId, const QString &key) const
     while (q.next())
         out.push_back({q.value(0).toLongLong(), q.value(1).toLongLong(), q.value(2).toString(), q.value(3).toDouble(),
                        q.value(4).toDouble()});
+    return out;
+}
+
+std::vector<MetricPoint> Store::metricsAfter(qint64 runId, qint64 afterStep) const
+{
+    std::vector<MetricPoint> out;
+    Query q(m_connection, QStringLiteral(
+        "SELECT m.run_id, m.step, k.name, m.value, m.wall_time FROM metrics m JOIN metric_keys k ON k.id = m.key_id "
+        "WHERE m.run_id = ? AND m.step > ? ORDER BY m.step, k.name"));
+    q.bind(runId).bind(afterStep).exec("read new metrics");
+    while (q.next())
+        out.push_back({q.value(0).toLongLong(), q.value(1).toLongLong(), q.value(2).toString(), q.value(3).toDouble(),
+                       q.value(4).toDouble()});
+    return out;
+}
+
+std::map<qint64, qint64> Store::lastMetricSteps() const
+{
+    std::map<qint64, qint64> out;
+    // Per run through the primary key (run_id, key_id, step) on the training loss: a few
+    // index lookups per run, not a scan of every point — this runs on every live refresh.
+    Query q(m_connection, QStringLiteral(
+        "SELECT r.id, (SELECT MAX(m.step) FROM metrics m WHERE m.run_id = r.id AND m.key_id = k.id) "
+        "FROM runs r JOIN metric_keys k ON k.name = 'loss'"));
+    q.exec("read the newest steps");
+    while (q.next())
+        if (!q.value(1).isNull())
+            out[q.value(0).toLongLong()] = q.value(1).toLongLong();
     return out;
 }
 

@@ -15,6 +15,7 @@
 
 #include <functional>
 #include <stdexcept>
+#include <map>
 #include <vector>
 
 namespace taskmoe::db {
@@ -70,8 +71,22 @@ public:
     QVector<ExperimentRecord> experiments() const;
     qint64 addRun(const RunRecord &run);
     void updateRunStatus(qint64 runId, const QString &status, const QString &error = {});
-    /// Records the process now running the run (a resumed run has a new one).
+    /// Records the process now running the run (a resumed run has a new one) and marks the
+    /// run running again, in one statement, so that nobody sees the new status with the old
+    /// (dead) process and calls the run interrupted.
     void updateRunProcess(qint64 runId, qint64 pid, const QString &host);
+    /// Runs marked running on this host whose process no longer exists died without a final
+    /// status: marks them `interrupted` (only while status and pid are still the ones seen,
+    /// so a run just resumed by a new process is left alone). Returns how many it marked.
+    int markInterruptedRuns();
+    /// Whether process `pid` on this machine exists and is not a zombie (a detached job whose
+    /// exit nobody has collected yet has ended all the same).
+    static bool processAlive(qint64 pid);
+    /// This machine's name as runs record it in `host`.
+    static QString hostName();
+    /// The folder that holds a run's checkpoints and its log (`train.log`): `runs/run-N`
+    /// next to the store file. Everything that starts, resumes or follows a run agrees on it.
+    static QString runFolder(const QString &storePath, qint64 runId);
     RunRecord run(qint64 id) const;
     QVector<RunRecord> runs() const;
 
@@ -79,7 +94,12 @@ public:
     /// Writes all points in one transaction.
     void addMetrics(const std::vector<MetricPoint> &points);
     std::vector<MetricPoint> metrics(qint64 runId, const QString &key = {}) const;
+    /// The points of a run logged after `afterStep`, ordered by step then key: what a
+    /// follower of a live run reads on each poll.
+    std::vector<MetricPoint> metricsAfter(qint64 runId, qint64 afterStep) const;
     QStringList metricKeys(qint64 runId) const;
+    /// Each run's newest step with a logged training loss (runs without one are absent).
+    std::map<qint64, qint64> lastMetricSteps() const;
 
     // Results ----------------------------------------------------------------------------
     qint64 addCheckpoint(const CheckpointRecord &checkpoint);
