@@ -50,8 +50,18 @@ int main(int argc, char *argv[])
         QStringLiteral("screenshot"),
         QStringLiteral("Save an image of the window to <file> once it has loaded, then exit."),
         QStringLiteral("file"));
+    const QCommandLineOption runsOption(
+        QStringLiteral("runs"),
+        QStringLiteral("Show the Runs tab with these runs selected (comma-separated ids; the first is the current one)."),
+        QStringLiteral("ids"));
+    const QCommandLineOption delayOption(
+        QStringLiteral("screenshot-delay"),
+        QStringLiteral("With --screenshot: wait this many seconds first (to show a live run's progress)."),
+        QStringLiteral("seconds"), QStringLiteral("0"));
     parser.addOption(dbOption);
     parser.addOption(screenshotOption);
+    parser.addOption(runsOption);
+    parser.addOption(delayOption);
     // parse() rather than process(): process() exits with status 1 on an unknown option,
     // and a usage error is status 2 in every TaskMoE program.
     if (!parser.parse(QApplication::arguments())) {
@@ -71,10 +81,30 @@ int main(int argc, char *argv[])
         return 2;
     }
 
+    QList<qint64> runIds;
+    for (const QString &text : parser.value(runsOption).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        bool ok = false;
+        const qint64 id = text.trimmed().toLongLong(&ok);
+        if (!ok || id <= 0) {
+            printError(QStringLiteral("--runs: '%1' is not a run id (see --help)").arg(text));
+            return 2;
+        }
+        runIds << id;
+    }
+    bool delayOk = false;
+    const double delay = parser.value(delayOption).toDouble(&delayOk);
+    if (!delayOk || delay < 0 || delay > 3600) {
+        printError(QStringLiteral("--screenshot-delay: '%1' is not a number of seconds from 0 to 3600 (see --help)")
+                       .arg(parser.value(delayOption)));
+        return 2;
+    }
+
     loadStyleSheet(app);
     taskmoe::ui::MainWindow window;
     window.show();
     const bool opened = window.openStore(parser.value(dbOption));
+    if (opened && !runIds.isEmpty())
+        window.selectRunsWhenListed(runIds);   // the runs list fills from the follower thread
 
     if (parser.isSet(screenshotOption)) {
         if (!opened) {
@@ -82,8 +112,8 @@ int main(int argc, char *argv[])
             return 1;
         }
         const QString path = parser.value(screenshotOption);
-        // After the first layout pass and the chart's queued replot.
-        QTimer::singleShot(400, &window, [&window, path] {
+        // After the first layout pass, the chart's queued replot and the follower's first reads.
+        QTimer::singleShot(1500 + int(delay * 1000), &window, [&window, path] {
             QString error;
             if (!window.saveScreenshot(path, &error)) {
                 printError(error);

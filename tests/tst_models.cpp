@@ -4,6 +4,8 @@
 #include "ui/runmodel.h"
 
 #include <QAbstractItemModelTester>
+#include <QIcon>
+#include <QItemSelectionModel>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QTest>
@@ -114,6 +116,7 @@ private slots:
     void runModelEmpty();
     void runModelFilled();
     void runModelHeaders();
+    void runModelRefreshesInPlaceKeepingTheSelection();
 
     void headersAndCellsShareTheColumnAlignment();
 };
@@ -363,12 +366,53 @@ void TestModels::runModelFilled()
     QCOMPARE(model.rowCount(), 0);
 }
 
+void TestModels::runModelRefreshesInPlaceKeepingTheSelection()
+{
+    RunTableModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    auto runs = sampleRuns();
+    runs[0].status = QStringLiteral("running");
+    runs[0].configJson = QStringLiteral(R"({"train": {"steps": 400}})");
+    model.updateRuns(runs, {});
+    QItemSelectionModel selection(&model);
+    selection.select(model.index(1, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
+    QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
+    QSignalSpy inserts(&model, &QAbstractItemModel::rowsInserted);
+    using C = RunTableModel;
+    QCOMPARE(display(model, 0, C::ProgressColumn), QStringLiteral("0 / 400"));
+    QVERIFY(!roleData(model, 0, C::StatusColumn, Qt::DecorationRole).value<QIcon>().isNull());
+
+    // The same runs with new values: cells change, rows and selection stay.
+    runs[0].status = QStringLiteral("finished");
+    model.updateRuns(runs, {{1, 400}});
+    QCOMPARE(resets.count(), 0);
+    QCOMPARE(display(model, 0, C::StatusColumn), QStringLiteral("finished"));
+    QCOMPARE(display(model, 0, C::ProgressColumn), QStringLiteral("400 / 400"));
+    QVERIFY(selection.isRowSelected(1, QModelIndex()));
+
+    // A new run appended: inserted, not reset.
+    db::RunRecord r3 = runs[1];
+    r3.id = 3;
+    runs.push_back(r3);
+    model.updateRuns(runs, {});
+    QCOMPARE(resets.count(), 0);
+    QCOMPARE(inserts.count(), 1);
+    QCOMPARE(model.rowCount(), 3);
+    QVERIFY(selection.isRowSelected(1, QModelIndex()));
+
+    // A run gone: the rows are replaced.
+    runs.erase(runs.begin());
+    model.updateRuns(runs, {});
+    QCOMPARE(resets.count(), 1);
+    QCOMPARE(model.rowCount(), 2);
+}
+
 void TestModels::runModelHeaders()
 {
     RunTableModel model;
     const QStringList expected{QStringLiteral("ID"),     QStringLiteral("Name"),
                                QStringLiteral("Kind"),   QStringLiteral("Preset"),
-                               QStringLiteral("Status"), QStringLiteral("Started"),
+                               QStringLiteral("Status"), QStringLiteral("Progress"), QStringLiteral("Started"),
                                QStringLiteral("Ended")};
     QCOMPARE(expected.size(), model.columnCount());
     for (int c = 0; c < model.columnCount(); ++c)

@@ -2,6 +2,10 @@
 
 #include "db/records.h"
 #include "ui/datasetmodels.h"
+#include "ui/jobcontroller.h"
+#include "ui/newrundialog.h"
+#include "ui/runfollower.h"
+#include "ui/runmonitor.h"
 #include "ui/pairsizechart.h"
 #include "ui/runmodel.h"
 #include "ui/storecontroller.h"
@@ -13,6 +17,7 @@
 #include <QFileInfo>
 #include <QFontDatabase>
 #include <QFormLayout>
+#include <QHBoxLayout>
 #include <QGroupBox>
 #include <QHeaderView>
 #include <QLabel>
@@ -20,6 +25,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPixmap>
+#include <QPushButton>
 #include <QSaveFile>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
@@ -150,6 +156,8 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     m_datasetProxy = makeProxy(m_datasetModel, this);
     m_pairProxy = makeProxy(m_pairModel, this);
     m_runProxy = makeProxy(m_runModel, this);
+    m_jobs = new JobController(this);
+    m_follower = new RunFollowerThread(this);
 
     createActions();
 
@@ -174,6 +182,39 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
             [this](const QModelIndex &current, const QModelIndex &) {
                 onCurrentDatasetChanged(current);
             });
+    connect(m_follower, &RunFollowerThread::listed, this, &MainWindow::onRunsListed);
+    connect(m_follower, &RunFollowerThread::changed, m_monitor, &RunMonitor::applyDelta);
+    connect(m_runView->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &MainWindow::onRunSelectionChanged);
+    connect(m_runView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            &MainWindow::onRunSelectionChanged);
+    connect(m_monitor, &RunMonitor::cancelRequested, this, [this](qint64 runId) {
+        m_monitor->cancelButton()->setEnabled(false);
+        m_jobs->cancel(runId);
+        statusBar()->showMessage(tr("Asking run %1 to write a checkpoint and stop…").arg(runId), 5000);
+    });
+    connect(m_monitor, &RunMonitor::resumeRequested, this, &MainWindow::resumeRun);
+    connect(m_jobs, &JobController::cancelDone, this, [this](qint64 runId, bool ok, const QString &message) {
+        if (ok)
+            statusBar()->showMessage(tr("Run %1 is writing a checkpoint and stopping.").arg(runId), 5000);
+        else
+            showError(tr("Could not cancel run %1").arg(runId), message);
+        m_follower->pollNow();
+    });
+    connect(m_jobs, &JobController::jobStarted, this, [this](int, qint64 runId) {
+        m_pendingRunSelection = {runId};
+        m_follower->pollNow();
+    });
+    connect(m_jobs, &JobController::jobEnded, this,
+            [this](int, qint64 runId, const QString &status, const QString &message) {
+                m_follower->pollNow();
+                if (runId == 0)
+                    showError(tr("The training job did not start"), message);
+                else if (status == QLatin1String("failed") || status == QLatin1String("interrupted"))
+                    statusBar()->showMessage(tr("Run %1 %2: %3").arg(runId).arg(status, message), 10000);
+                else
+                    statusBar()->showMessage(tr("Run %1 %2.").arg(runId).arg(status), 10000);
+            });
 
     resize(1280, 800);
     showDataset(nullptr);
@@ -197,6 +238,11 @@ void MainWindow::createActions()
     m_reloadAction->setShortcut(QKeySequence::Refresh);
     m_reloadAction->setStatusTip(tr("Read the store again"));
     m_reloadAction->setEnabled(false);
+    file->addSeparator();
+    m_newRunAction = file->addAction(tr("&New run…"), this, &MainWindow::newRun);
+    m_newRunAction->setShortcut(QKeySequence::New);
+    m_newRunAction->setStatusTip(tr("Configure a training run and start it as a separate taskmoe process"));
+    m_newRunAction->setEnabled(false);
     file->addSeparator();
     m_quitAction = file->addAction(tr("&Quit"), this, &QWidget::close);
     m_quitAction->setShortcut(QKeySequence::Quit);
@@ -319,13 +365,46 @@ QWidget *MainWindow::createRunsTab()
     m_runView = makeTableView(m_runProxy, QStringLiteral("runView"), m_runStack);
     m_runView->sortByColumn(RunTableModel::IdColumn, Qt::DescendingOrder);
 
+    m_runView->setSelectionMode(QAbstractItemView::ExtendedSelection);   // several runs: overlaid curves
+    m_runView->setToolTip(tr("Select several runs (Ctrl or Shift) to overlay their curves."));
+    m_runView->setMinimumHeight(110);
+
     m_runStack->addWidget(m_noRunsLabel);
     m_runStack->addWidget(m_runView);
+
+    m_monitor = new RunMonitor;
+    m_monitor->setObjectName(QStringLiteral("runMonitor"));
+
+    auto *newRunButton = new QPushButton(tr("New run…"));
+    newRunButton->setObjectName(QStringLiteral("newRunButton"));
+    newRunButton->setToolTip(m_newRunAction->statusTip());
+    connect(newRunButton, &QPushButton::clicked, m_newRunAction, &QAction::trigger);
+    connect(m_newRunAction, &QAction::changed, newRunButton,
+            [this, newRunButton] { newRunButton->setEnabled(m_newRunAction->isEnabled()); });
+    newRunButton->setEnabled(false);
+
+    auto *top = new QWidget;
+    auto *topLayout = new QVBoxLayout(top);
+    topLayout->setContentsMargins(0, 0, 0, 0);
+    auto *buttons = new QHBoxLayout;
+    buttons->addWidget(newRunButton);
+    buttons->addStretch(1);
+    topLayout->addLayout(buttons);
+    topLayout->addWidget(m_runStack);
+
+    auto *splitter = new QSplitter(Qt::Vertical);
+    splitter->setObjectName(QStringLiteral("runsSplitter"));
+    splitter->setChildrenCollapsible(false);
+    splitter->addWidget(top);
+    splitter->addWidget(m_monitor);
+    splitter->setStretchFactor(0, 1);
+    splitter->setStretchFactor(1, 4);
+    splitter->setSizes({200, 800});
 
     auto *page = new QWidget;
     auto *layout = new QVBoxLayout(page);
     layout->setContentsMargins(6, 6, 6, 6);
-    layout->addWidget(m_runStack);
+    layout->addWidget(splitter);
     return page;
 }
 
@@ -345,6 +424,7 @@ bool MainWindow::saveScreenshot(const QString &path, QString *error)
     QByteArray format = QFileInfo(path).suffix().toLower().toLatin1();
     if (format.isEmpty())
         format = "png";
+    m_monitor->redrawNow();   // plots replot on the event loop; draw what they show now
     const QPixmap image = grab();
     if (image.isNull())
         return fail(tr("The window could not be drawn."));
@@ -425,6 +505,9 @@ void MainWindow::onLoaded()
     m_wantedDatasetId = 0;
 
     m_reloadAction->setEnabled(m_controller->isOpen());
+    m_newRunAction->setEnabled(m_controller->isOpen());
+    m_jobs->setStorePath(m_controller->path());
+    m_follower->open(m_controller->path());
     updateStatus();
     emit storeLoaded();
 }
@@ -436,9 +519,92 @@ void MainWindow::onFailed(const QString &message)
     m_runStack->setCurrentWidget(m_noRunsLabel);
     showDataset(nullptr);
     m_reloadAction->setEnabled(false);
+    m_newRunAction->setEnabled(false);
+    m_follower->open(QString());
+    m_monitor->showRuns({});
     updateStatus();
     showError(tr("Could not open the store"), message);
     emit storeFailed(message);
+}
+
+void MainWindow::onRunsListed(const RunListing &listing)
+{
+    m_runModel->updateRuns(listing.runs, listing.lastSteps);
+    m_runStack->setCurrentWidget(listing.runs.empty() ? static_cast<QWidget *>(m_noRunsLabel)
+                                                      : static_cast<QWidget *>(m_runView));
+    if (!m_pendingRunSelection.isEmpty() && selectRuns(m_pendingRunSelection))
+        m_pendingRunSelection.clear();
+}
+
+void MainWindow::onRunSelectionChanged()
+{
+    // The current row first (it drives the progress bar, buttons and log), then the others
+    // in the order shown.
+    QVector<qint64> ids;
+    const QModelIndex current = m_runView->selectionModel()->currentIndex();
+    if (current.isValid() && m_runView->selectionModel()->isRowSelected(current.row(), current.parent()))
+        ids << current.siblingAtColumn(0).data(IdRole).toLongLong();
+    QModelIndexList rows = m_runView->selectionModel()->selectedRows();
+    std::sort(rows.begin(), rows.end(), [](const QModelIndex &a, const QModelIndex &b) { return a.row() < b.row(); });
+    for (const QModelIndex &row : rows) {
+        const qint64 id = row.data(IdRole).toLongLong();
+        if (!ids.contains(id))
+            ids << id;
+    }
+    if (ids == m_monitor->runIds())
+        return;
+    m_monitor->showRuns(ids);
+    m_follower->watch(ids);
+}
+
+bool MainWindow::selectRuns(const QList<qint64> &runIds)
+{
+    QItemSelection selection;
+    QModelIndex first;
+    for (qint64 id : runIds) {
+        const int row = m_runModel->rowOfId(id);
+        if (row < 0)
+            return false;
+        const QModelIndex index = m_runProxy->mapFromSource(m_runModel->index(row, 0));
+        selection.select(index, index.siblingAtColumn(m_runProxy->columnCount() - 1));
+        if (!first.isValid())
+            first = index;
+    }
+    m_tabs->setCurrentIndex(1);
+    m_runView->selectionModel()->setCurrentIndex(first, QItemSelectionModel::NoUpdate);
+    m_runView->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect);
+    m_runView->scrollTo(first);
+    onRunSelectionChanged();
+    return true;
+}
+
+void MainWindow::selectRunsWhenListed(const QList<qint64> &runIds)
+{
+    m_pendingRunSelection = selectRuns(runIds) ? QList<qint64>() : runIds;
+}
+
+void MainWindow::newRun()
+{
+    if (!m_controller->isOpen())
+        return;
+    NewRunDialog dialog(m_controller->datasets(), this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    QString error;
+    if (m_jobs->startTraining(dialog.configJson(), dialog.runName(), &error) == 0)
+        showError(tr("Could not start the training job"), error);
+    else
+        statusBar()->showMessage(tr("Starting the training job…"), 5000);
+}
+
+void MainWindow::resumeRun(qint64 runId)
+{
+    m_monitor->resumeButton()->setEnabled(false);
+    QString error;
+    if (m_jobs->resume(runId, &error) == 0)
+        showError(tr("Could not resume run %1").arg(runId), error);
+    else
+        statusBar()->showMessage(tr("Resuming run %1 from its last good checkpoint…").arg(runId), 5000);
 }
 
 void MainWindow::onCurrentDatasetChanged(const QModelIndex &current)
@@ -495,7 +661,7 @@ void MainWindow::updateStatus()
     m_noRunsLabel->setText(
         m_controller->isOpen()
             ? tr("<p style='font-size:large'>No runs yet</p>"
-                 "<p>Start one with <code>taskmoe train</code> (coming soon); "
+                 "<p>Start one with New run… or <code>taskmoe train</code>; "
                  "runs appear here with their status and timing.</p>")
             : tr("<p style='font-size:large'>No store open</p>"
                  "<p>Open one with File → Open store….</p>"));

@@ -21,6 +21,10 @@ struct DatasetRecord;
 namespace taskmoe::ui {
 
 class DatasetTableModel;
+class JobController;
+class RunFollowerThread;
+class RunMonitor;
+struct RunListing;
 class PairSizeChart;
 class PairTableModel;
 class RunTableModel;
@@ -56,6 +60,14 @@ public:
     QTableView *runView() const { return m_runView; }
     PairSizeChart *pairSizeChart() const { return m_chart; }
     QTabWidget *tabs() const { return m_tabs; }
+    JobController *jobController() const { return m_jobs; }
+    RunMonitor *runMonitor() const { return m_monitor; }
+    QAction *newRunAction() const { return m_newRunAction; }
+    /// Shows the Runs tab with these runs selected (the first one current); false when one
+    /// of them is not listed (yet).
+    bool selectRuns(const QList<qint64> &runIds);
+    /// Selects these runs now, or as soon as the runs list shows them all.
+    void selectRunsWhenListed(const QList<qint64> &runIds);
     /// The error message box while it is open, else nullptr.
     QMessageBox *errorDialog() const;
 
@@ -64,6 +76,8 @@ public slots:
     void chooseStore();
     /// Reads the current store again, keeping the selected dataset when it still exists.
     void reloadStore();
+    /// Opens the New run dialog; starts the job when the user accepts it.
+    void newRun();
 
 signals:
     /// A store was opened or reloaded and the views show it.
@@ -79,6 +93,9 @@ private:
 
     void onLoaded();
     void onFailed(const QString &message);
+    void onRunsListed(const RunListing &listing);
+    void onRunSelectionChanged();
+    void resumeRun(qint64 runId);
     void onCurrentDatasetChanged(const QModelIndex &current);
     void showDataset(const db::DatasetRecord *dataset);
     void updateStatus();
@@ -117,6 +134,12 @@ private:
     QAction *m_openAction = nullptr;
     QAction *m_reloadAction = nullptr;
     QAction *m_quitAction = nullptr;
+    QAction *m_newRunAction = nullptr;
+
+    JobController *m_jobs = nullptr;
+    RunFollowerThread *m_follower = nullptr;
+    RunMonitor *m_monitor = nullptr;
+    QList<qint64> m_pendingRunSelection;   // a run just started, selected once it is listed
 
     QPointer<QMessageBox> m_errorDialog;
 };

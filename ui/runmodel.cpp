@@ -3,26 +3,93 @@
 #include "ui/datasetmodels.h"   // roles and formatting helpers
 
 #include <QColor>
+#include <QHash>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QPainter>
+#include <QPixmap>
 #include <QLocale>
 
 #include <utility>
 
 namespace taskmoe::ui {
 
-namespace {
-
-QColor statusColor(const QString &status)
+QColor runStatusColor(const QString &status)
 {
     if (status == QLatin1String("running"))
         return QColor(0x1f, 0x77, 0xb4);
     if (status == QLatin1String("finished"))
         return QColor(0x2c, 0x8a, 0x3c);
-    if (status == QLatin1String("failed") || status == QLatin1String("interrupted"))
+    if (status == QLatin1String("failed"))
         return QColor(0xc0, 0x39, 0x2b);
-    return {};   // queued, cancelled, unknown: the palette's text colour
+    if (status == QLatin1String("interrupted"))
+        return QColor(0xd3, 0x80, 0x1a);
+    if (status == QLatin1String("cancelled"))
+        return QColor(0x6b, 0x6b, 0x6b);
+    return {};   // queued, unknown: the palette's text colour
 }
 
-} // namespace
+QIcon runStatusIcon(const QString &status)
+{
+    static QHash<QString, QIcon> cache;
+    if (const auto it = cache.constFind(status); it != cache.constEnd())
+        return *it;
+    // Drawn at 2x for high-density screens; a shape per status, not only a colour.
+    constexpr int size = 32;
+    QPixmap pixmap(size, size);
+    pixmap.fill(Qt::transparent);
+    QPainter p(&pixmap);
+    p.setRenderHint(QPainter::Antialiasing);
+    QColor colour = runStatusColor(status);
+    if (!colour.isValid())
+        colour = QColor(0x9a, 0x9a, 0x9a);
+    p.setPen(Qt::NoPen);
+    p.setBrush(colour);
+    p.drawEllipse(QRectF(1, 1, size - 2, size - 2));
+    p.setBrush(Qt::white);
+    QPen pen(Qt::white, 4.0, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin);
+    if (status == QLatin1String("running")) {
+        const QPointF play[] = {{12, 8}, {12, 24}, {25, 16}};
+        p.drawPolygon(play, 3);
+    } else if (status == QLatin1String("finished")) {
+        p.setPen(pen);
+        p.setBrush(Qt::NoBrush);
+        const QPointF tick[] = {{9, 17}, {14, 22}, {23, 10}};
+        p.drawPolyline(tick, 3);
+    } else if (status == QLatin1String("failed")) {
+        p.setPen(pen);
+        p.drawLine(QPointF(10, 10), QPointF(22, 22));
+        p.drawLine(QPointF(22, 10), QPointF(10, 22));
+    } else if (status == QLatin1String("cancelled")) {
+        p.drawRect(QRectF(10, 10, 12, 12));
+    } else if (status == QLatin1String("interrupted")) {
+        p.setPen(pen);
+        p.drawLine(QPointF(16, 8), QPointF(16, 18));
+        p.drawPoint(QPointF(16, 24));
+    } else if (status == QLatin1String("queued")) {
+        p.setPen(pen);
+        p.setBrush(Qt::NoBrush);
+        p.drawLine(QPointF(16, 16), QPointF(16, 9));
+        p.drawLine(QPointF(16, 16), QPointF(21, 19));
+    }
+    p.end();
+    const QIcon icon(pixmap);
+    cache.insert(status, icon);
+    return icon;
+}
+
+qint64 plannedSteps(const db::RunRecord &run)
+{
+    const QJsonObject config = QJsonDocument::fromJson(run.configJson.toUtf8()).object();
+    return config.value(QStringLiteral("train")).toObject().value(QStringLiteral("steps")).toInteger();
+}
+
+void RunTableModel::updateRuns(std::vector<db::RunRecord> runs, std::map<qint64, qint64> lastSteps)
+{
+    m_lastSteps = std::move(lastSteps);
+    updateRows(std::move(runs));
+}
+
 
 RunTableModel::RunTableModel(QObject *parent)
     : VectorTableModel(
@@ -32,6 +99,7 @@ RunTableModel::RunTableModel(QObject *parent)
               {QStringLiteral("Kind"), {}, TextAlignment},
               {QStringLiteral("Preset"), {}, TextAlignment},
               {QStringLiteral("Status"), {}, TextAlignment},
+              {QStringLiteral("Progress"), QStringLiteral("Newest logged step of the planned steps"), NumberAlignment},
               {QStringLiteral("Started"), {}, TextAlignment},
               {QStringLiteral("Ended"), {}, TextAlignment},
           },
@@ -50,6 +118,14 @@ QVariant RunTableModel::cellData(const db::RunRecord &r, int column, int role) c
         case KindColumn: return r.kind;
         case PresetColumn: return r.preset;
         case StatusColumn: return r.status;
+        case ProgressColumn: {
+            const auto it = m_lastSteps.find(r.id);
+            const qint64 planned = plannedSteps(r);
+            if (it == m_lastSteps.end() && planned == 0)
+                return QString();
+            const qint64 step = it == m_lastSteps.end() ? 0 : it->second;
+            return planned > 0 ? QStringLiteral("%1 / %2").arg(step).arg(planned) : QString::number(step);
+        }
         case StartedColumn: return formatTimestamp(r.startedAt);
         case EndedColumn: return formatTimestamp(r.endedAt);
         }
@@ -61,6 +137,10 @@ QVariant RunTableModel::cellData(const db::RunRecord &r, int column, int role) c
         case KindColumn: return r.kind;
         case PresetColumn: return r.preset;
         case StatusColumn: return r.status;
+        case ProgressColumn: {
+            const auto it = m_lastSteps.find(r.id);
+            return it == m_lastSteps.end() ? qint64(0) : it->second;
+        }
         case StartedColumn: return r.startedAt;
         case EndedColumn: return r.endedAt;
         }
@@ -82,9 +162,13 @@ QVariant RunTableModel::cellData(const db::RunRecord &r, int column, int role) c
                 return QLocale().toString(t.toLocalTime(), QLocale::LongFormat);
         }
         break;
+    case Qt::DecorationRole:
+        if (column == StatusColumn)
+            return runStatusIcon(r.status);
+        break;
     case Qt::ForegroundRole:
         if (column == StatusColumn) {
-            const QColor c = statusColor(r.status);
+            const QColor c = runStatusColor(r.status);
             if (c.isValid())
                 return c;
         }

@@ -3,9 +3,20 @@
 #include "db/records.h"
 #include "ui/vectortablemodel.h"
 
+#include <QIcon>
+
+#include <map>
 #include <vector>
 
 namespace taskmoe::ui {
+
+/// A small painted icon per run status (running, finished, failed, cancelled, interrupted,
+/// queued); a grey dot for anything else. Shared by the runs list and the live panel.
+QIcon runStatusIcon(const QString &status);
+/// The colour that stands for a status, or an invalid colour for the palette's text colour.
+QColor runStatusColor(const QString &status);
+/// The planned number of steps from a run's configuration (train.steps), or 0.
+qint64 plannedSteps(const db::RunRecord &run);
 
 class RunTableModel : public VectorTableModel<db::RunRecord>
 {
@@ -17,6 +28,7 @@ public:
         KindColumn,
         PresetColumn,
         StatusColumn,
+        ProgressColumn,
         StartedColumn,
         EndedColumn,
         ColumnCount
@@ -26,11 +38,15 @@ public:
 
     /// Replaces all rows.
     void setRuns(std::vector<db::RunRecord> runs) { setRows(std::move(runs)); }
+    /// Replaces the rows in place where the ids are unchanged (a live refresh keeps the
+    /// selection), with the newest logged step of each run (run id → step).
+    void updateRuns(std::vector<db::RunRecord> runs, std::map<qint64, qint64> lastSteps);
     /// The record shown in `row`, or nullptr when the row does not exist.
     const db::RunRecord *run(int row) const { return rowAt(row); }
     const std::vector<db::RunRecord> &runs() const { return rows(); }
 
 protected:
+    std::map<qint64, qint64> m_lastSteps;
     QVariant cellData(const db::RunRecord &r, int column, int role) const override;
 };
 

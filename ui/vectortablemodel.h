@@ -45,6 +45,31 @@ public:
     }
     void clear() { setRows({}); }
 
+    /// Replaces the rows keeping views' selections where it can: the same ids in the same
+    /// order only change cells (dataChanged), new ids appended after the old ones are
+    /// inserted, anything else resets the model. For models that refresh while shown.
+    void updateRows(std::vector<Row> rows)
+    {
+        const size_t old = m_rows.size();
+        bool prefix = rows.size() >= old;
+        for (size_t i = 0; prefix && i < old; ++i)
+            prefix = rows[i].id == m_rows[i].id;
+        if (!prefix) {
+            setRows(std::move(rows));
+            return;
+        }
+        for (size_t i = 0; i < old; ++i)
+            m_rows[i] = std::move(rows[i]);
+        if (old > 0)
+            emit dataChanged(index(0, 0), index(static_cast<int>(old) - 1, columnCount() - 1));
+        if (rows.size() > old) {
+            beginInsertRows(QModelIndex(), static_cast<int>(old), static_cast<int>(rows.size()) - 1);
+            for (size_t i = old; i < rows.size(); ++i)
+                m_rows.push_back(std::move(rows[i]));
+            endInsertRows();
+        }
+    }
+
     const std::vector<Row> &rows() const { return m_rows; }
     /// The record shown in `row`, or nullptr when the row does not exist.
     const Row *rowAt(int row) const

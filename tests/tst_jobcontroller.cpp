@@ -1,0 +1,299 @@
+// Training jobs from the workbench's side, end to end: the real `taskmoe` program trains the
+// tiny preset into a real store while the JobController reports it, the follower reads it
+// back from the store on its thread, and the live panel and runs list show it.
+#include "core/trainconfig.h"
+#include "db/store.h"
+#include "ui/jobcontroller.h"
+#include "ui/mainwindow.h"
+#include "ui/runfollower.h"
+#include "ui/runmodel.h"
+#include "ui/runmonitor.h"
+
+#include <qcustomplot.h>
+
+#include <QAbstractItemModelTester>
+#include <QFile>
+#include <QIcon>
+#include <QImage>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+
+using namespace taskmoe;
+
+namespace {
+
+QString taskmoeProgram()
+{
+    return qEnvironmentVariable("TASKMOE_BIN_DIR") + QStringLiteral("/taskmoe");
+}
+
+/// The tiny preset with a few overrides, as the New run dialog would hand it over.
+QString tinyConfig(qint64 steps)
+{
+    core::TrainConfig config = core::loadPreset("tiny");
+    core::applyOverride(config, "train.steps=" + std::to_string(steps));
+    return QString::fromStdString(core::trainConfigToJson(config, 2));
+}
+
+} // namespace
+
+class JobControllerTest : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY2(QFile::exists(taskmoeProgram()), qPrintable(taskmoeProgram()));
+        QVERIFY(m_dir.isValid());
+        m_store = m_dir.filePath(QStringLiteral("store.sqlite"));
+    }
+
+    void startingATinyJobGivesLiveProgressAndAFinishedRun()
+    {
+        ui::JobController jobs;
+        jobs.setProgram(taskmoeProgram());
+        jobs.setStorePath(m_store);
+        QSignalSpy started(&jobs, &ui::JobController::jobStarted);
+        QSignalSpy progress(&jobs, &ui::JobController::progress);
+        QSignalSpy checkpoints(&jobs, &ui::JobController::checkpointWritten);
+        QSignalSpy ended(&jobs, &ui::JobController::jobEnded);
+
+        QString error;
+        const int job = jobs.startTraining(tinyConfig(30), QStringLiteral("from the controller"), &error);
+        QVERIFY2(job > 0, qPrintable(error));
+        QVERIFY(jobs.hasActiveJobs());
+        // The first run also generates the synthetic corpus and a vocabulary.
+        QTRY_VERIFY_WITH_TIMEOUT(ended.count() == 1, 240000);
+        QCOMPARE(started.count(), 1);
+        const qint64 runId = started.at(0).at(1).toLongLong();
+        QVERIFY(runId > 0);
+        QCOMPARE(ended.at(0).at(1).toLongLong(), runId);
+        QCOMPARE(ended.at(0).at(2).toString(), QStringLiteral("finished"));
+        // tiny logs every 5 steps: 6 progress reports, steps increasing to 30.
+        QVERIFY2(progress.count() >= 6, qPrintable(QString::number(progress.count())));
+        qint64 lastStep = 0;
+        for (const auto &args : progress) {
+            QCOMPARE(args.at(0).toLongLong(), runId);
+            const QJsonObject event = args.at(1).toJsonObject();
+            const qint64 step = event.value(QStringLiteral("step")).toInteger();
+            QVERIFY(step > lastStep);
+            lastStep = step;
+        }
+        QCOMPARE(lastStep, qint64(30));
+        QVERIFY(checkpoints.count() >= 3);
+        QVERIFY(!jobs.hasActiveJobs());
+        QCOMPARE(jobs.jobForRun(runId)->status, QStringLiteral("finished"));
+
+        db::Store store(m_store);
+        const db::RunRecord run = store.run(runId);
+        QCOMPARE(run.status, QStringLiteral("finished"));
+        QCOMPARE(run.name, QStringLiteral("from the controller"));
+        QCOMPARE(store.metrics(runId, QStringLiteral("loss")).size(), size_t(6));
+        QVERIFY(QFile::exists(db::Store::runFolder(m_store, runId) + QStringLiteral("/train.log")));
+        m_finishedRun = runId;
+    }
+
+    void aJobThatCannotStartReportsWhy()
+    {
+        ui::JobController jobs;
+        jobs.setProgram(taskmoeProgram());
+        jobs.setStorePath(m_store);
+        QSignalSpy ended(&jobs, &ui::JobController::jobEnded);
+        core::TrainConfig config = core::loadPreset("tiny");
+        core::applyOverride(config, "data.dataset=999");
+        const int job = jobs.startTraining(QString::fromStdString(core::trainConfigToJson(config, 2)), QString());
+        QVERIFY(job > 0);
+        QTRY_VERIFY_WITH_TIMEOUT(ended.count() == 1, 60000);
+        QCOMPARE(ended.at(0).at(1).toLongLong(), qint64(0));
+        QCOMPARE(ended.at(0).at(2).toString(), QStringLiteral("failed"));
+        QVERIFY2(ended.at(0).at(3).toString().contains(QStringLiteral("999")), qPrintable(ended.at(0).at(3).toString()));
+    }
+
+    void cancellingARunningJobCheckpointsAndResumingContinuesTheSameRun()
+    {
+        ui::JobController jobs;
+        jobs.setProgram(taskmoeProgram());
+        jobs.setStorePath(m_store);
+        QSignalSpy started(&jobs, &ui::JobController::jobStarted);
+        QSignalSpy progress(&jobs, &ui::JobController::progress);
+        QSignalSpy ended(&jobs, &ui::JobController::jobEnded);
+        QSignalSpy cancelled(&jobs, &ui::JobController::cancelDone);
+
+        QVERIFY(jobs.startTraining(tinyConfig(2000), QStringLiteral("to cancel")) > 0);
+        QTRY_VERIFY_WITH_TIMEOUT(progress.count() >= 2, 120000);
+        const qint64 runId = started.at(0).at(1).toLongLong();
+        jobs.cancel(runId);
+        QTRY_VERIFY_WITH_TIMEOUT(cancelled.count() == 1, 30000);
+        QVERIFY2(cancelled.at(0).at(1).toBool(), qPrintable(cancelled.at(0).at(2).toString()));
+        QTRY_VERIFY_WITH_TIMEOUT(ended.count() == 1, 60000);
+        QCOMPARE(ended.at(0).at(2).toString(), QStringLiteral("cancelled"));
+        {
+            db::Store store(m_store);
+            QCOMPARE(store.run(runId).status, QStringLiteral("cancelled"));
+            QVERIFY(!store.checkpoints(runId).isEmpty());   // the stop wrote one
+        }
+
+        // Cancelling a run that is not running says so.
+        jobs.cancel(runId);
+        QTRY_VERIFY_WITH_TIMEOUT(cancelled.count() == 2, 30000);
+        QVERIFY(!cancelled.at(1).at(1).toBool());
+        QVERIFY2(cancelled.at(1).at(2).toString().contains(QStringLiteral("not running")),
+                 qPrintable(cancelled.at(1).at(2).toString()));
+
+        // Resume it, then stop it again: the resumed job reports the same run.
+        QVERIFY(jobs.resume(runId) > 0);
+        QTRY_VERIFY_WITH_TIMEOUT(started.count() == 2, 60000);
+        QCOMPARE(started.at(1).at(1).toLongLong(), runId);
+        const int before = progress.count();
+        QTRY_VERIFY_WITH_TIMEOUT(progress.count() > before, 60000);
+        jobs.cancel(runId);
+        QTRY_VERIFY_WITH_TIMEOUT(ended.count() == 2, 60000);
+        QCOMPARE(ended.at(1).at(2).toString(), QStringLiteral("cancelled"));
+        m_cancelledRun = runId;
+    }
+
+    void aKilledJobIsReportedInterrupted()
+    {
+        ui::JobController jobs;
+        jobs.setProgram(taskmoeProgram());
+        jobs.setStorePath(m_store);
+        QSignalSpy started(&jobs, &ui::JobController::jobStarted);
+        QSignalSpy progress(&jobs, &ui::JobController::progress);
+        QSignalSpy ended(&jobs, &ui::JobController::jobEnded);
+        QVERIFY(jobs.startTraining(tinyConfig(2000), QStringLiteral("to kill")) > 0);
+        QTRY_VERIFY_WITH_TIMEOUT(progress.count() >= 1, 120000);
+        const qint64 runId = started.at(0).at(1).toLongLong();
+        const auto *job = jobs.jobForRun(runId);
+        QVERIFY(job);
+        QCOMPARE(::kill(pid_t(job->pid), SIGKILL), 0);
+        QTRY_VERIFY_WITH_TIMEOUT(ended.count() == 1, 30000);
+        QCOMPARE(ended.at(0).at(2).toString(), QStringLiteral("interrupted"));
+        db::Store store(m_store);
+        QCOMPARE(store.markInterruptedRuns(), 1);
+        QCOMPARE(store.run(runId).status, QStringLiteral("interrupted"));
+        m_killedRun = runId;
+    }
+
+    void theWorkbenchFollowsRunsThroughTheStore()
+    {
+        QVERIFY(m_finishedRun > 0 && m_cancelledRun > 0 && m_killedRun > 0);
+        ui::MainWindow window;
+        window.resize(1280, 900);
+        window.show();
+        QAbstractItemModelTester tester(window.runModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QVERIFY(window.openStore(m_store));
+        // The follower lists the runs with their statuses and progress.
+        QTRY_VERIFY_WITH_TIMEOUT(window.runModel()->rowOfId(m_killedRun) >= 0, 10000);
+        const auto statusOf = [&](qint64 id) {
+            return window.runModel()->index(window.runModel()->rowOfId(id), ui::RunTableModel::StatusColumn).data().toString();
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(statusOf(m_finishedRun), QStringLiteral("finished"), 10000);
+        QCOMPARE(statusOf(m_cancelledRun), QStringLiteral("cancelled"));
+        QCOMPARE(statusOf(m_killedRun), QStringLiteral("interrupted"));
+        QTRY_COMPARE_WITH_TIMEOUT(
+            window.runModel()->index(window.runModel()->rowOfId(m_finishedRun), ui::RunTableModel::ProgressColumn).data().toString(),
+            QStringLiteral("30 / 30"), 10000);
+        QVERIFY(!window.runModel()
+                     ->index(window.runModel()->rowOfId(m_finishedRun), ui::RunTableModel::StatusColumn)
+                     .data(Qt::DecorationRole)
+                     .value<QIcon>()
+                     .isNull());
+
+        // One run: its curves, progress and log.
+        ui::RunMonitor *monitor = window.runMonitor();
+        QVERIFY(window.selectRuns({m_finishedRun}));
+        QTRY_COMPARE_WITH_TIMEOUT(monitor->pointCount(m_finishedRun, QStringLiteral("loss")), 6, 10000);
+        QCOMPARE(monitor->progressBar()->value(), 30);
+        QCOMPARE(monitor->progressBar()->maximum(), 30);
+        QVERIFY(!monitor->cancelButton()->isEnabled());
+        QVERIFY(!monitor->resumeButton()->isEnabled());   // finished: nothing to resume
+        QTRY_VERIFY_WITH_TIMEOUT(monitor->logView()->toPlainText().contains(QStringLiteral("finished at step 30")), 10000);
+        monitor->redrawNow();
+        QVERIFY(monitor->plot()->graphCount() > 0);
+        db::Store store(m_store);
+        const auto losses = store.metrics(m_finishedRun, QStringLiteral("loss"));
+        const QVector<double> shown = monitor->shownValues(m_finishedRun, QStringLiteral("loss"));
+        QCOMPARE(shown.size(), int(losses.size()));
+        for (int i = 0; i < shown.size(); ++i)
+            QCOMPARE(shown[i], losses[size_t(i)].value);
+
+        // Smoothing: bias-corrected EMA, so the first value stays, later ones move toward the past.
+        monitor->setSmoothing(0.6);
+        const QVector<double> smooth = monitor->shownValues(m_finishedRun, QStringLiteral("loss"));
+        QCOMPARE(smooth[0], losses[0].value);
+        const double expected1 = (0.6 * 0.4 * losses[0].value + 0.4 * losses[1].value) / (0.6 * 0.4 + 0.4);
+        QVERIFY(qAbs(smooth[1] - expected1) < 1e-9);
+        monitor->setSmoothing(0);
+
+        // A cancelled run can be resumed from the panel.
+        QVERIFY(window.selectRuns({m_cancelledRun}));
+        QTRY_VERIFY_WITH_TIMEOUT(monitor->resumeButton()->isEnabled(), 10000);
+
+        // Several runs: overlaid, linked step axes, exports.
+        QVERIFY(window.selectRuns({m_finishedRun, m_cancelledRun, m_killedRun}));
+        // The current run first (it drives the progress bar and log), the others as listed.
+        QCOMPARE(monitor->runIds().size(), 3);
+        QCOMPARE(monitor->runIds().front(), m_finishedRun);
+        QVERIFY(monitor->runIds().contains(m_cancelledRun) && monitor->runIds().contains(m_killedRun));
+        QTRY_VERIFY_WITH_TIMEOUT(monitor->pointCount(m_killedRun, QStringLiteral("loss")) > 0, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(monitor->pointCount(m_cancelledRun, QStringLiteral("loss")) > 0, 10000);
+        monitor->redrawNow();
+        int lossCurves = 0;
+        for (int i = 0; i < monitor->plot()->graphCount(); ++i)
+            lossCurves += monitor->plot()->graph(i)->keyAxis()->axisRect() == monitor->panel(ui::RunMonitor::LossPanel)
+                          && monitor->plot()->graph(i)->pen().style() == Qt::SolidLine;
+        QCOMPARE(lossCurves, 3);
+        monitor->panel(ui::RunMonitor::LossPanel)->axis(QCPAxis::atBottom)->setRange(5, 15);
+        for (int p = 0; p < ui::RunMonitor::PanelCount; ++p) {
+            const QCPRange r = monitor->panel(ui::RunMonitor::Panel(p))->axis(QCPAxis::atBottom)->range();
+            QCOMPARE(r.lower, 5.0);
+            QCOMPARE(r.upper, 15.0);
+        }
+
+        const QString png = m_dir.filePath(QStringLiteral("curves.png"));
+        const QString pdf = m_dir.filePath(QStringLiteral("curves.pdf"));
+        const QString csv = m_dir.filePath(QStringLiteral("metrics.csv"));
+        QString error;
+        QVERIFY2(monitor->exportPng(png, &error), qPrintable(error));
+        QVERIFY2(monitor->exportPdf(pdf, &error), qPrintable(error));
+        QVERIFY2(monitor->exportCsv(csv, &error), qPrintable(error));
+        QVERIFY(!QImage(png).isNull());
+        QFile pdfFile(pdf);
+        QVERIFY(pdfFile.open(QIODevice::ReadOnly));
+        QVERIFY(pdfFile.read(5) == "%PDF-");
+        QFile csvFile(csv);
+        QVERIFY(csvFile.open(QIODevice::ReadOnly | QIODevice::Text));
+        const QList<QByteArray> lines = csvFile.readAll().split('\n');
+        QCOMPARE(lines.first(), QByteArray("run,key,step,value,wall_time"));
+        const QByteArray firstLoss = QByteArray::number(m_finishedRun) + ",loss,5,";
+        QVERIFY(std::any_of(lines.begin(), lines.end(), [&](const QByteArray &l) { return l.startsWith(firstLoss); }));
+        QVERIFY(!QFile::exists(png + QStringLiteral(".part")));
+        // An export to a folder that does not exist fails with a message, not a crash.
+        QVERIFY(!monitor->exportPng(m_dir.filePath(QStringLiteral("missing/curves.png")), &error));
+        QVERIFY(error.contains(QStringLiteral("missing")));
+
+        if (!qEnvironmentVariableIsEmpty("TASKMOE_SCREENSHOT_DIR"))
+            window.saveScreenshot(qEnvironmentVariable("TASKMOE_SCREENSHOT_DIR") + QStringLiteral("/jobs-overlay.png"));
+    }
+
+private:
+    QTemporaryDir m_dir;
+    QString m_store;
+    qint64 m_finishedRun = 0;
+    qint64 m_cancelledRun = 0;
+    qint64 m_killedRun = 0;
+};
+
+QTEST_MAIN(JobControllerTest)
+#include "tst_jobcontroller.moc"

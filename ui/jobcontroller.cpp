@@ -1,0 +1,248 @@
+#include "ui/jobcontroller.h"
+
+#include "db/store.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QProcess>
+#include <QSaveFile>
+#include <QTimer>
+
+namespace taskmoe::ui {
+
+namespace {
+
+constexpr int kPollMilliseconds = 250;
+
+/// The last few non-empty lines of a text file: what a failed job said last.
+QString tailOf(const QString &path, int lines = 4)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    if (file.size() > 16384)
+        file.seek(file.size() - 16384);
+    QStringList all = QString::fromUtf8(file.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    // Drop carriage-return progress fragments: keep what follows the last '\r' of a line.
+    for (QString &l : all)
+        l = l.mid(l.lastIndexOf(QLatin1Char('\r')) + 1).trimmed();
+    all.removeAll(QString());
+    return all.mid(std::max<qsizetype>(0, all.size() - lines)).join(QLatin1Char('\n'));
+}
+
+bool isFinalEvent(const QString &event)
+{
+    return event == QLatin1String("finished") || event == QLatin1String("cancelled") || event == QLatin1String("failed");
+}
+
+} // namespace
+
+JobController::JobController(QObject *parent)
+    : QObject(parent),
+      m_program(QCoreApplication::applicationDirPath() + QStringLiteral("/taskmoe")),
+      m_timer(new QTimer(this))
+{
+    m_timer->setInterval(kPollMilliseconds);
+    connect(m_timer, &QTimer::timeout, this, &JobController::poll);
+}
+
+JobController::~JobController() = default;
+
+QString JobController::jobFolder() const
+{
+    return QFileInfo(m_storePath).absolutePath() + QStringLiteral("/runs/jobs");
+}
+
+int JobController::startTraining(const QString &configJson, const QString &runName, QString *error)
+{
+    if (m_storePath.isEmpty()) {
+        if (error)
+            *error = tr("No store is open.");
+        return 0;
+    }
+    const QString stem = QStringLiteral("job-%1-%2")
+                             .arg(QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz")))
+                             .arg(m_nextId);
+    if (!QDir().mkpath(jobFolder())) {
+        if (error)
+            *error = tr("Cannot create the job folder %1.").arg(jobFolder());
+        return 0;
+    }
+    const QString configPath = jobFolder() + QLatin1Char('/') + stem + QStringLiteral(".json");
+    QSaveFile file(configPath);   // written to a temporary name and renamed on commit
+    if (!file.open(QIODevice::WriteOnly) || file.write(configJson.toUtf8()) < 0 || !file.commit()) {
+        if (error)
+            *error = tr("Cannot write %1: %2").arg(configPath, file.errorString());
+        return 0;
+    }
+    QStringList arguments{QStringLiteral("train"), QStringLiteral("--config"), configPath};
+    if (!runName.trimmed().isEmpty())
+        arguments << QStringLiteral("--name") << runName.trimmed();
+    return launch(arguments, stem, error);
+}
+
+int JobController::resume(qint64 runId, QString *error)
+{
+    if (m_storePath.isEmpty()) {
+        if (error)
+            *error = tr("No store is open.");
+        return 0;
+    }
+    if (!QDir().mkpath(jobFolder())) {
+        if (error)
+            *error = tr("Cannot create the job folder %1.").arg(jobFolder());
+        return 0;
+    }
+    const QString stem = QStringLiteral("job-%1-%2-resume-run-%3")
+                             .arg(QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz")))
+                             .arg(m_nextId)
+                             .arg(runId);
+    return launch({QStringLiteral("train"), QStringLiteral("--resume"), QString::number(runId)}, stem, error);
+}
+
+int JobController::launch(const QStringList &arguments, const QString &stem, QString *error)
+{
+    Job job;
+    job.id = m_nextId++;
+    job.outputPath = jobFolder() + QLatin1Char('/') + stem + QStringLiteral(".out");
+    job.errorPath = jobFolder() + QLatin1Char('/') + stem + QStringLiteral(".err");
+    job.status = QStringLiteral("starting");
+
+    QProcess process;
+    process.setProgram(m_program);
+    process.setArguments(QStringList(arguments) << QStringLiteral("--db") << m_storePath);
+    process.setStandardOutputFile(job.outputPath);
+    process.setStandardErrorFile(job.errorPath);
+    process.setStandardInputFile(QProcess::nullDevice());
+    qint64 pid = 0;
+    if (!process.startDetached(&pid)) {
+        if (error)
+            *error = tr("Cannot start %1: %2").arg(m_program, process.errorString());
+        return 0;
+    }
+    job.pid = pid;
+    m_jobs[job.id] = job;
+    m_readOffsets[job.id] = 0;
+    m_timer->start();
+    return job.id;
+}
+
+void JobController::cancel(qint64 runId)
+{
+    auto *process = new QProcess(this);
+    process->setProgram(m_program);
+    process->setArguments({QStringLiteral("cancel"), QStringLiteral("--run"), QString::number(runId),
+                           QStringLiteral("--db"), m_storePath});
+    connect(process, &QProcess::finished, this, [this, process, runId](int code, QProcess::ExitStatus status) {
+        const QString said = QString::fromUtf8(process->readAllStandardError()).trimmed();
+        process->deleteLater();
+        emit cancelDone(runId, status == QProcess::NormalExit && code == 0, said);
+    });
+    connect(process, &QProcess::errorOccurred, this, [this, process, runId](QProcess::ProcessError e) {
+        if (e != QProcess::FailedToStart)
+            return;
+        process->deleteLater();
+        emit cancelDone(runId, false, tr("Cannot start %1: %2").arg(m_program, process->errorString()));
+    });
+    process->start();
+}
+
+const JobController::Job *JobController::jobForRun(qint64 runId) const
+{
+    const Job *found = nullptr;
+    for (const auto &[id, job] : m_jobs)
+        if (job.runId == runId)
+            found = &job;   // the newest job of the run (a resume follows a cancel)
+    return found;
+}
+
+bool JobController::hasActiveJobs() const
+{
+    for (const auto &[id, job] : m_jobs)
+        if (job.status == QLatin1String("starting") || job.status == QLatin1String("running"))
+            return true;
+    return false;
+}
+
+void JobController::poll()
+{
+    for (auto &[id, job] : m_jobs) {
+        if (job.status != QLatin1String("starting") && job.status != QLatin1String("running"))
+            continue;
+        const bool alive = db::Store::processAlive(job.pid);
+        readOutput(job);   // after the liveness check: whatever a dead job wrote is read now
+        if (alive || (job.status != QLatin1String("starting") && job.status != QLatin1String("running")))
+            continue;
+        // Ended without a final line: killed, crashed, or refused before it began.
+        const QString said = tailOf(job.errorPath);
+        if (job.runId == 0)
+            finish(job, QStringLiteral("failed"), said.isEmpty() ? tr("the job ended before it started training") : said);
+        else
+            finish(job, QStringLiteral("interrupted"),
+                   said.isEmpty() ? tr("the training process ended without a final status") : said);
+    }
+    if (!hasActiveJobs())
+        m_timer->stop();
+}
+
+void JobController::readOutput(Job &job)
+{
+    QFile file(job.outputPath);
+    if (!file.open(QIODevice::ReadOnly))
+        return;
+    qint64 &offset = m_readOffsets[job.id];
+    if (file.size() <= offset || !file.seek(offset))
+        return;
+    const QByteArray bytes = file.readAll();
+    offset += bytes.size();
+    QByteArray &partial = m_partialLines[job.id];
+    partial += bytes;
+    qsizetype start = 0;
+    for (qsizetype nl = partial.indexOf('\n'); nl >= 0; nl = partial.indexOf('\n', start)) {
+        handleLine(job, partial.mid(start, nl - start));
+        start = nl + 1;
+    }
+    partial.remove(0, start);
+}
+
+void JobController::handleLine(Job &job, const QByteArray &line)
+{
+    QJsonParseError parseError{};
+    const QJsonDocument doc = QJsonDocument::fromJson(line, &parseError);
+    if (parseError.error != QJsonParseError::NoError || !doc.isObject())
+        return;   // not an event line (nothing else is written to stdout, but be lenient)
+    const QJsonObject event = doc.object();
+    const QString kind = event.value(QStringLiteral("event")).toString();
+    const qint64 runId = event.value(QStringLiteral("run")).toInteger();
+    if (kind == QLatin1String("started")) {
+        job.runId = runId;
+        job.status = QStringLiteral("running");
+        job.steps = event.value(QStringLiteral("steps")).toInteger();
+        emit jobStarted(job.id, runId);
+    } else if (kind == QLatin1String("progress")) {
+        job.step = event.value(QStringLiteral("step")).toInteger();
+        job.steps = event.value(QStringLiteral("steps")).toInteger(job.steps);
+        if (event.contains(QStringLiteral("eta_s")))
+            job.etaSeconds = event.value(QStringLiteral("eta_s")).toDouble();
+        emit progress(runId, event);
+    } else if (kind == QLatin1String("checkpoint")) {
+        emit checkpointWritten(runId, event.value(QStringLiteral("step")).toInteger());
+    } else if (isFinalEvent(kind)) {
+        if (event.contains(QStringLiteral("step")))
+            job.step = event.value(QStringLiteral("step")).toInteger();
+        finish(job, kind, event.value(QStringLiteral("error")).toString());
+    }
+}
+
+void JobController::finish(Job &job, const QString &status, const QString &message)
+{
+    job.status = status;
+    job.message = message;
+    emit jobEnded(job.id, job.runId, status, message);
+}
+
+} // namespace taskmoe::ui

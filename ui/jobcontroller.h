@@ -1,0 +1,101 @@
+#pragma once
+/// Starts training jobs as separate `taskmoe` processes and reports what the ones it started
+/// say, as signals.
+///
+/// A job is `taskmoe train …` started detached (QProcess::startDetached) with its standard
+/// output and error going to files under `<store folder>/runs/jobs/`: a crash in training
+/// cannot take the workbench down, and closing the workbench does not stop the job. The
+/// controller reads the JSON lines the job writes (started, progress, checkpoint, and a final
+/// finished / cancelled / failed) on a timer and turns them into signals. A job that ends
+/// without a final line (killed, crashed) is reported with the last lines of its error file.
+///
+/// Runs that this controller did not start (from a shell, or before the workbench was
+/// reopened) are followed through the store instead (RunFollower); cancel() works for both,
+/// through `taskmoe cancel`, which signals the run's process to checkpoint and stop.
+#include <QJsonObject>
+#include <QObject>
+#include <QString>
+#include <QStringList>
+
+#include <map>
+
+class QTimer;
+
+namespace taskmoe::ui {
+
+class JobController : public QObject
+{
+    Q_OBJECT
+public:
+    /// What the controller knows of a job it started.
+    struct Job
+    {
+        int id = 0;
+        qint64 pid = 0;
+        qint64 runId = 0;            ///< 0 until the job's "started" line arrives
+        QString outputPath;          ///< the job's JSON lines (stdout)
+        QString errorPath;           ///< the job's standard error
+        QString status;              ///< "starting", "running", then finished / cancelled / failed / interrupted
+        QString message;             ///< why it failed, when it did
+        qint64 step = 0;
+        qint64 steps = 0;
+        double etaSeconds = -1;
+    };
+
+    explicit JobController(QObject *parent = nullptr);
+    ~JobController() override;
+
+    /// The store the jobs train into; required before starting one.
+    void setStorePath(const QString &path) { m_storePath = path; }
+    QString storePath() const { return m_storePath; }
+    /// The `taskmoe` program; by default the one next to this executable.
+    void setProgram(const QString &path) { m_program = path; }
+    QString program() const { return m_program; }
+
+    /// Starts `taskmoe train --config FILE` with `configJson` written to the job folder.
+    /// Returns the job id, or 0 with `error` set when the process could not be started.
+    int startTraining(const QString &configJson, const QString &runName, QString *error = nullptr);
+    /// Starts `taskmoe train --resume RUN`. Returns the job id or 0.
+    int resume(qint64 runId, QString *error = nullptr);
+    /// Asks the run's process to checkpoint and stop (`taskmoe cancel --run RUN`); the
+    /// outcome arrives as cancelDone(). Works for any run of this machine, not only own jobs.
+    void cancel(qint64 runId);
+
+    const std::map<int, Job> &jobs() const { return m_jobs; }
+    /// The job that trains `runId`, or nullptr.
+    const Job *jobForRun(qint64 runId) const;
+    /// Whether any job started here is still running.
+    bool hasActiveJobs() const;
+
+    /// Reads what the jobs have written since the last poll (also done on a timer).
+    void poll();
+
+signals:
+    /// The job wrote its "started" line: it trains `runId` now (a new run or a resumed one).
+    void jobStarted(int job, qint64 runId);
+    /// A "progress" line: step, steps, loss, ce, balance, lr, tokens_per_s, eta_s, dev_loss …
+    void progress(qint64 runId, const QJsonObject &event);
+    void checkpointWritten(qint64 runId, qint64 step);
+    /// The job ended: `status` is finished, cancelled, failed or interrupted; `runId` is 0
+    /// when it failed before creating a run (e.g. a dataset that is not there).
+    void jobEnded(int job, qint64 runId, const QString &status, const QString &message);
+    /// `taskmoe cancel` returned: ok, or the reason it could not.
+    void cancelDone(qint64 runId, bool ok, const QString &message);
+
+private:
+    int launch(const QStringList &arguments, const QString &stem, QString *error);
+    void readOutput(Job &job);
+    void handleLine(Job &job, const QByteArray &line);
+    void finish(Job &job, const QString &status, const QString &message);
+    QString jobFolder() const;
+
+    QString m_storePath;
+    QString m_program;
+    int m_nextId = 1;
+    std::map<int, Job> m_jobs;
+    std::map<int, qint64> m_readOffsets;
+    std::map<int, QByteArray> m_partialLines;
+    QTimer *m_timer = nullptr;
+};
+
+} // namespace taskmoe::ui
