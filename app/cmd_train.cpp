@@ -6,6 +6,7 @@
 #include "core/errors.h"
 #include "core/sentencepiece.h"
 #include "core/sha256.h"
+#include "core/system.h"
 #include "core/text.h"
 #include "core/trainconfig.h"
 #include "core/trainer.h"
@@ -272,9 +273,24 @@ int trainCommand(const QStringList &args)
     cli.addOption({QStringLiteral("name"), QStringLiteral("A name for the run (stored verbatim)."), QStringLiteral("name")});
     cli.addOption({QStringLiteral("resume"), QStringLiteral("Continue this run from its last good checkpoint."),
                    QStringLiteral("run")});
+    cli.addOption({QStringLiteral("device"), QStringLiteral("cpu (default) or cuda."), QStringLiteral("device"),
+                   QStringLiteral("cpu")});
     if (!cli.parse(args))
         return ExitOk;
 
+    const QString device = cli.value(QStringLiteral("device"));
+    if (device != QLatin1String("cpu") && device != QLatin1String("cuda"))
+        throw UsageError(QStringLiteral("train: --device must be cpu or cuda (got '%1')").arg(device));
+    if (device == QLatin1String("cuda")) {
+        // Refused before anything is read or written. The MoE layer's experts run on our own
+        // CPU threads with the BLAS library, so there is no GPU code path to fall back on.
+        if (core::cudaDeviceCount() == 0)
+            throw CommandError(QStringLiteral("--device cuda: this LibTorch build has no CUDA support or sees no GPU "
+                                              "(Debian's libtorch is CPU-only); use --device cpu"));
+        throw CommandError(QStringLiteral("--device cuda: %1 CUDA device(s) found, but training on a GPU is not "
+                                          "implemented yet (the MoE experts run on CPU threads); use --device cpu")
+                               .arg(core::cudaDeviceCount()));
+    }
     const bool resuming = cli.isSet(QStringLiteral("resume"));
     if (resuming && (cli.isSet(QStringLiteral("config")) || cli.isSet(QStringLiteral("preset")) || cli.isSet(QStringLiteral("set"))))
         throw UsageError(QStringLiteral("train: --resume continues a run with its own configuration; drop --config, --preset and --set"));
@@ -298,6 +314,19 @@ int trainCommand(const QStringList &args)
         config = core::parseTrainConfig(run.configJson.toStdString(), "run " + std::to_string(run.id));
         const db::CheckpointRecord checkpoint = lastGoodCheckpoint(*store, run.id);
         resumeState = (checkpoint.path.left(checkpoint.path.size() - 4) + QStringLiteral(".state")).toStdString();
+    }
+    // Checkpoints must be writable before a run is recorded (or a stopped one reopened).
+    const QString runsRoot = QFileInfo(db::Store::runFolder(store->path(), 1)).absolutePath();
+    {
+        QDir().mkpath(runsRoot);
+        QFile probe(runsRoot + QStringLiteral("/.write-test-%1").arg(::getpid()));
+        if (!QFileInfo(runsRoot).isDir() || !probe.open(QIODevice::WriteOnly))
+            throw CommandError(QStringLiteral("%1: cannot write checkpoints here (%2)")
+                                   .arg(runsRoot, QFileInfo(runsRoot).exists() && !QFileInfo(runsRoot).isDir()
+                                                      ? QStringLiteral("it is a file, not a folder")
+                                                      : probe.errorString()));
+        probe.close();
+        probe.remove();
     }
     PreparedData prepared = prepareData(*store, config, cli.threads());
     // The run's stored configuration names exactly what it trained on, so that --resume

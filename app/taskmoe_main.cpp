@@ -54,6 +54,8 @@ int printVersion()
         << "BLAS " << QString::fromStdString(info.blasName) << " (" << QString::fromStdString(info.blasLibrary)
         << ", " << QString::number(info.gemmGflops, 'f', 1) << " GFLOP/s measured)\n"
         << "threads " << info.threads << " of " << core::coreCount() << " cores\n"
+        << "CUDA " << (info.cudaDevices > 0 ? QStringLiteral("%1 device(s)").arg(info.cudaDevices)
+                                            : QStringLiteral("not available (CPU-only LibTorch build)")) << '\n'
         << "store schema " << db::Store::schemaVersion() << '\n';
     out.flush();
     app::warnIfSlowBlas(info);

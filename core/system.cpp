@@ -84,9 +84,15 @@ int computeThreads()
     return s_threads > 0 ? s_threads : coreCount();
 }
 
+int cudaDeviceCount()
+{
+    return torch::cuda::is_available() ? int(torch::cuda::device_count()) : 0;
+}
+
 BackendInfo backendInfo(bool measure)
 {
     BackendInfo info;
+    info.cudaDevices = cudaDeviceCount();
     info.torchVersion = TORCH_VERSION;
     info.blasLibrary = blasLibraryPath();
     info.blasName = describeBlas(info.blasLibrary);

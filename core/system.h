@@ -12,7 +12,11 @@ struct BackendInfo
     int threads = 1;            ///< compute threads in use (see setThreads)
     double gemmGflops = 0;      ///< measured fp32 matrix product speed (0 when not measured)
     bool slowBlas = false;      ///< measured far below what an optimised BLAS gives here
+    int cudaDevices = 0;        ///< CUDA devices LibTorch can use (0: none, or a CPU-only build)
 };
+
+/// CUDA devices this LibTorch build can use; 0 for CPU-only builds such as Debian's.
+int cudaDeviceCount();
 
 /// Sets the compute threads (≤ 0: the number of cores) and returns how many are used: the
 /// BLAS library's threads and the MoE layer's expert threads. LibTorch's intra-op OpenMP

@@ -496,6 +496,28 @@ private slots:
         QVERIFY(!QFile::exists(db));
     }
 
+    void trainingRefusesAnUnwritableCheckpointFolderAndUnknownDevices()
+    {
+        // Root may write anywhere, so "unwritable" is a file where the runs folder must go.
+        QDir(m_dir.path()).mkpath(QStringLiteral("blocked"));
+        const QString db = m_dir.filePath(QStringLiteral("blocked/store.sqlite"));
+        write(QStringLiteral("blocked/runs"), "not a folder");
+        Result r = run({"train", "--db", db, "--preset", "tiny"});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(QStringLiteral("blocked/runs")) && r.err.contains(QStringLiteral("not a folder")),
+                 qPrintable(r.err));
+        r = run({"runs", "--db", db, "--format", "json"});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(QJsonDocument::fromJson(r.out.toUtf8()).array().size(), 0);   // no run was recorded
+
+        r = run({"train", "--db", db, "--preset", "tiny", "--device", "gpu"});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(QStringLiteral("--device")), qPrintable(r.err));
+        r = run({"train", "--db", db, "--preset", "tiny", "--device", "cuda"});
+        QCOMPARE(r.exitCode, 1);   // Debian's LibTorch is CPU-only
+        QVERIFY2(r.err.contains(QStringLiteral("--device cuda")), qPrintable(r.err));
+    }
+
     void storeBenchmarkPrintsTheWriteRate()
     {
         const Result r = run({"bench", "--store", "--rows", "20000", "--db", m_db, "--format", "json"});
