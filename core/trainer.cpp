@@ -576,6 +576,18 @@ TrainResult train(const TrainConfig &config, const TrainData &data, const std::s
             hooks.checkpoint(info);
     };
 
+    // The dev cross-entropy of the initial model, so a run's curve shows where it started
+    // (evaluate() leaves the random generator as it was: resuming stays exact).
+    if (step == 0 && !devSet.empty()) {
+        TrainProgress initial;
+        initial.step = 0;
+        initial.totalSteps = ts.steps;
+        initial.hasDev = true;
+        initial.devLoss = evaluate(model, devBuilder, devSet);
+        if (hooks.progress)
+            hooks.progress(initial);
+    }
+
     using Clock = std::chrono::steady_clock;
     auto windowStart = Clock::now();
     std::int64_t windowStartStep = step;

@@ -81,8 +81,9 @@ private slots:
         QCOMPARE(ended.at(0).at(1).toLongLong(), runId);
         QCOMPARE(ended.at(0).at(2).toString(), QStringLiteral("finished"));
         // tiny logs every 5 steps: 6 progress reports, steps increasing to 30.
-        QVERIFY2(progress.count() >= 6, qPrintable(QString::number(progress.count())));
-        qint64 lastStep = 0;
+        QVERIFY2(progress.count() >= 7, qPrintable(QString::number(progress.count())));
+        // First the initial model's dev cross-entropy (step 0), then increasing steps.
+        qint64 lastStep = -1;
         for (const auto &args : progress) {
             QCOMPARE(args.at(0).toLongLong(), runId);
             const QJsonObject event = args.at(1).toJsonObject();
@@ -90,6 +91,8 @@ private slots:
             QVERIFY(step > lastStep);
             lastStep = step;
         }
+        QCOMPARE(progress.at(0).at(1).toJsonObject().value(QStringLiteral("step")).toInteger(), qint64(0));
+        QVERIFY(progress.at(0).at(1).toJsonObject().contains(QStringLiteral("dev_loss")));
         QCOMPARE(lastStep, qint64(30));
         QVERIFY(checkpoints.count() >= 3);
         QVERIFY(!jobs.hasActiveJobs());
@@ -172,7 +175,7 @@ private slots:
         QSignalSpy progress(&jobs, &ui::JobController::progress);
         QSignalSpy ended(&jobs, &ui::JobController::jobEnded);
         QVERIFY(jobs.startTraining(tinyConfig(2000), QStringLiteral("to kill")) > 0);
-        QTRY_VERIFY_WITH_TIMEOUT(progress.count() >= 1, 120000);
+        QTRY_VERIFY_WITH_TIMEOUT(progress.count() >= 2, 120000);   // step 0's dev loss, then a logged step
         const qint64 runId = started.at(0).at(1).toLongLong();
         const auto *job = jobs.jobForRun(runId);
         QVERIFY(job);

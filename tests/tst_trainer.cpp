@@ -157,8 +157,11 @@ private slots:
         }
         qInfo("loss: first 5 steps %.4f, last 5 steps %.4f; dev %.4f -> %.4f", first, last, r.dev[20], r.dev[40]);
         QVERIFY2(last < first - 0.3, qPrintable(QString("%1 -> %2").arg(first).arg(last)));
-        QCOMPARE(r.dev.size(), std::size_t(2));
+        // Dev cross-entropy of the initial model (step 0), then every eval_every steps.
+        QCOMPARE(r.dev.size(), std::size_t(3));
+        QVERIFY(r.dev.count(0));
         QVERIFY(std::isfinite(r.dev[40]));
+        QVERIFY2(r.dev[40] < r.dev[0] - 0.3, qPrintable(QString("%1 -> %2").arg(r.dev[0]).arg(r.dev[40])));
         QVERIFY(r.dev[40] < r.dev[20] + 0.5);
         QCOMPARE(result.lastDevLoss, r.dev[40]);
 
@@ -308,7 +311,7 @@ private slots:
         const TrainResult result = train(config, data, dir.path().toStdString(), "", hooks);
         QVERIFY(result.stopped);
         QCOMPARE(result.lastStep, std::int64_t(3));
-        QCOMPARE(calls, std::int64_t(3));
+        QCOMPARE(calls, std::int64_t(4));   // the initial dev evaluation (step 0), then steps 1–3
         QCOMPARE(checkpoints.size(), std::size_t(1));
         QCOMPARE(checkpoints[0].step, std::int64_t(3));
         QCOMPARE(readCheckpointStep(result.lastCheckpointState), std::int64_t(3));
