@@ -81,7 +81,7 @@ private slots:
     void validityChangedFollowsTransitions();
     void jsonViewIsMarkedStaleWhileInvalid();
     void acceptIsRefusedWhileInvalid();
-    void screenshots();
+    void twoProblemsAreBothMarkedOnScreen();
 };
 
 void TestNewRunDialog::defaultsFromTinyPresetAreValid()
@@ -397,18 +397,25 @@ void TestNewRunDialog::acceptIsRefusedWhileInvalid()
     QCOMPARE(dialog.result(), int(QDialog::Accepted));
 }
 
-void TestNewRunDialog::screenshots()
+void TestNewRunDialog::twoProblemsAreBothMarkedOnScreen()
 {
+    // Also the README's pictures of the dialog when TASKMOE_SCREENSHOT_DIR is set.
+    const QString shots = qEnvironmentVariable("TASKMOE_SCREENSHOT_DIR");
     NewRunDialog dialog(someDatasets());
     dialog.setPreset("token-moe");
     dialog.show();
     QVERIFY(QTest::qWaitForWindowExposed(&dialog));
-    dialog.grab().save("/tmp/newrundialog.png");
+    if (!shots.isEmpty())
+        dialog.grab().save(shots + "/new-run.png");
 
     type(lineEdit(dialog, "model.top_k"), "12");
     type(lineEdit(dialog, "train.lr"), "0");
     QVERIFY(!dialog.isValid());
-    dialog.grab().save("/tmp/newrundialog-invalid.png");
+    QVERIFY(dialog.invalidFields().contains("model.top_k"));
+    QVERIFY(dialog.invalidFields().contains("train.lr"));
+    QVERIFY(!dialog.startButton()->isEnabled());
+    if (!shots.isEmpty())
+        dialog.grab().save(shots + "/new-run-invalid.png");
 }
 
 QTEST_MAIN(TestNewRunDialog)
