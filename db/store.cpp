@@ -668,31 +668,33 @@ void Store::addMetrics(const std::vector<MetricPoint> &points)
     tx.commit();
 }
 
-std::vector<MetricPoint> Store::metrics(qint64 runId, const QString &key) const
+/// The rows of a query selecting run_id, step, key name, value, wall_time.
+static std::vector<MetricPoint> metricPoints(Query &q)
 {
     std::vector<MetricPoint> out;
-    Query q(m_connection, QStringLiteral(
-        "SELECT m.run_id, m.step, k.name, m.value, m.wall_time FROM metrics m JOIN metric_keys k ON k.id = m.key_id "
-        "WHERE m.run_id = ? AND (? = '' OR k.name = ?) ORDER BY k.name, m.step"));
-    q.bind(runId).bind(key.isNull() ? QStringLiteral("") : key).bind(key.isNull() ? QStringLiteral("") : key)
-        .exec("read metrics");
     while (q.next())
         out.push_back({q.value(0).toLongLong(), q.value(1).toLongLong(), q.value(2).toString(), q.value(3).toDouble(),
                        q.value(4).toDouble()});
     return out;
 }
 
+std::vector<MetricPoint> Store::metrics(qint64 runId, const QString &key) const
+{
+    Query q(m_connection, QStringLiteral(
+        "SELECT m.run_id, m.step, k.name, m.value, m.wall_time FROM metrics m JOIN metric_keys k ON k.id = m.key_id "
+        "WHERE m.run_id = ? AND (? = '' OR k.name = ?) ORDER BY k.name, m.step"));
+    q.bind(runId).bind(key.isNull() ? QStringLiteral("") : key).bind(key.isNull() ? QStringLiteral("") : key)
+        .exec("read metrics");
+    return metricPoints(q);
+}
+
 std::vector<MetricPoint> Store::metricsAfter(qint64 runId, qint64 afterStep) const
 {
-    std::vector<MetricPoint> out;
     Query q(m_connection, QStringLiteral(
         "SELECT m.run_id, m.step, k.name, m.value, m.wall_time FROM metrics m JOIN metric_keys k ON k.id = m.key_id "
         "WHERE m.run_id = ? AND m.step > ? ORDER BY m.step, k.name"));
     q.bind(runId).bind(afterStep).exec("read new metrics");
-    while (q.next())
-        out.push_back({q.value(0).toLongLong(), q.value(1).toLongLong(), q.value(2).toString(), q.value(3).toDouble(),
-                       q.value(4).toDouble()});
-    return out;
+    return metricPoints(q);
 }
 
 std::map<qint64, qint64> Store::lastMetricSteps() const

@@ -45,6 +45,22 @@ QString tinyConfig(qint64 steps)
     return QString::fromStdString(core::trainConfigToJson(config, 2));
 }
 
+/// A controller on the test's store with a spy on each of its signals.
+struct ObservedJobs
+{
+    explicit ObservedJobs(const QString &store)
+    {
+        jobs.setProgram(taskmoeProgram());
+        jobs.setStorePath(store);
+    }
+    ui::JobController jobs;
+    QSignalSpy started{&jobs, &ui::JobController::jobStarted};
+    QSignalSpy progress{&jobs, &ui::JobController::progress};
+    QSignalSpy checkpoints{&jobs, &ui::JobController::checkpointWritten};
+    QSignalSpy ended{&jobs, &ui::JobController::jobEnded};
+    QSignalSpy cancelled{&jobs, &ui::JobController::cancelDone};
+};
+
 } // namespace
 
 class JobControllerTest : public QObject
@@ -61,13 +77,8 @@ private slots:
 
     void startingATinyJobGivesLiveProgressAndAFinishedRun()
     {
-        ui::JobController jobs;
-        jobs.setProgram(taskmoeProgram());
-        jobs.setStorePath(m_store);
-        QSignalSpy started(&jobs, &ui::JobController::jobStarted);
-        QSignalSpy progress(&jobs, &ui::JobController::progress);
-        QSignalSpy checkpoints(&jobs, &ui::JobController::checkpointWritten);
-        QSignalSpy ended(&jobs, &ui::JobController::jobEnded);
+        ObservedJobs o(m_store);
+        auto &[jobs, started, progress, checkpoints, ended, cancelled] = o;
 
         QString error;
         const int job = jobs.startTraining(tinyConfig(30), QStringLiteral("from the controller"), &error);
@@ -109,10 +120,8 @@ private slots:
 
     void aJobThatCannotStartReportsWhy()
     {
-        ui::JobController jobs;
-        jobs.setProgram(taskmoeProgram());
-        jobs.setStorePath(m_store);
-        QSignalSpy ended(&jobs, &ui::JobController::jobEnded);
+        ObservedJobs o(m_store);
+        auto &[jobs, started, progress, checkpoints, ended, cancelled] = o;
         core::TrainConfig config = core::loadPreset("tiny");
         core::applyOverride(config, "data.dataset=999");
         const int job = jobs.startTraining(QString::fromStdString(core::trainConfigToJson(config, 2)), QString());
@@ -125,13 +134,8 @@ private slots:
 
     void cancellingARunningJobCheckpointsAndResumingContinuesTheSameRun()
     {
-        ui::JobController jobs;
-        jobs.setProgram(taskmoeProgram());
-        jobs.setStorePath(m_store);
-        QSignalSpy started(&jobs, &ui::JobController::jobStarted);
-        QSignalSpy progress(&jobs, &ui::JobController::progress);
-        QSignalSpy ended(&jobs, &ui::JobController::jobEnded);
-        QSignalSpy cancelled(&jobs, &ui::JobController::cancelDone);
+        ObservedJobs o(m_store);
+        auto &[jobs, started, progress, checkpoints, ended, cancelled] = o;
 
         QVERIFY(jobs.startTraining(tinyConfig(2000), QStringLiteral("to cancel")) > 0);
         QTRY_VERIFY_WITH_TIMEOUT(progress.count() >= 2, 120000);
@@ -168,12 +172,8 @@ private slots:
 
     void aKilledJobIsReportedInterrupted()
     {
-        ui::JobController jobs;
-        jobs.setProgram(taskmoeProgram());
-        jobs.setStorePath(m_store);
-        QSignalSpy started(&jobs, &ui::JobController::jobStarted);
-        QSignalSpy progress(&jobs, &ui::JobController::progress);
-        QSignalSpy ended(&jobs, &ui::JobController::jobEnded);
+        ObservedJobs o(m_store);
+        auto &[jobs, started, progress, checkpoints, ended, cancelled] = o;
         QVERIFY(jobs.startTraining(tinyConfig(2000), QStringLiteral("to kill")) > 0);
         QTRY_VERIFY_WITH_TIMEOUT(progress.count() >= 2, 120000);   // step 0's dev loss, then a logged step
         const qint64 runId = started.at(0).at(1).toLongLong();
