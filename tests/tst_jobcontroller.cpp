@@ -290,6 +290,36 @@ private slots:
             window.saveScreenshot(qEnvironmentVariable("TASKMOE_SCREENSHOT_DIR") + QStringLiteral("/jobs-overlay.png"));
     }
 
+    // A run started elsewhere (another controller stands for an earlier workbench or a
+    // shell): a newly opened window follows it live, and its Cancel button stops it.
+    void aReopenedWorkbenchFollowsARunningJobAndCancelsIt()
+    {
+        ObservedJobs o(m_store);
+        QVERIFY(o.jobs.startTraining(tinyConfig(5000), QStringLiteral("elsewhere")) > 0);
+        QTRY_VERIFY_WITH_TIMEOUT(o.progress.count() >= 2, 120000);
+        const qint64 runId = o.started.at(0).at(1).toLongLong();
+
+        ui::MainWindow window;
+        window.show();
+        QVERIFY(window.openStore(m_store));
+        window.selectRunsWhenListed({runId});
+        ui::RunMonitor *monitor = window.runMonitor();
+        QTRY_VERIFY_WITH_TIMEOUT(monitor->runIds() == QVector<qint64>{runId}, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(monitor->cancelButton()->isEnabled(), 10000);   // it is running
+        QTRY_VERIFY_WITH_TIMEOUT(monitor->pointCount(runId, QStringLiteral("loss")) >= 1, 10000);
+        const int seen = monitor->pointCount(runId, QStringLiteral("loss"));
+        QTRY_VERIFY_WITH_TIMEOUT(monitor->pointCount(runId, QStringLiteral("loss")) > seen, 60000);   // live
+        QVERIFY(monitor->progressBar()->value() > 0);
+        QCOMPARE(monitor->progressBar()->maximum(), 5000);
+        QVERIFY(monitor->etaLabel()->text().contains(QStringLiteral("ETA")));
+
+        QTest::mouseClick(monitor->cancelButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(o.ended.count(), 1, 60000);
+        QCOMPARE(o.ended.at(0).at(2).toString(), QStringLiteral("cancelled"));
+        QTRY_VERIFY_WITH_TIMEOUT(monitor->resumeButton()->isEnabled(), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(monitor->logView()->toPlainText().contains(QStringLiteral("cancelled at step")), 10000);
+    }
+
 private:
     QTemporaryDir m_dir;
     QString m_store;
