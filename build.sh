@@ -19,6 +19,7 @@ esac
 # without it LibTorch multiplies matrices about 50x slower (reference BLAS).
 packages=(cmake g++ ninja-build ccache pkgconf qt6-base-dev libqt6sql6-sqlite libsqlite3-dev
           libtorch-dev libsentencepiece-dev nlohmann-json3-dev libqcustomplot-dev libopenblas0-pthread libgloo-dev
+          libicu-dev
           xvfb xauth)
 missing=()
 for p in "${packages[@]}"; do

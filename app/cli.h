@@ -112,6 +112,8 @@ int runSubcommand(const QStringList &args, const QString &group, const std::vect
 // Subcommands: each takes the full argument list (argv[0], subcommand words, options).
 int runCorpus(const QStringList &args);
 int runBench(const QStringList &args);
+/// BLEU and chrF as sacrebleu computes them (app/cmd_bleu.cpp).
+int runBleu(const QStringList &args);
 int runModel(const QStringList &args);
 /// train, runs, metrics and cancel.
 int runTrain(const QStringList &args);

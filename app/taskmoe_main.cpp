@@ -37,6 +37,7 @@ const char *kUsage =
     "  runs             list runs; metrics --run N exports a run's metrics; cancel --run N stops one\n"
     "  model init       write a randomly initialised model file for a configuration\n"
     "  model info       check a model file; print its options, tasks and parameter counts\n"
+    "  bleu             BLEU or chrF/chrF++ of a hypothesis file, as sacrebleu computes them\n"
     "  bench --store    measure store write speed (metric rows per second)\n"
     "  bench --moe-layer  time the MoE layer against a dense FFN of the same active FLOPs\n"
     "\n"
@@ -72,6 +73,8 @@ int dispatch(const QStringList &args)
     }
     if (command == QLatin1String("--version"))
         return printVersion();
+    if (command == QLatin1String("bleu"))  // plain text work: no LibTorch set-up needed
+        return app::runBleu(args);
     core::setThreads(0);
     if (command == QLatin1String("corpus"))
         return app::runCorpus(args);
