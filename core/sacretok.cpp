@@ -6,6 +6,8 @@
 // order of the passes is sacrebleu's.
 #include "core/sacretok.h"
 
+#include "core/text.h"
+
 #include <unicode/uchar.h>
 #include <unicode/ucasemap.h>
 #include <unicode/utypes.h>
@@ -20,36 +22,8 @@ namespace {
 /// Decodes one code point at `i`; returns its length (at least 1). Malformed → U+FFFD, 1 byte.
 std::size_t decodeAt(std::string_view s, std::size_t i, char32_t &cp)
 {
-    const auto b0 = static_cast<unsigned char>(s[i]);
-    if (b0 < 0x80) {
-        cp = b0;
-        return 1;
-    }
-    std::size_t len;
-    char32_t min;
-    if ((b0 & 0xE0) == 0xC0) {
-        len = 2; cp = b0 & 0x1F; min = 0x80;
-    } else if ((b0 & 0xF0) == 0xE0) {
-        len = 3; cp = b0 & 0x0F; min = 0x800;
-    } else if ((b0 & 0xF8) == 0xF0) {
-        len = 4; cp = b0 & 0x07; min = 0x10000;
-    } else {
-        cp = 0xFFFD;
-        return 1;
-    }
-    if (i + len > s.size()) {
-        cp = 0xFFFD;
-        return 1;
-    }
-    for (std::size_t k = 1; k < len; ++k) {
-        const auto b = static_cast<unsigned char>(s[i + k]);
-        if ((b & 0xC0) != 0x80) {
-            cp = 0xFFFD;
-            return 1;
-        }
-        cp = (cp << 6) | (b & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    const std::size_t len = decodeUtf8(s, i, cp);
+    if (len == 0) {
         cp = 0xFFFD;
         return 1;
     }

@@ -12,9 +12,6 @@
 
 namespace taskmoe::core {
 
-namespace {
-
-/// Decodes one code point at `i`; returns its length in bytes or 0 when malformed.
 std::size_t decodeUtf8(std::string_view s, std::size_t i, char32_t &cp)
 {
     const auto b0 = static_cast<unsigned char>(s[i]);
@@ -45,6 +42,8 @@ std::size_t decodeUtf8(std::string_view s, std::size_t i, char32_t &cp)
         return 0;
     return len;
 }
+
+namespace {
 
 bool isUnicodeSpace(char32_t c)
 {

@@ -9,6 +9,10 @@ namespace taskmoe::core {
 
 /// True when `text` is well-formed UTF-8 (no overlong forms, surrogates or code points
 /// above U+10FFFF). On failure `badOffset` (if given) receives the offset of the first bad byte.
+/// Decodes the code point starting at byte `i` of `s` into `cp`; returns its length in bytes,
+/// or 0 when the bytes there are not well-formed UTF-8 (overlong, surrogate, truncated …).
+std::size_t decodeUtf8(std::string_view s, std::size_t i, char32_t &cp);
+
 bool isValidUtf8(std::string_view text, std::size_t *badOffset = nullptr);
 
 /// Collapses every run of Unicode whitespace (ASCII space, tab, CR, LF, NBSP, U+2000–U+200A,
