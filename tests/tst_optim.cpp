@@ -2,6 +2,7 @@
 // paper's algorithm, factoring (rank-1 property, 3-D expert tensors per expert), update and
 // gradient-norm clipping, training a tiny model with both optimisers, and exact resumption
 // through a saved state (plus refusal of a state that does not fit).
+#include "tests/testsupport.h"
 #include "core/errors.h"
 #include "core/optim.h"
 
@@ -11,6 +12,7 @@
 #include <functional>
 
 using namespace taskmoe::core;
+using taskmoe::test::errorOf;
 
 namespace {
 
@@ -32,17 +34,6 @@ void setGrad(torch::Tensor &param, const torch::Tensor &grad)
     param.mutable_grad() = grad.detach().clone();
 }
 
-/// The message of the exception of type E thrown by f, or "" when it throws none.
-template <typename E>
-std::string errorOf(const std::function<void()> &f)
-{
-    try {
-        f();
-    } catch (const E &e) {
-        return e.what();
-    }
-    return {};
-}
 
 double rmsOf(const torch::Tensor &t)
 {

@@ -1,6 +1,7 @@
 // Training configuration: presets load and validate, the canonical JSON form round-trips, and
 // every kind of bad input (malformed JSON, unknown key, wrong type, out of range, bad override)
 // is refused with a message naming the source and the key.
+#include "tests/testsupport.h"
 #include "core/errors.h"
 #include "core/trainconfig.h"
 
@@ -11,6 +12,7 @@
 #include <vector>
 
 using namespace taskmoe::core;
+using taskmoe::test::errorOf;
 
 namespace {
 
@@ -22,17 +24,6 @@ const std::vector<std::string> kPresets = {
     "task-moe-both", "transformer-base-token-moe-32", "transformer-base-task-moe-32",
 };
 
-/// The message of the InputError `f` throws, or "" (and a failed check) when it throws none.
-template<class F>
-std::string errorOf(F &&f)
-{
-    try {
-        f();
-    } catch (const InputError &e) {
-        return e.what();
-    }
-    return std::string();
-}
 
 /// A document with `fragment` spliced in as its only content: R"("train": {"steps": 0})".
 std::string doc(const std::string &fragment)
@@ -120,12 +111,12 @@ private slots:
 
     void unknownPreset()
     {
-        const std::string message = errorOf([] { loadPreset("nope", kPresetDir); });
+        const std::string message = errorOf<InputError>([] { loadPreset("nope", kPresetDir); });
         QVERIFY2(message.find("unknown preset 'nope'") != std::string::npos, message.c_str());
         QVERIFY2(message.find("tiny") != std::string::npos, message.c_str());
         QVERIFY2(message.find("task-moe-pair") != std::string::npos, message.c_str());
         // Not a way out of the folder.
-        QVERIFY(!errorOf([] { loadPreset("../presets/tiny", kPresetDir); }).empty());
+        QVERIFY(!errorOf<InputError>([] { loadPreset("../presets/tiny", kPresetDir); }).empty());
     }
 
     void defaultsAndEmptyDocument()
@@ -210,7 +201,7 @@ private slots:
     {
         QFETCH(QString, text);
         QFETCH(QString, expected);
-        const std::string message = errorOf([&] { parseTrainConfig(text.toStdString(), "cfg.json"); });
+        const std::string message = errorOf<InputError>([&] { parseTrainConfig(text.toStdString(), "cfg.json"); });
         QVERIFY2(message.rfind(expected.toStdString(), 0) == 0, message.c_str());
         QVERIFY2(message.find("json.exception") == std::string::npos, message.c_str());
     }
@@ -234,7 +225,7 @@ private slots:
     {
         QFETCH(QString, fragment);
         QFETCH(QString, expected);
-        QCOMPARE(QString::fromStdString(errorOf([&] { parseTrainConfig(doc(fragment.toStdString()), "src"); })),
+        QCOMPARE(QString::fromStdString(errorOf<InputError>([&] { parseTrainConfig(doc(fragment.toStdString()), "src"); })),
                  expected);
     }
 
@@ -260,13 +251,13 @@ private slots:
     {
         QFETCH(QString, fragment);
         QFETCH(QString, expected);
-        const std::string message = errorOf([&] { parseTrainConfig(doc(fragment.toStdString()), "src"); });
+        const std::string message = errorOf<InputError>([&] { parseTrainConfig(doc(fragment.toStdString()), "src"); });
         QVERIFY2(message.rfind(expected.toStdString(), 0) == 0, message.c_str());
     }
 
     void notAnObject()
     {
-        const std::string message = errorOf([] { parseTrainConfig("[1, 2]", "src"); });
+        const std::string message = errorOf<InputError>([] { parseTrainConfig("[1, 2]", "src"); });
         QVERIFY2(message.rfind("src: a configuration must be a JSON object", 0) == 0, message.c_str());
     }
 
@@ -305,7 +296,7 @@ private slots:
     {
         QFETCH(QString, fragment);
         QFETCH(QString, expected);
-        const std::string message = errorOf([&] { parseTrainConfig(doc(fragment.toStdString()), "src"); });
+        const std::string message = errorOf<InputError>([&] { parseTrainConfig(doc(fragment.toStdString()), "src"); });
         QVERIFY2(message.rfind(expected.toStdString(), 0) == 0, message.c_str());
     }
 
@@ -361,7 +352,7 @@ private slots:
         QFETCH(QString, expected);
         const TrainConfig before = loadPreset("tiny", kPresetDir);
         TrainConfig c = before;
-        const std::string message = errorOf([&] { applyOverride(c, assignment.toStdString()); });
+        const std::string message = errorOf<InputError>([&] { applyOverride(c, assignment.toStdString()); });
         QVERIFY2(message.rfind(expected.toStdString(), 0) == 0, message.c_str());
         QCOMPARE(c, before); // a refused override leaves the configuration as it was
     }

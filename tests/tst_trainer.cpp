@@ -2,6 +2,7 @@
 // (an interrupted and resumed run equals an uninterrupted one step by step), refusal of a
 // checkpoint whose model file was altered or truncated, stopping from the progress callback,
 // and checkpoint files in place when the checkpoint callback runs.
+#include "tests/testsupport.h"
 #include "core/errors.h"
 #include "core/system.h"
 #include "core/trainer.h"
@@ -16,6 +17,7 @@
 #include <random>
 
 using namespace taskmoe::core;
+using taskmoe::test::errorOf;
 
 namespace {
 
@@ -116,16 +118,6 @@ bool closeRel(double a, double b, double rel = 1e-6)
     return std::abs(a - b) <= rel * std::max({std::abs(a), std::abs(b), 1e-12});
 }
 
-template <typename E>
-std::string errorOf(const std::function<void()> &f)
-{
-    try {
-        f();
-    } catch (const E &e) {
-        return e.what();
-    }
-    return {};
-}
 
 } // namespace
 
