@@ -316,7 +316,7 @@ int trainCommand(const QStringList &args)
         resumeState = (checkpoint.path.left(checkpoint.path.size() - 4) + QStringLiteral(".state")).toStdString();
     }
     // Checkpoints must be writable before a run is recorded (or a stopped one reopened).
-    const QString runsRoot = QFileInfo(db::Store::runFolder(store->path(), 1)).absolutePath();
+    const QString runsRoot = db::Store::runsFolder(store->path());
     {
         QDir().mkpath(runsRoot);
         QFile probe(runsRoot + QStringLiteral("/.write-test-%1").arg(::getpid()));

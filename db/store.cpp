@@ -553,9 +553,14 @@ QString Store::hostName()
     return QString::fromLocal8Bit(name);
 }
 
+QString Store::runsFolder(const QString &storePath)
+{
+    return QFileInfo(storePath).absolutePath() + QStringLiteral("/runs");
+}
+
 QString Store::runFolder(const QString &storePath, qint64 runId)
 {
-    return QFileInfo(storePath).absolutePath() + QStringLiteral("/runs/run-%1").arg(runId);
+    return runsFolder(storePath) + QStringLiteral("/run-%1").arg(runId);
 }
 
 namespace {

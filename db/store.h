@@ -87,6 +87,8 @@ public:
     /// The folder that holds a run's checkpoints and its log (`train.log`): `runs/run-N`
     /// next to the store file. Everything that starts, resumes or follows a run agrees on it.
     static QString runFolder(const QString &storePath, qint64 runId);
+    /// The folder that holds every run's folder: `runs` next to the store file.
+    static QString runsFolder(const QString &storePath);
     RunRecord run(qint64 id) const;
     QVector<RunRecord> runs() const;
 

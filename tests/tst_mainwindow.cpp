@@ -5,6 +5,7 @@
 #include "ui/mainwindow.h"
 #include "ui/pairsizechart.h"
 #include "ui/runmodel.h"
+#include "ui/runmonitor.h"
 #include "ui/storecontroller.h"
 
 #include <qcustomplot.h>
@@ -14,6 +15,7 @@
 #include <QImage>
 #include <QLabel>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QSqlDatabase>
 #include <QSqlQuery>
@@ -311,6 +313,22 @@ void TestMainWindow::runsTab()
              QStringLiteral("token-moe baseline"));
     QCOMPARE(window.runView()->model()->index(0, ui::RunTableModel::StatusColumn).data().toString(),
              QStringLiteral("running"));
+
+    // Nothing selected: the live panel says what to do and offers no action; New run is on.
+    ui::RunMonitor *monitor = window.runMonitor();
+    QVERIFY(monitor->runIds().isEmpty());
+    QVERIFY(!monitor->cancelButton()->isEnabled());
+    QVERIFY(!monitor->resumeButton()->isEnabled());
+    QVERIFY(!monitor->progressBar()->isTextVisible());
+    QVERIFY(window.newRunAction()->isEnabled());
+    QVERIFY(window.findChild<QPushButton *>(QStringLiteral("newRunButton"))->isEnabled());
+    window.tabs()->setCurrentIndex(1);
+    window.resize(1280, 800);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(monitor->findChildren<QLabel *>().first()->text().contains(QStringLiteral("Select one or more runs")));
+    if (!qEnvironmentVariableIsEmpty("TASKMOE_SCREENSHOT_DIR"))
+        window.saveScreenshot(qEnvironmentVariable("TASKMOE_SCREENSHOT_DIR") + QStringLiteral("/runs-empty.png"));
 }
 
 void TestMainWindow::reloadKeepsSelection()

@@ -54,7 +54,7 @@ JobController::~JobController() = default;
 
 QString JobController::jobFolder() const
 {
-    return QFileInfo(m_storePath).absolutePath() + QStringLiteral("/runs/jobs");
+    return db::Store::runsFolder(m_storePath) + QStringLiteral("/jobs");
 }
 
 int JobController::startTraining(const QString &configJson, const QString &runName, QString *error)

@@ -84,9 +84,23 @@ qint64 plannedSteps(const db::RunRecord &run)
     return config.value(QStringLiteral("train")).toObject().value(QStringLiteral("steps")).toInteger();
 }
 
+void RunTableModel::notePlannedSteps(const std::vector<db::RunRecord> &runs)
+{
+    m_plannedSteps.clear();
+    for (const auto &r : runs)
+        m_plannedSteps[r.id] = plannedSteps(r);
+}
+
+void RunTableModel::setRuns(std::vector<db::RunRecord> runs)
+{
+    notePlannedSteps(runs);
+    setRows(std::move(runs));
+}
+
 void RunTableModel::updateRuns(std::vector<db::RunRecord> runs, std::map<qint64, qint64> lastSteps)
 {
     m_lastSteps = std::move(lastSteps);
+    notePlannedSteps(runs);
     updateRows(std::move(runs));
 }
 
@@ -120,7 +134,8 @@ QVariant RunTableModel::cellData(const db::RunRecord &r, int column, int role) c
         case StatusColumn: return r.status;
         case ProgressColumn: {
             const auto it = m_lastSteps.find(r.id);
-            const qint64 planned = plannedSteps(r);
+            const auto p = m_plannedSteps.find(r.id);
+            const qint64 planned = p == m_plannedSteps.end() ? 0 : p->second;
             if (it == m_lastSteps.end() && planned == 0)
                 return QString();
             const qint64 step = it == m_lastSteps.end() ? 0 : it->second;

@@ -37,7 +37,7 @@ public:
     explicit RunTableModel(QObject *parent = nullptr);
 
     /// Replaces all rows.
-    void setRuns(std::vector<db::RunRecord> runs) { setRows(std::move(runs)); }
+    void setRuns(std::vector<db::RunRecord> runs);
     /// Replaces the rows in place where the ids are unchanged (a live refresh keeps the
     /// selection), with the newest logged step of each run (run id → step).
     void updateRuns(std::vector<db::RunRecord> runs, std::map<qint64, qint64> lastSteps);
@@ -46,7 +46,9 @@ public:
     const std::vector<db::RunRecord> &runs() const { return rows(); }
 
 protected:
+    void notePlannedSteps(const std::vector<db::RunRecord> &runs);
     std::map<qint64, qint64> m_lastSteps;
+    std::map<qint64, qint64> m_plannedSteps;   // parsed once per refresh, not per paint
     QVariant cellData(const db::RunRecord &r, int column, int role) const override;
 };
 

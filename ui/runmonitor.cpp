@@ -135,6 +135,7 @@ RunMonitor::RunMonitor(QWidget *parent) : QWidget(parent)
     m_progress->setMaximumWidth(520);
     m_eta->setMinimumWidth(260);
     m_status->setFixedSize(18, 18);
+    m_exportButtons = {exportPngButton, exportPdfButton, exportCsvButton};
     auto *header = new QHBoxLayout;
     header->addWidget(m_status);
     header->addWidget(m_progress, 2);
@@ -287,11 +288,17 @@ void RunMonitor::updateHeader()
         m_status->clear();
         m_progress->setRange(0, 1);
         m_progress->setValue(0);
+        m_progress->setTextVisible(false);   // no "0 / 1 steps" for no run
         m_eta->clear();
         m_cancel->setEnabled(false);
         m_resume->setEnabled(false);
+        for (QPushButton *b : m_exportButtons)
+            b->setEnabled(false);
         return;
     }
+    m_progress->setTextVisible(true);
+    for (QPushButton *b : m_exportButtons)
+        b->setEnabled(true);
     const db::RunRecord &run = current->run;
     QString title = tr("Run %1 — %2").arg(run.id).arg(run.name.isEmpty() ? run.preset : run.name);
     if (m_order.size() > 1)

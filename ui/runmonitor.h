@@ -11,6 +11,7 @@
 /// arrive, the plot is rebuilt at most a few times a second.
 #include "db/records.h"
 
+#include <QList>
 #include <QString>
 #include <QVector>
 #include <QWidget>
@@ -111,6 +112,7 @@ private:
     QSlider *m_slider = nullptr;
     QLabel *m_sliderValue = nullptr;
     QPlainTextEdit *m_log = nullptr;
+    QList<QPushButton *> m_exportButtons;
     QTimer *m_redrawTimer = nullptr;
 
     QVector<qint64> m_order;
