@@ -314,8 +314,8 @@ void RunMonitor::updateHeader()
     if (const auto it = current->series.find(QStringLiteral("loss")); it != current->series.end() && !it->second.steps.isEmpty()) {
         const Series &s = it->second;
         step = qint64(s.steps.back());
-        // Seconds per step over the last few reports (points of one process: a resumed run
-        // restarts the clock, so a window spanning the gap is skipped).
+        // Seconds per step over the last five reports. Right after a resume that window spans
+        // the pause, so the ETA runs long until five new reports have come in.
         const int n = int(s.steps.size());
         const int first = std::max(0, n - 6);
         const double dSteps = s.steps[n - 1] - s.steps[first];
