@@ -221,11 +221,17 @@ MoeLayerImpl::MoeLayerImpl(const MoeLayerOptions &options) : m_options(options)
 void MoeLayerImpl::setObserver(RoutingObserver observer, bool decoder, std::int64_t layer)
 {
     m_observer = std::move(observer);
+    setPlace(decoder, layer);
+}
+
+void MoeLayerImpl::setPlace(bool decoder, std::int64_t layer)
+{
     m_observerDecoder = decoder;
     m_observerLayer = layer;
 }
 
-MoeOutput MoeLayerImpl::forward(const torch::Tensor &x, const torch::Tensor &mask, const torch::Tensor &tasks)
+MoeOutput MoeLayerImpl::forward(const torch::Tensor &x, const torch::Tensor &mask, const torch::Tensor &tasks,
+                                const MoeCall &call)
 {
     const std::int64_t E = m_options.num_experts(), k = m_options.top_k(), d = m_options.d_model();
     TORCH_CHECK(x.dim() == 3 && x.size(2) == d, "MoE layer: input must be [B, S, ", d, "], got ", x.sizes());
@@ -253,8 +259,31 @@ MoeOutput MoeLayerImpl::forward(const torch::Tensor &x, const torch::Tensor &mas
         break;
     case Routing::Sentence: {
         const auto m = mask.unsqueeze(-1).to(x.scalar_type());             // [B, S, 1]
-        const auto mean = (x * m).sum(1) / m.sum(1).clamp_min(1.0);        // [B, d]
-        logits = router(jitter(mean)).index_select(0, sentenceOf);
+        const auto xm = x * m;
+        if (!m_options.causal_sentence()) {
+            const auto mean = xm.sum(1) / m.sum(1).clamp_min(1.0);         // [B, d]
+            logits = router(jitter(mean)).index_select(0, sentenceOf);
+            break;
+        }
+        // Prefix means: position s averages the real positions 0..s (plus earlier calls').
+        auto sums = xm.cumsum(1);                                          // [B, S, d]
+        auto counts = m.cumsum(1);                                         // [B, S, 1]
+        TORCH_CHECK((call.prefixSum == nullptr) == (call.prefixCount == nullptr),
+                    "MoE layer: prefixSum and prefixCount go together");
+        if (call.prefixSum) {
+            if (!call.prefixSum->defined()) {
+                *call.prefixSum = torch::zeros({B, d}, x.options());
+                *call.prefixCount = torch::zeros({B, 1}, x.options());
+            }
+            TORCH_CHECK(call.prefixSum->size(0) == B && call.prefixCount->size(0) == B,
+                        "MoE layer: the prefix state's batch does not match the input's");
+            sums = sums + call.prefixSum->unsqueeze(1);
+            counts = counts + call.prefixCount->unsqueeze(1);
+            *call.prefixSum = sums.select(1, S - 1);
+            *call.prefixCount = counts.select(1, S - 1);
+        }
+        const auto means = (sums / counts.clamp_min(1.0)).reshape({B * S, d}).index_select(0, positions);  // [T, d]
+        logits = router(jitter(means));
         break;
     }
     case Routing::TaskTarget:
@@ -294,8 +323,11 @@ MoeOutput MoeLayerImpl::forward(const torch::Tensor &x, const torch::Tensor &mas
 
     // 3. Capacity, in priority order (choice rank, then token order), and the grouping of
     //    the kept copies by expert (counting sort). Index work on small CPU integer arrays.
-    const double factor = is_training() ? m_options.capacity_factor_train() : m_options.capacity_factor_eval();
-    const auto capacity = static_cast<std::int64_t>(std::ceil(factor * double(k) * double(T) / double(E)));
+    const double factor = call.capacityFactor >= 0 ? call.capacityFactor
+                          : is_training()          ? m_options.capacity_factor_train()
+                                                   : m_options.capacity_factor_eval();
+    // Without a limit an expert can take every token (a token's k choices are distinct).
+    const auto capacity = factor == 0 ? T : static_cast<std::int64_t>(std::ceil(factor * double(k) * double(T) / double(E)));
     const auto chosen = topExperts.to(torch::kCPU).contiguous();
     const std::int64_t *choice = chosen.data_ptr<std::int64_t>();           // [T, k] row-major
     std::vector<std::int64_t> load(static_cast<std::size_t>(E), 0);
@@ -360,17 +392,21 @@ MoeOutput MoeLayerImpl::forward(const torch::Tensor &x, const torch::Tensor &mas
     result.expertLoad = torch::from_blob(load.data(), {E}, torch::kInt64).clone();
     result.dropped = k * T - N;
 
-    if (m_observer) {
+    if (m_observer || (call.observer && *call.observer)) {
         RoutingDecision decision;
         decision.decoder = m_observerDecoder;
         decision.layer = m_observerLayer;
         decision.positions = positions;
+        decision.sentences = sentenceOf;
         decision.experts = topExperts;
         decision.gates = gates.detach();
         decision.dropped = keptTensor.logical_not();
         decision.tasks = tasks.defined() ? tasks : torch::Tensor();
         decision.capacity = capacity;
-        m_observer(decision);
+        if (m_observer)
+            m_observer(decision);
+        if (call.observer && *call.observer)
+            (*call.observer)(decision);
     }
     return result;
 }

@@ -5,8 +5,11 @@
 ///
 /// Routing granularity decides the router's input: the token's state (token), the mean of
 /// the sentence's non-padding states (sentence), or a learned embedding of the sentence's
-/// task id (task:target, task:pair). Under sentence and task routing every token of a
-/// sentence therefore gets the same experts and weights.
+/// task id (task:target, task:pair). Under task routing every token of a sentence gets the
+/// same experts and weights, and so it does under sentence routing in the encoder. In the
+/// decoder (causal_sentence) sentence routing uses the mean of the states up to and including
+/// the token — the prefix a decoder has when it generates the token — so that training sees
+/// no future tokens and incremental decoding routes exactly as a full pass does.
 ///
 /// Capacity: an expert takes at most C = ceil(capacity_factor · k · tokens / E) token
 /// copies per forward pass. Assignments are considered in order of choice rank — every
@@ -14,6 +17,7 @@
 /// (sentence by sentence, position by position); an expert accepts them until it holds C, and
 /// later ones are dropped. A dropped copy contributes nothing: if all k copies of a token are
 /// dropped, the layer adds zero and the token passes through the residual connection.
+/// A call may set its own capacity factor (MoeCall), 0 meaning no limit: decoding uses that.
 #include "core/model_options.h"
 #include "core/torch.h"
 
@@ -28,6 +32,7 @@ struct RoutingDecision
     bool decoder = false;           ///< side
     std::int64_t layer = 0;         ///< layer index within its side (0-based)
     torch::Tensor positions;        ///< [tokens] int64: flat index b·S + s into the [B, S] batch
+    torch::Tensor sentences;        ///< [tokens] int64: b, the batch row of each token
     torch::Tensor experts;          ///< [tokens, k] int64: the chosen experts, best first
     torch::Tensor gates;            ///< [tokens, k] float: their renormalised weights
     torch::Tensor dropped;          ///< [tokens, k] bool: the copy exceeded the expert's capacity
@@ -37,6 +42,21 @@ struct RoutingDecision
 
 /// Receives every decision of the layers it is attached to. No cost when none is attached.
 using RoutingObserver = std::function<void(const RoutingDecision &)>;
+
+/// Settings of one call of an MoE layer, kept outside the module so that concurrent requests
+/// (and a decoder's per-request state) do not touch the weights.
+struct MoeCall
+{
+    /// < 0: the layer's capacity_factor_train / _eval by mode; 0: no capacity limit (every
+    /// chosen expert processes its copy); > 0: this factor.
+    double capacityFactor = -1;
+    /// Incremental decoding under causal sentence routing: the running sum [B, d_model] and
+    /// count [B, 1] of the earlier positions' inputs, read and then advanced by this call.
+    torch::Tensor *prefixSum = nullptr;
+    torch::Tensor *prefixCount = nullptr;
+    /// Receives this call's decision (besides the layer's own observer); may be null.
+    const RoutingObserver *observer = nullptr;
+};
 
 struct MoeLayerOptions
 {
@@ -55,6 +75,8 @@ struct MoeLayerOptions
     TORCH_ARG(double, capacity_factor_train) = 1.25;
     TORCH_ARG(double, capacity_factor_eval) = 2.0;
     TORCH_ARG(double, router_jitter) = 0.0;
+    /// Sentence routing on the mean of the prefix up to each token (the decoder's side).
+    TORCH_ARG(bool, causal_sentence) = false;
 };
 
 /// The layer's output and what the training loop logs.
@@ -75,11 +97,14 @@ public:
 
     /// `x` [B, S, d_model]; `mask` [B, S] bool, true at real tokens; `tasks` [B] int64 task
     /// ids (required for task routing, ignored otherwise).
-    MoeOutput forward(const torch::Tensor &x, const torch::Tensor &mask, const torch::Tensor &tasks = {});
+    MoeOutput forward(const torch::Tensor &x, const torch::Tensor &mask, const torch::Tensor &tasks = {},
+                      const MoeCall &call = {});
 
     /// Use the straightforward per-expert reference dispatch (for tests) instead of the fast one.
     void setReferenceDispatch(bool on) { m_reference = on; }
     void setObserver(RoutingObserver observer, bool decoder, std::int64_t layer);
+    /// Where the layer sits (reported in its decisions); the Transformer sets it.
+    void setPlace(bool decoder, std::int64_t layer);
 
     const MoeLayerOptions &options() const { return m_options; }
 

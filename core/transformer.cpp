@@ -79,6 +79,15 @@ void checkTokens(const torch::Tensor &t, const char *name, std::int64_t vocab, s
                 " holds a token id outside 0..", vocab - 1, " (model.vocab_size)");
 }
 
+/// A whole-model call shares capacity and observer across layers; a prefix state belongs to
+/// one layer and is the incremental decoder's business.
+MoeCall withoutPrefix(MoeCall call)
+{
+    call.prefixSum = nullptr;
+    call.prefixCount = nullptr;
+    return call;
+}
+
 } // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -149,10 +158,11 @@ FeedForwardImpl::FeedForwardImpl(std::int64_t dModel, std::int64_t dFf, const Mo
     }
 }
 
-MoeOutput FeedForwardImpl::forward(const torch::Tensor &x, const torch::Tensor &mask, const torch::Tensor &tasks)
+MoeOutput FeedForwardImpl::forward(const torch::Tensor &x, const torch::Tensor &mask, const torch::Tensor &tasks,
+                                   const MoeCall &call)
 {
     if (!moe.is_empty())
-        return moe(x, mask, tasks);
+        return moe(x, mask, tasks, call);
     MoeOutput out;
     out.output = wo(torch::relu(wi(x)));  // [B, S, d]
     return out;
@@ -170,11 +180,11 @@ EncoderLayerImpl::EncoderLayerImpl(const ModelOptions &o, const MoeLayerOptions 
 }
 
 torch::Tensor EncoderLayerImpl::forward(const torch::Tensor &x, const torch::Tensor &mask, const torch::Tensor &tasks,
-                                        MoeOutput *moeOut)
+                                        MoeOutput *moeOut, const MoeCall &call)
 {
     const auto n1 = selfAttnNorm(x);
     auto h = x + dropout(selfAttn(n1, n1, mask));
-    MoeOutput f = ffn(ffnNorm(h), mask, tasks);
+    MoeOutput f = ffn(ffnNorm(h), mask, tasks, call);
     h = h + dropout(f.output);
     if (moeOut)
         *moeOut = std::move(f);
@@ -193,12 +203,13 @@ DecoderLayerImpl::DecoderLayerImpl(const ModelOptions &o, const MoeLayerOptions 
 }
 
 torch::Tensor DecoderLayerImpl::forward(const torch::Tensor &x, const torch::Tensor &mask, const torch::Tensor &memory,
-                                        const torch::Tensor &memoryMask, const torch::Tensor &tasks, MoeOutput *moeOut)
+                                        const torch::Tensor &memoryMask, const torch::Tensor &tasks, MoeOutput *moeOut,
+                                        const MoeCall &call)
 {
     const auto n1 = selfAttnNorm(x);
     auto h = x + dropout(selfAttn(n1, n1, mask, /*causal=*/true));
     h = h + dropout(crossAttn(crossAttnNorm(h), memory, memoryMask));
-    MoeOutput f = ffn(ffnNorm(h), mask, tasks);
+    MoeOutput f = ffn(ffnNorm(h), mask, tasks, call);
     h = h + dropout(f.output);
     if (moeOut)
         *moeOut = std::move(f);
@@ -219,7 +230,8 @@ MoeLayerOptions moeLayerOptionsFor(const ModelOptions &o, bool decoder)
         .num_tasks(tasks)
         .capacity_factor_train(o.capacityFactorTrain)
         .capacity_factor_eval(o.capacityFactorEval)
-        .router_jitter(o.routerJitter);
+        .router_jitter(o.routerJitter)
+        .causal_sentence(decoder);
 }
 
 EncoderImpl::EncoderImpl(const ModelOptions &o)
@@ -271,6 +283,8 @@ TransformerImpl::TransformerImpl(const ModelOptions &options) : m_options(valida
     encoder = register_module("encoder", Encoder(o));
     decoder = register_module("decoder", Decoder(o));
     positions = register_buffer("positions", sinusoidalPositions(o.maxLength, o.dModel));
+    for (auto &ref : moeLayers())
+        ref.moe->setPlace(ref.decoder, ref.layer);
 }
 
 torch::Tensor TransformerImpl::embed(const torch::Tensor &tokens, std::int64_t positionOffset) const
@@ -310,7 +324,7 @@ torch::Tensor TransformerImpl::tasksFor(bool decoderSide, const torch::Tensor &t
 }
 
 EncoderOutput TransformerImpl::encode(const torch::Tensor &src, const torch::Tensor &targetLang,
-                                      const torch::Tensor &pair)
+                                      const torch::Tensor &pair, const MoeCall &call)
 {
     checkTokens(src, "src", m_options.vocabSize, m_options.maxLength);
     const auto tasks = tasksFor(false, targetLang, pair);
@@ -323,7 +337,7 @@ EncoderOutput TransformerImpl::encode(const torch::Tensor &src, const torch::Ten
         auto &layer = encoder->layers[i];
         if (layer->ffn->isMoe()) {
             MoeOutput m;
-            h = layer(h, out.mask, tasks, &m);
+            h = layer(h, out.mask, tasks, &m, withoutPrefix(call));
             addMoe(out.moe, m, false, std::int64_t(i));
         } else {
             h = layer(h, out.mask, tasks, nullptr);
@@ -335,7 +349,8 @@ EncoderOutput TransformerImpl::encode(const torch::Tensor &src, const torch::Ten
 }
 
 DecoderOutput TransformerImpl::decode(const torch::Tensor &tgtIn, const EncoderOutput &memory,
-                                      const torch::Tensor &targetLang, const torch::Tensor &pair)
+                                      const torch::Tensor &targetLang, const torch::Tensor &pair,
+                                      const MoeCall &call)
 {
     checkTokens(tgtIn, "tgtIn", m_options.vocabSize, m_options.maxLength);
     TORCH_CHECK(memory.states.defined() && memory.states.size(0) == tgtIn.size(0),
@@ -350,7 +365,7 @@ DecoderOutput TransformerImpl::decode(const torch::Tensor &tgtIn, const EncoderO
         auto &layer = decoder->layers[i];
         if (layer->ffn->isMoe()) {
             MoeOutput m;
-            h = layer(h, out.mask, memory.states, memory.mask, tasks, &m);
+            h = layer(h, out.mask, memory.states, memory.mask, tasks, &m, withoutPrefix(call));
             addMoe(out.moe, m, true, std::int64_t(i));
         } else {
             h = layer(h, out.mask, memory.states, memory.mask, tasks, nullptr);

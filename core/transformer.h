@@ -138,7 +138,8 @@ public:
 
     /// `x` [B, S, d] (normalised), `mask` [B, S] bool, `tasks` [B] int64 or undefined.
     /// Returns the MoE layer's output, or for a dense FFN only `output` (losses undefined).
-    MoeOutput forward(const torch::Tensor &x, const torch::Tensor &mask, const torch::Tensor &tasks);
+    MoeOutput forward(const torch::Tensor &x, const torch::Tensor &mask, const torch::Tensor &tasks,
+                      const MoeCall &call = {});
 
     bool isMoe() const { return !moe.is_empty(); }
 
@@ -155,7 +156,7 @@ public:
     /// `x` [B, S, d], `mask` [B, S] bool, `tasks` [B] or undefined. `moeOut` (may be null)
     /// receives the MoE layer's output. → [B, S, d]
     torch::Tensor forward(const torch::Tensor &x, const torch::Tensor &mask, const torch::Tensor &tasks,
-                          MoeOutput *moeOut);
+                          MoeOutput *moeOut, const MoeCall &call = {});
 
     torch::nn::LayerNorm selfAttnNorm = nullptr, ffnNorm = nullptr;
     MultiHeadAttention selfAttn = nullptr;
@@ -172,7 +173,8 @@ public:
     /// `x` [B, L, d], `mask` [B, L] bool (real target positions), `memory` [B, S, d] with
     /// `memoryMask` [B, S], `tasks` [B] or undefined. → [B, L, d]
     torch::Tensor forward(const torch::Tensor &x, const torch::Tensor &mask, const torch::Tensor &memory,
-                          const torch::Tensor &memoryMask, const torch::Tensor &tasks, MoeOutput *moeOut);
+                          const torch::Tensor &memoryMask, const torch::Tensor &tasks, MoeOutput *moeOut,
+                          const MoeCall &call = {});
 
     torch::nn::LayerNorm selfAttnNorm = nullptr, crossAttnNorm = nullptr, ffnNorm = nullptr;
     MultiHeadAttention selfAttn = nullptr, crossAttn = nullptr;
@@ -222,12 +224,14 @@ public:
     ModelOutput forward(const Seq2SeqBatch &batch);
 
     /// Runs the encoder on `src` [B, S]. `targetLang` / `pair` [B] are the task ids; only the
-    /// one the encoder's routing uses must be defined.
+    /// one the encoder's routing uses must be defined. `call` applies to every MoE layer
+    /// (capacity, observer; not the prefix state).
     EncoderOutput encode(const torch::Tensor &src, const torch::Tensor &targetLang = {},
-                         const torch::Tensor &pair = {});
+                         const torch::Tensor &pair = {}, const MoeCall &call = {});
     /// Runs the decoder on `tgtIn` [B, L] (BOS first) over the encoder's output.
     DecoderOutput decode(const torch::Tensor &tgtIn, const EncoderOutput &memory,
-                         const torch::Tensor &targetLang = {}, const torch::Tensor &pair = {});
+                         const torch::Tensor &targetLang = {}, const torch::Tensor &pair = {},
+                         const MoeCall &call = {});
     /// Output projection with the tied embedding: `states` [..., d] → logits [..., vocab].
     torch::Tensor project(const torch::Tensor &states) const;
     /// Token embedding × sqrt(d_model) + sinusoidal positions starting at `positionOffset`:
