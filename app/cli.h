@@ -117,5 +117,7 @@ int runBleu(const QStringList &args);
 int runModel(const QStringList &args);
 /// train, runs, metrics and cancel.
 int runTrain(const QStringList &args);
+/// translate, eval, route and routing (app/cmd_decode.cpp).
+int runDecode(const QStringList &args);
 
 } // namespace taskmoe::app

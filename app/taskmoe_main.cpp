@@ -37,6 +37,10 @@ const char *kUsage =
     "  runs             list runs; metrics --run N exports a run's metrics; cancel --run N stops one\n"
     "  model init       write a randomly initialised model file for a configuration\n"
     "  model info       check a model file; print its options, tasks and parameter counts\n"
+    "  translate        translate stdin with --model FILE or --run N --to LANG (greedy or beam search)\n"
+    "  eval             per-pair BLEU/chrF and aggregates of a run's checkpoint; records routing statistics\n"
+    "  route            per-token expert choices of one sentence in every MoE layer (JSON)\n"
+    "  routing          a stored task x expert routing matrix (--run N --side S --layer L)\n"
     "  bleu             BLEU or chrF/chrF++ of a hypothesis file, as sacrebleu computes them\n"
     "  bench --store    measure store write speed (metric rows per second)\n"
     "  bench --moe-layer  time the MoE layer against a dense FFN of the same active FLOPs\n"
@@ -85,6 +89,9 @@ int dispatch(const QStringList &args)
     if (command == QLatin1String("train") || command == QLatin1String("runs") || command == QLatin1String("metrics")
         || command == QLatin1String("cancel"))
         return app::runTrain(args);
+    if (command == QLatin1String("translate") || command == QLatin1String("eval") || command == QLatin1String("route")
+        || command == QLatin1String("routing"))
+        return app::runDecode(args);
     throw app::UsageError(QStringLiteral("unknown command '%1'").arg(command));
 }
 

@@ -149,6 +149,8 @@ struct EvaluationRecord
     double score = 0;
     QString signature;
     qint64 sentences = 0;
+    bool aggregate = false;      ///< pair holds an aggregate's name (average, xx-en, en-xx, high, low)
+    QString configJson;          ///< decoding settings (beam, length penalty, …) as a JSON object
     QDateTime createdAt;
 };
 
@@ -164,6 +166,25 @@ struct RoutingStatRecord
     qint64 topk = 0;
     double gateMass = 0;
     qint64 processed = 0;
+};
+
+/// One recording of routing statistics — a model at a step — as Store::routingStatSets()
+/// lists it: whose run and checkpoint it is, and which MoE layers it covers.
+struct RoutingStatSet
+{
+    qint64 modelId = 0;
+    qint64 step = 0;                 ///< the step the statistics are stored under
+    qint64 runId = 0;                ///< 0 when the model belongs to no run
+    QString runName;                 ///< the run's name; '' when none or no run
+    qint64 checkpointId = 0;         ///< 0 when the model has no checkpoint
+    qint64 checkpointStep = -1;      ///< the checkpoint's step; -1 when no checkpoint
+    QString modelKind;               ///< full, subnetwork, student
+    QString modelTask;               ///< for a subnetwork: the task it serves
+    QVector<int> encoderLayers;      ///< MoE layer indices with statistics, ascending
+    QVector<int> decoderLayers;
+    int tasks = 0;                   ///< distinct tasks over all layers
+    int experts = 0;                 ///< highest expert index + 1
+    qint64 rows = 0;                 ///< stored (side, layer, task, expert) rows
 };
 
 struct BenchmarkRecord

@@ -143,6 +143,13 @@ const QVector<QStringList> &migrations()
                  config_json TEXT NOT NULL DEFAULT '{}',
                  created_at TEXT NOT NULL))",
         },
+        // 2: evaluation rows say whether they are a paper aggregate (average, xx-en, en-xx, high,
+        //    low) rather than a language pair, and with which decoding settings they were made.
+        {
+            "ALTER TABLE evaluations ADD COLUMN aggregate INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE evaluations ADD COLUMN config_json TEXT NOT NULL DEFAULT '{}'",
+            "CREATE INDEX evaluations_by_run ON evaluations (run_id, step)",
+        },
     };
     return steps;
 }

@@ -794,51 +794,115 @@ QVector<ModelRecord> Store::models() const
     return out;
 }
 
+namespace {
+constexpr const char *kEvaluationColumns =
+    "id, model_id, run_id, step, split, pair, metric, score, signature, sentences, aggregate, config_json, created_at";
+
+EvaluationRecord evaluationFrom(const QSqlQuery &q)
+{
+    EvaluationRecord e;
+    e.id = q.value(0).toLongLong();
+    e.modelId = q.value(1).toLongLong();
+    e.runId = q.value(2).toLongLong();
+    e.step = q.value(3).toLongLong();
+    e.split = q.value(4).toString();
+    e.pair = q.value(5).toString();
+    e.metric = q.value(6).toString();
+    e.score = q.value(7).toDouble();
+    e.signature = q.value(8).toString();
+    e.sentences = q.value(9).toLongLong();
+    e.aggregate = q.value(10).toInt() != 0;
+    e.configJson = q.value(11).toString();
+    e.createdAt = timeValue(q.value(12));
+    return e;
+}
+} // namespace
+
 qint64 Store::addEvaluation(const EvaluationRecord &e)
 {
     Query q(m_connection, QStringLiteral(
-        "INSERT INTO evaluations (model_id, run_id, step, split, pair, metric, score, signature, sentences, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        "INSERT INTO evaluations (model_id, run_id, step, split, pair, metric, score, signature, sentences, aggregate, "
+        "config_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     q.bind(nullIfZero(e.modelId)).bind(nullIfZero(e.runId)).bind(e.step).bind(e.split).bind(e.pair).bind(e.metric)
-        .bind(e.score).bind(e.signature).bind(e.sentences).bind(e.createdAt.isValid() ? timeText(e.createdAt) : now())
+        .bind(e.score).bind(e.signature).bind(e.sentences).bind(e.aggregate ? 1 : 0)
+        .bind(e.configJson.isEmpty() ? QStringLiteral("{}") : e.configJson)
+        .bind(e.createdAt.isValid() ? timeText(e.createdAt) : now())
         .exec("add the evaluation");
     return q.id();
+}
+
+void Store::addEvaluations(const QVector<EvaluationRecord> &evaluations)
+{
+    Transaction tx(m_connection);
+    for (const auto &e : evaluations)
+        addEvaluation(e);
+    tx.commit();
 }
 
 QVector<EvaluationRecord> Store::evaluations(qint64 modelId) const
 {
     QVector<EvaluationRecord> out;
-    Query q(m_connection, QStringLiteral(
-        "SELECT id, model_id, run_id, step, split, pair, metric, score, signature, sentences, created_at "
-        "FROM evaluations WHERE model_id = ? ORDER BY id"));
+    Query q(m_connection, QStringLiteral("SELECT %1 FROM evaluations WHERE model_id = ? ORDER BY id")
+                              .arg(QLatin1String(kEvaluationColumns)));
     q.bind(modelId).exec("list evaluations");
-    while (q.next()) {
-        EvaluationRecord e;
-        e.id = q.value(0).toLongLong();
-        e.modelId = q.value(1).toLongLong();
-        e.runId = q.value(2).toLongLong();
-        e.step = q.value(3).toLongLong();
-        e.split = q.value(4).toString();
-        e.pair = q.value(5).toString();
-        e.metric = q.value(6).toString();
-        e.score = q.value(7).toDouble();
-        e.signature = q.value(8).toString();
-        e.sentences = q.value(9).toLongLong();
-        e.createdAt = timeValue(q.value(10));
-        out.push_back(e);
-    }
+    while (q.next())
+        out.push_back(evaluationFrom(q.raw()));
     return out;
 }
 
-void Store::addRoutingStats(const std::vector<RoutingStatRecord> &stats)
+QVector<EvaluationRecord> Store::runEvaluations(qint64 runId) const
+{
+    QVector<EvaluationRecord> out;
+    Query q(m_connection, QStringLiteral("SELECT %1 FROM evaluations WHERE run_id = ? ORDER BY id")
+                              .arg(QLatin1String(kEvaluationColumns)));
+    q.bind(runId).exec("list the run's evaluations");
+    while (q.next())
+        out.push_back(evaluationFrom(q.raw()));
+    return out;
+}
+
+qint64 Store::checkpointModel(const CheckpointRecord &checkpoint, const ModelRecord &details)
 {
     Transaction tx(m_connection);
+    Query find(m_connection, QStringLiteral("SELECT id FROM models WHERE checkpoint_id = ? AND kind = 'full' ORDER BY id LIMIT 1"));
+    find.bind(checkpoint.id).exec("find the checkpoint's model");
+    qint64 id = find.next() ? find.value(0).toLongLong() : 0;
+    if (id == 0) {
+        ModelRecord m = details;
+        m.runId = checkpoint.runId;
+        m.checkpointId = checkpoint.id;
+        m.kind = QStringLiteral("full");
+        m.path = checkpoint.path;
+        m.sha256 = checkpoint.sha256;
+        id = addModel(m);
+    }
+    tx.commit();
+    return id;
+}
+
+void Store::replaceRoutingStats(qint64 modelId, qint64 step, const std::vector<RoutingStatRecord> &stats)
+{
+    Transaction tx(m_connection);
+    Query del(m_connection, QStringLiteral("DELETE FROM routing_stats WHERE model_id = ? AND step = ?"));
+    del.bind(modelId).bind(step).exec("replace routing statistics");
+    insertRoutingStats(stats);
+    tx.commit();
+}
+
+void Store::insertRoutingStats(const std::vector<RoutingStatRecord> &stats)
+{
     Query q(m_connection, QStringLiteral(
         "INSERT OR REPLACE INTO routing_stats (model_id, step, side, layer, task, expert, top1, topk, gate_mass, "
         "processed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     for (const auto &s : stats)
         q.bind(s.modelId).bind(s.step).bind(s.side).bind(s.layer).bind(s.task).bind(s.expert).bind(s.top1).bind(s.topk)
             .bind(s.gateMass).bind(s.processed).exec("write routing statistics");
+}
+
+void Store::addRoutingStats(const std::vector<RoutingStatRecord> &stats)
+{
+    Transaction tx(m_connection);
+    insertRoutingStats(stats);
     tx.commit();
 }
 
@@ -890,6 +954,52 @@ QVector<BenchmarkRecord> Store::benchmarks() const
         b.createdAt = timeValue(q.value(10));
         out.push_back(b);
     }
+    return out;
+}
+
+// ----------------------------------------------------------------------------------------
+// Routing statistics, listed: what the heatmap browser offers to pick from.
+
+QVector<RoutingStatSet> Store::routingStatSets() const
+{
+    QVector<RoutingStatSet> out;
+    Transaction snapshot(m_connection);   // both statements read the same state of the file
+    Query sets(m_connection, QStringLiteral(
+        "SELECT s.model_id, s.step, COALESCE(m.run_id, 0), COALESCE(r.name, ''), COALESCE(m.checkpoint_id, 0), "
+        "COALESCE(c.step, -1), m.kind, m.task, COUNT(DISTINCT s.task), MAX(s.expert) + 1, COUNT(*) "
+        "FROM routing_stats s JOIN models m ON m.id = s.model_id "
+        "LEFT JOIN runs r ON r.id = m.run_id LEFT JOIN checkpoints c ON c.id = m.checkpoint_id "
+        "GROUP BY s.model_id, s.step ORDER BY COALESCE(m.run_id, 0), s.step, s.model_id"));
+    sets.exec("list routing statistics");
+    QHash<QPair<qint64, qint64>, int> index;
+    while (sets.next()) {
+        RoutingStatSet set;
+        set.modelId = sets.value(0).toLongLong();
+        set.step = sets.value(1).toLongLong();
+        set.runId = sets.value(2).toLongLong();
+        set.runName = sets.value(3).toString();
+        set.checkpointId = sets.value(4).toLongLong();
+        set.checkpointStep = sets.value(5).toLongLong();
+        set.modelKind = sets.value(6).toString();
+        set.modelTask = sets.value(7).toString();
+        set.tasks = sets.value(8).toInt();
+        set.experts = sets.value(9).toInt();
+        set.rows = sets.value(10).toLongLong();
+        index.insert({set.modelId, set.step}, int(out.size()));
+        out.push_back(set);
+    }
+    Query layers(m_connection, QStringLiteral(
+        "SELECT DISTINCT model_id, step, side, layer FROM routing_stats ORDER BY model_id, step, side, layer"));
+    layers.exec("list the layers of routing statistics");
+    while (layers.next()) {
+        const auto it = index.constFind({layers.value(0).toLongLong(), layers.value(1).toLongLong()});
+        if (it == index.constEnd())
+            continue;
+        RoutingStatSet &set = out[*it];
+        (layers.value(2).toString() == QLatin1String("encoder") ? set.encoderLayers : set.decoderLayers)
+            .push_back(layers.value(3).toInt());
+    }
+    snapshot.commit();
     return out;
 }
 

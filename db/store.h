@@ -109,15 +109,28 @@ public:
     qint64 addModel(const ModelRecord &model);
     QVector<ModelRecord> models() const;
     qint64 addEvaluation(const EvaluationRecord &evaluation);
+    /// All rows or none (one transaction): an evaluation job's per-pair scores and aggregates.
+    void addEvaluations(const QVector<EvaluationRecord> &evaluations);
     QVector<EvaluationRecord> evaluations(qint64 modelId) const;
+    QVector<EvaluationRecord> runEvaluations(qint64 runId) const;
+    /// The 'full' model row of a run's checkpoint, added (from `details`' parameter counts and
+    /// manifest) the first time it is asked for. Evaluations and routing statistics hang off it.
+    qint64 checkpointModel(const CheckpointRecord &checkpoint, const ModelRecord &details);
     void addRoutingStats(const std::vector<RoutingStatRecord> &stats);
+    /// Replaces the statistics of (model, step) in one transaction: a new recording is never
+    /// mixed with an older one.
+    void replaceRoutingStats(qint64 modelId, qint64 step, const std::vector<RoutingStatRecord> &stats);
     std::vector<RoutingStatRecord> routingStats(qint64 modelId, qint64 step) const;
+    /// Every (model, step) that has routing statistics, ordered by run, step and model, with
+    /// the model's run (and its name), checkpoint and the MoE layers present per side.
+    QVector<RoutingStatSet> routingStatSets() const;
     qint64 addBenchmark(const BenchmarkRecord &benchmark);
     QVector<BenchmarkRecord> benchmarks() const;
 
 private:
     class Transaction;
     void migrate(int from);
+    void insertRoutingStats(const std::vector<RoutingStatRecord> &stats);
     QString m_path;
     QString m_connection;
 };
