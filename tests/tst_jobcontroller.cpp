@@ -118,6 +118,44 @@ private slots:
         m_finishedRun = runId;
     }
 
+    void evaluatingAFinishedRunReportsEachPairAndStoresItsScores()
+    {
+        QVERIFY(m_finishedRun > 0);
+        ObservedJobs o(m_store);
+        QSignalSpy evalProgress(&o.jobs, &ui::JobController::evalProgress);
+        ui::JobController::EvalRequest request;
+        request.runId = m_finishedRun;
+        request.beam = 2;
+        request.limit = 3;
+        QString error;
+        const int job = o.jobs.startEvaluation(request, &error);
+        QVERIFY2(job > 0, qPrintable(error));
+        QTRY_VERIFY_WITH_TIMEOUT(o.ended.count() == 1, 240000);
+        QCOMPARE(o.ended.at(0).at(2).toString(), QStringLiteral("finished"));
+        QCOMPARE(o.jobs.jobs().at(job).kind, QStringLiteral("eval"));
+        // One report per language pair, counting up to all of them.
+        QVERIFY(evalProgress.count() >= 2);
+        const int pairs = evalProgress.at(0).at(3).toInt();
+        QCOMPARE(evalProgress.count(), pairs);
+        for (int i = 0; i < evalProgress.count(); ++i) {
+            QCOMPARE(evalProgress.at(i).at(1).toLongLong(), m_finishedRun);
+            QCOMPARE(evalProgress.at(i).at(2).toInt(), i + 1);
+            QVERIFY(!evalProgress.at(i).at(4).toString().isEmpty());
+        }
+        db::Store store(m_store);
+        int bleuRows = 0;
+        for (const auto &e : store.runEvaluations(m_finishedRun))
+            bleuRows += !e.aggregate && e.metric == QLatin1String("BLEU");
+        QCOMPARE(bleuRows, pairs);
+
+        // An evaluation that cannot run (no such checkpoint) ends failed with the reason.
+        request.checkpointStep = 12345;
+        QVERIFY(o.jobs.startEvaluation(request) > 0);
+        QTRY_VERIFY_WITH_TIMEOUT(o.ended.count() == 2, 60000);
+        QCOMPARE(o.ended.at(1).at(2).toString(), QStringLiteral("failed"));
+        QVERIFY2(o.ended.at(1).at(3).toString().contains(QStringLiteral("12345")), qPrintable(o.ended.at(1).at(3).toString()));
+    }
+
     void aJobThatCannotStartReportsWhy()
     {
         ObservedJobs o(m_store);

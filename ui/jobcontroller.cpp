@@ -67,11 +67,8 @@ int JobController::startTraining(const QString &configJson, const QString &runNa
     const QString stem = QStringLiteral("job-%1-%2")
                              .arg(QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz")))
                              .arg(m_nextId);
-    if (!QDir().mkpath(jobFolder())) {
-        if (error)
-            *error = tr("Cannot create the job folder %1.").arg(jobFolder());
+    if (!ensureJobFolder(error))
         return 0;
-    }
     const QString configPath = jobFolder() + QLatin1Char('/') + stem + QStringLiteral(".json");
     QSaveFile file(configPath);   // written to a temporary name and renamed on commit
     if (!file.open(QIODevice::WriteOnly) || file.write(configJson.toUtf8()) < 0 || !file.commit()) {
@@ -82,7 +79,7 @@ int JobController::startTraining(const QString &configJson, const QString &runNa
     QStringList arguments{QStringLiteral("train"), QStringLiteral("--config"), configPath};
     if (!runName.trimmed().isEmpty())
         arguments << QStringLiteral("--name") << runName.trimmed();
-    return launch(arguments, stem, error);
+    return launch(arguments, stem, QStringLiteral("train"), error);
 }
 
 int JobController::resume(qint64 runId, QString *error)
@@ -92,22 +89,53 @@ int JobController::resume(qint64 runId, QString *error)
             *error = tr("No store is open.");
         return 0;
     }
-    if (!QDir().mkpath(jobFolder())) {
-        if (error)
-            *error = tr("Cannot create the job folder %1.").arg(jobFolder());
+    if (!ensureJobFolder(error))
         return 0;
-    }
     const QString stem = QStringLiteral("job-%1-%2-resume-run-%3")
                              .arg(QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz")))
                              .arg(m_nextId)
                              .arg(runId);
-    return launch({QStringLiteral("train"), QStringLiteral("--resume"), QString::number(runId)}, stem, error);
+    return launch({QStringLiteral("train"), QStringLiteral("--resume"), QString::number(runId)}, stem,
+                  QStringLiteral("train"), error);
 }
 
-int JobController::launch(const QStringList &arguments, const QString &stem, QString *error)
+int JobController::startEvaluation(const EvalRequest &request, QString *error)
+{
+    if (m_storePath.isEmpty()) {
+        if (error)
+            *error = tr("No store is open.");
+        return 0;
+    }
+    if (!ensureJobFolder(error))
+        return 0;
+    const QString stem = QStringLiteral("job-%1-%2-eval-run-%3")
+                             .arg(QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz")))
+                             .arg(m_nextId)
+                             .arg(request.runId);
+    QStringList arguments{QStringLiteral("eval"), QStringLiteral("--events"), QStringLiteral("--run"),
+                          QString::number(request.runId), QStringLiteral("--split"), request.split,
+                          QStringLiteral("--beam"), QString::number(request.beam)};
+    if (request.checkpointStep >= 0)
+        arguments << QStringLiteral("--checkpoint") << QString::number(request.checkpointStep);
+    if (request.limit > 0)
+        arguments << QStringLiteral("--limit") << QString::number(request.limit);
+    return launch(arguments, stem, QStringLiteral("eval"), error);
+}
+
+bool JobController::ensureJobFolder(QString *error) const
+{
+    if (QDir().mkpath(jobFolder()))
+        return true;
+    if (error)
+        *error = tr("Cannot create the job folder %1.").arg(jobFolder());
+    return false;
+}
+
+int JobController::launch(const QStringList &arguments, const QString &stem, const QString &kind, QString *error)
 {
     Job job;
     job.id = m_nextId++;
+    job.kind = kind;
     job.outputPath = jobFolder() + QLatin1Char('/') + stem + QStringLiteral(".out");
     job.errorPath = jobFolder() + QLatin1Char('/') + stem + QStringLiteral(".err");
     job.status = QStringLiteral("starting");
@@ -179,7 +207,9 @@ void JobController::poll()
             continue;
         // Ended without a final line: killed, crashed, or refused before it began.
         const QString said = tailOf(job.errorPath);
-        if (job.runId == 0)
+        if (job.kind == QLatin1String("eval"))
+            finish(job, QStringLiteral("failed"), said.isEmpty() ? tr("the evaluation ended without a result") : said);
+        else if (job.runId == 0)
             finish(job, QStringLiteral("failed"), said.isEmpty() ? tr("the job ended before it started training") : said);
         else
             finish(job, QStringLiteral("interrupted"),
@@ -221,8 +251,13 @@ void JobController::handleLine(Job &job, const QByteArray &line)
     if (kind == QLatin1String("started")) {
         job.runId = runId;
         job.status = QStringLiteral("running");
-        job.steps = event.value(QStringLiteral("steps")).toInteger();
+        job.steps = event.value(QStringLiteral("steps")).toInteger(event.value(QStringLiteral("pairs")).toInteger());
         emit jobStarted(job.id, runId);
+    } else if (kind == QLatin1String("progress") && job.kind == QLatin1String("eval")) {
+        job.step = event.value(QStringLiteral("done")).toInteger();
+        job.steps = event.value(QStringLiteral("pairs")).toInteger(job.steps);
+        emit evalProgress(job.id, runId, int(job.step), int(job.steps), event.value(QStringLiteral("pair")).toString(),
+                          event.value(QStringLiteral("bleu")).toDouble(), event.value(QStringLiteral("chrf")).toDouble());
     } else if (kind == QLatin1String("progress")) {
         job.step = event.value(QStringLiteral("step")).toInteger();
         job.steps = event.value(QStringLiteral("steps")).toInteger(job.steps);

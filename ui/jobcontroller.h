@@ -1,6 +1,6 @@
 #pragma once
-/// Starts training jobs as separate `taskmoe` processes and reports what the ones it started
-/// say, as signals.
+/// Starts training and evaluation jobs as separate `taskmoe` processes and reports what the
+/// ones it started say, as signals.
 ///
 /// A job is `taskmoe train …` started detached (QProcess::startDetached) with its standard
 /// output and error going to files under `<store folder>/runs/jobs/`: a crash in training
@@ -31,15 +31,26 @@ public:
     struct Job
     {
         int id = 0;
+        QString kind = QStringLiteral("train");   ///< train or eval
         qint64 pid = 0;
         qint64 runId = 0;            ///< 0 until the job's "started" line arrives
         QString outputPath;          ///< the job's JSON lines (stdout)
         QString errorPath;           ///< the job's standard error
         QString status;              ///< "starting", "running", then finished / cancelled / failed / interrupted
         QString message;             ///< why it failed, when it did
-        qint64 step = 0;
-        qint64 steps = 0;
+        qint64 step = 0;             ///< train: the step; eval: language pairs done
+        qint64 steps = 0;            ///< train: planned steps; eval: pairs to evaluate
         double etaSeconds = -1;
+    };
+
+    /// What an evaluation job is asked to do (`taskmoe eval`'s options).
+    struct EvalRequest
+    {
+        qint64 runId = 0;
+        qint64 checkpointStep = -1;  ///< -1: the newest checkpoint
+        QString split = QStringLiteral("test");
+        int beam = 4;
+        qint64 limit = 0;            ///< sentences per pair; 0: all
     };
 
     explicit JobController(QObject *parent = nullptr);
@@ -57,6 +68,9 @@ public:
     int startTraining(const QString &configJson, const QString &runName, QString *error = nullptr);
     /// Starts `taskmoe train --resume RUN`. Returns the job id or 0.
     int resume(qint64 runId, QString *error = nullptr);
+    /// Starts `taskmoe eval --run RUN … --events`: BLEU/chrF per pair and routing statistics
+    /// into the store. Progress arrives as evalProgress(). Returns the job id or 0.
+    int startEvaluation(const EvalRequest &request, QString *error = nullptr);
     /// Asks the run's process to checkpoint and stop (`taskmoe cancel --run RUN`); the
     /// outcome arrives as cancelDone(). Works for any run of this machine, not only own jobs.
     void cancel(qint64 runId);
@@ -75,6 +89,8 @@ signals:
     void jobStarted(int job, qint64 runId);
     /// A "progress" line: step, steps, loss, ce, balance, lr, tokens_per_s, eta_s, dev_loss …
     void progress(qint64 runId, const QJsonObject &event);
+    /// An evaluation job finished a language pair: `done` of `pairs`, with its scores.
+    void evalProgress(int job, qint64 runId, int done, int pairs, const QString &pair, double bleu, double chrf);
     void checkpointWritten(qint64 runId, qint64 step);
     /// The job ended: `status` is finished, cancelled, failed or interrupted; `runId` is 0
     /// when it failed before creating a run (e.g. a dataset that is not there).
@@ -83,7 +99,8 @@ signals:
     void cancelDone(qint64 runId, bool ok, const QString &message);
 
 private:
-    int launch(const QStringList &arguments, const QString &stem, QString *error);
+    int launch(const QStringList &arguments, const QString &stem, const QString &kind, QString *error);
+    bool ensureJobFolder(QString *error) const;
     void readOutput(Job &job);
     void handleLine(Job &job, const QByteArray &line);
     void finish(Job &job, const QString &status, const QString &message);
