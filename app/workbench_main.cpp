@@ -58,7 +58,18 @@ int main(int argc, char *argv[])
         QStringLiteral("screenshot-delay"),
         QStringLiteral("With --screenshot: wait this many seconds first (to show a live run's progress)."),
         QStringLiteral("seconds"), QStringLiteral("0"));
+    const QCommandLineOption tabOption(
+        QStringLiteral("tab"),
+        QStringLiteral("Open on this tab: datasets, runs or routing."),
+        QStringLiteral("name"));
+    const QCommandLineOption routingOption(
+        QStringLiteral("routing"),
+        QStringLiteral("Show the Routing tab with the routing statistics of run <run> (the newest recorded, or those "
+                       "of step <step>)."),
+        QStringLiteral("run[:step]"));
     parser.addOption(dbOption);
+    parser.addOption(tabOption);
+    parser.addOption(routingOption);
     parser.addOption(screenshotOption);
     parser.addOption(runsOption);
     parser.addOption(delayOption);
@@ -91,6 +102,24 @@ int main(int argc, char *argv[])
         }
         runIds << id;
     }
+    const QString tab = parser.value(tabOption).trimmed().toLower();
+    if (parser.isSet(tabOption) && tab != QLatin1String("datasets") && tab != QLatin1String("runs")
+        && tab != QLatin1String("routing")) {
+        printError(QStringLiteral("--tab: '%1' is not datasets, runs or routing (see --help)").arg(parser.value(tabOption)));
+        return 2;
+    }
+    qint64 routingRun = 0, routingStep = -1;
+    if (parser.isSet(routingOption)) {
+        const QStringList parts = parser.value(routingOption).split(QLatin1Char(':'));
+        bool runOk = false, stepOk = true;
+        routingRun = parts.value(0).trimmed().toLongLong(&runOk);
+        if (parts.size() == 2)
+            routingStep = parts[1].trimmed().toLongLong(&stepOk);
+        if (!runOk || routingRun <= 0 || !stepOk || routingStep < -1 || parts.size() > 2) {
+            printError(QStringLiteral("--routing: '%1' is not RUN or RUN:STEP (see --help)").arg(parser.value(routingOption)));
+            return 2;
+        }
+    }
     bool delayOk = false;
     const double delay = parser.value(delayOption).toDouble(&delayOk);
     if (!delayOk || delay < 0 || delay > 3600) {
@@ -105,6 +134,10 @@ int main(int argc, char *argv[])
     const bool opened = window.openStore(parser.value(dbOption));
     if (opened && !runIds.isEmpty())
         window.selectRunsWhenListed(runIds);   // the runs list fills from the follower thread
+    if (!tab.isEmpty())
+        window.showTab(tab);
+    if (opened && routingRun > 0)
+        window.showRunRouting(routingRun, routingStep);   // shown once the browser's listing has it
 
     if (parser.isSet(screenshotOption)) {
         if (!opened) {

@@ -346,6 +346,79 @@ private slots:
         QCOMPARE(reader.datasets().size(), 1);
     }
 
+    void routingStatSetsListEachModelAndStepWithItsRunAndLayers()
+    {
+        Store store(m_dir.filePath(QStringLiteral("routing-sets.sqlite")));
+        QVERIFY(store.routingStatSets().isEmpty());
+
+        RunRecord run;
+        run.kind = QStringLiteral("train");
+        run.status = QStringLiteral("finished");
+        run.name = QStringLiteral("task-moe 'target'");
+        const qint64 runId = store.addRun(run);
+        const qint64 ckpt = store.addCheckpoint({0, runId, 400, QStringLiteral("/tmp/c400.tmf"), QStringLiteral("ff"), 1, {}});
+        ModelRecord m;
+        m.runId = runId;
+        m.checkpointId = ckpt;
+        m.kind = QStringLiteral("full");
+        m.path = QStringLiteral("/tmp/c400.tmf");
+        m.sha256 = QStringLiteral("ff");
+        const qint64 withRun = store.addModel(m);
+        ModelRecord loose;
+        loose.kind = QStringLiteral("subnetwork");
+        loose.task = QStringLiteral("en-de");
+        loose.path = QStringLiteral("/tmp/sub.tmf");
+        loose.sha256 = QStringLiteral("00");
+        const qint64 withoutRun = store.addModel(loose);
+
+        const auto row = [](qint64 model, qint64 step, const char *side, int layer, const char *task, int expert) {
+            return RoutingStatRecord{model, step, QString::fromLatin1(side), layer, QString::fromLatin1(task), expert, 1, 2, 0.5, 2};
+        };
+        std::vector<RoutingStatRecord> stats;
+        for (int expert = 0; expert < 4; ++expert)
+            for (const char *task : {"en-de", "de-en", "en-fr"}) {
+                stats.push_back(row(withRun, 400, "encoder", 1, task, expert));
+                stats.push_back(row(withRun, 400, "decoder", 1, task, expert));
+                stats.push_back(row(withRun, 400, "decoder", 3, task, expert));
+            }
+        stats.push_back(row(withRun, 200, "encoder", 3, "en-de", 0));
+        stats.push_back(row(withoutRun, 0, "decoder", 5, "en-de", 7));
+        store.addRoutingStats(stats);
+
+        const QVector<RoutingStatSet> sets = store.routingStatSets();
+        QCOMPARE(sets.size(), 3);
+        // No run first, then the run's steps in order.
+        QCOMPARE(sets[0].modelId, withoutRun);
+        QCOMPARE(sets[0].runId, 0);
+        QCOMPARE(sets[0].runName, QString());
+        QCOMPARE(sets[0].checkpointId, 0);
+        QCOMPARE(sets[0].checkpointStep, -1);
+        QCOMPARE(sets[0].modelKind, QStringLiteral("subnetwork"));
+        QCOMPARE(sets[0].modelTask, QStringLiteral("en-de"));
+        QCOMPARE(sets[0].decoderLayers, QVector<int>{5});
+        QVERIFY(sets[0].encoderLayers.isEmpty());
+        QCOMPARE(sets[0].experts, 8);
+
+        QCOMPARE(sets[1].modelId, withRun);
+        QCOMPARE(sets[1].step, 200);
+        QCOMPARE(sets[1].encoderLayers, QVector<int>{3});
+        QCOMPARE(sets[1].rows, 1);
+
+        const RoutingStatSet &full = sets[2];
+        QCOMPARE(full.modelId, withRun);
+        QCOMPARE(full.step, 400);
+        QCOMPARE(full.runId, runId);
+        QCOMPARE(full.runName, QStringLiteral("task-moe 'target'"));
+        QCOMPARE(full.checkpointId, ckpt);
+        QCOMPARE(full.checkpointStep, 400);
+        QCOMPARE(full.modelKind, QStringLiteral("full"));
+        QCOMPARE(full.encoderLayers, QVector<int>{1});
+        QCOMPARE(full.decoderLayers, (QVector<int>{1, 3}));
+        QCOMPARE(full.tasks, 3);
+        QCOMPARE(full.experts, 4);
+        QCOMPARE(full.rows, 36);
+    }
+
 private:
     QTemporaryDir m_dir;
 };

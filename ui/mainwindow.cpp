@@ -4,6 +4,7 @@
 #include "ui/datasetmodels.h"
 #include "ui/jobcontroller.h"
 #include "ui/newrundialog.h"
+#include "ui/routingbrowser.h"
 #include "ui/runfollower.h"
 #include "ui/runmonitor.h"
 #include "ui/pairsizechart.h"
@@ -166,6 +167,12 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     m_tabs->setDocumentMode(true);
     m_tabs->addTab(createDatasetsTab(), tr("Datasets"));
     m_tabs->addTab(createRunsTab(), tr("Runs"));
+    m_tabs->addTab(createRoutingTab(), tr("Routing"));
+    // Evaluations add statistics while the workbench is open: list them again when shown.
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this](int index) {
+        if (m_tabs->widget(index) == m_routing)
+            m_routing->refresh();
+    });
     setCentralWidget(m_tabs);
 
     m_countsLabel = new QLabel(this);
@@ -408,6 +415,41 @@ QWidget *MainWindow::createRunsTab()
     return page;
 }
 
+QWidget *MainWindow::createRoutingTab()
+{
+    m_routing = new RoutingBrowser;
+    m_routing->setObjectName(QStringLiteral("routingBrowser"));
+    connect(m_routing, &RoutingBrowser::failed, this, [this](const QString &message) {
+        statusBar()->showMessage(tr("Routing statistics: %1").arg(message), 10000);
+    });
+    return m_routing;
+}
+
+bool MainWindow::showTab(const QString &name)
+{
+    const QString key = name.trimmed().toLower();
+    QWidget *page = key == QLatin1String("datasets") ? m_tabs->widget(0)
+                    : key == QLatin1String("runs")   ? m_tabs->widget(1)
+                    : key == QLatin1String("routing") ? static_cast<QWidget *>(m_routing)
+                                                      : nullptr;
+    if (!page)
+        return false;
+    m_tabs->setCurrentWidget(page);
+    return true;
+}
+
+bool MainWindow::showRoutingStatSet(qint64 modelId, qint64 step)
+{
+    m_tabs->setCurrentWidget(m_routing);
+    return m_routing->selectStatSet(modelId, step);
+}
+
+bool MainWindow::showRunRouting(qint64 runId, qint64 step)
+{
+    m_tabs->setCurrentWidget(m_routing);
+    return m_routing->selectRunStatSet(runId, step);
+}
+
 bool MainWindow::openStore(const QString &path)
 {
     m_wantedDatasetId = 0;
@@ -425,6 +467,7 @@ bool MainWindow::saveScreenshot(const QString &path, QString *error)
     if (format.isEmpty())
         format = "png";
     m_monitor->redrawNow();   // plots replot on the event loop; draw what they show now
+    m_routing->redrawNow();
     const QPixmap image = grab();
     if (image.isNull())
         return fail(tr("The window could not be drawn."));
@@ -508,6 +551,7 @@ void MainWindow::onLoaded()
     m_newRunAction->setEnabled(m_controller->isOpen());
     m_jobs->setStorePath(m_controller->path());
     m_follower->open(m_controller->path());
+    m_routing->openStore(m_controller->path());
     updateStatus();
     emit storeLoaded();
 }
@@ -522,6 +566,7 @@ void MainWindow::onFailed(const QString &message)
     m_newRunAction->setEnabled(false);
     m_follower->open(QString());
     m_monitor->showRuns({});
+    m_routing->openStore(QString());
     updateStatus();
     showError(tr("Could not open the store"), message);
     emit storeFailed(message);

@@ -1,5 +1,6 @@
 #pragma once
-/// The workbench's main window: datasets of a store with their pairs and sizes, and runs.
+/// The workbench's main window: datasets of a store with their pairs and sizes, runs, and the
+/// routing statistics of evaluated checkpoints.
 #include <QMainWindow>
 #include <QPointer>
 
@@ -22,6 +23,7 @@ namespace taskmoe::ui {
 
 class DatasetTableModel;
 class JobController;
+class RoutingBrowser;
 class RunFollowerThread;
 class RunMonitor;
 struct RunListing;
@@ -68,6 +70,15 @@ public:
     bool selectRuns(const QList<qint64> &runIds);
     /// Selects these runs now, or as soon as the runs list shows them all.
     void selectRunsWhenListed(const QList<qint64> &runIds);
+    RoutingBrowser *routingBrowser() const { return m_routing; }
+    /// Shows the tab named "datasets", "runs" or "routing"; false for another name.
+    bool showTab(const QString &name);
+    /// Shows the Routing tab with the routing statistics of `modelId` at `step` — now, or as
+    /// soon as the browser's listing has them (then it returns false).
+    bool showRoutingStatSet(qint64 modelId, qint64 step);
+    /// Shows the Routing tab with the newest routing statistics of run `runId` (at `step` when
+    /// ≥ 0); as showRoutingStatSet.
+    bool showRunRouting(qint64 runId, qint64 step = -1);
     /// The error message box while it is open, else nullptr.
     QMessageBox *errorDialog() const;
 
@@ -89,6 +100,7 @@ private:
     void createActions();
     QWidget *createDatasetsTab();
     QWidget *createRunsTab();
+    QWidget *createRoutingTab();
     QWidget *createDetailsPanel();
 
     void onLoaded();
@@ -139,6 +151,7 @@ private:
     JobController *m_jobs = nullptr;
     RunFollowerThread *m_follower = nullptr;
     RunMonitor *m_monitor = nullptr;
+    RoutingBrowser *m_routing = nullptr;
     QList<qint64> m_pendingRunSelection;   // a run just started, selected once it is listed
 
     QPointer<QMessageBox> m_errorDialog;
