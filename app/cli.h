@@ -119,5 +119,7 @@ int runModel(const QStringList &args);
 int runTrain(const QStringList &args);
 /// translate, eval, route and routing (app/cmd_decode.cpp).
 int runDecode(const QStringList &args);
+/// `bench --decode --run N`: decoding speed with and without the KV cache, greedy and beam.
+int benchDecode(const CommandLine &cli);
 
 } // namespace taskmoe::app

@@ -153,15 +153,26 @@ int runBench(const QStringList &args)
                    QStringLiteral("n"), QStringLiteral("4096")});
     cli.addOption({QStringLiteral("repetitions"), QStringLiteral("With --moe-layer: timed runs, median reported (default 7)."),
                    QStringLiteral("n"), QStringLiteral("7")});
+    cli.addOption({QStringLiteral("decode"),
+                   QStringLiteral("Decoding speed of a run's checkpoint (--run N) with and without the KV cache.")});
+    cli.addOption({QStringLiteral("run"), QStringLiteral("With --decode: the run."), QStringLiteral("id")});
+    cli.addOption({QStringLiteral("checkpoint"), QStringLiteral("With --decode: the checkpoint step (default: newest)."),
+                   QStringLiteral("step")});
+    cli.addOption({QStringLiteral("sentences"), QStringLiteral("With --decode: test sentences to translate (default 64)."),
+                   QStringLiteral("n"), QStringLiteral("64")});
+    cli.addOption({QStringLiteral("batch-size"), QStringLiteral("With --decode: sentences per batch (default 16)."),
+                   QStringLiteral("n"), QStringLiteral("16")});
     if (!cli.parse(rest))
         return ExitOk;
-    if (cli.isSet(QStringLiteral("store")) && cli.isSet(QStringLiteral("moe-layer")))
-        throw UsageError(QStringLiteral("bench: choose one benchmark, --store or --moe-layer"));
+    if (int(cli.isSet(QStringLiteral("store"))) + int(cli.isSet(QStringLiteral("moe-layer"))) + int(cli.isSet(QStringLiteral("decode"))) > 1)
+        throw UsageError(QStringLiteral("bench: choose one benchmark, --store, --moe-layer or --decode"));
+    if (cli.isSet(QStringLiteral("decode")))
+        return benchDecode(cli);
     if (cli.isSet(QStringLiteral("store")))
         return benchStore(cli);
     if (cli.isSet(QStringLiteral("moe-layer")))
         return benchMoeLayer(cli);
-    throw UsageError(QStringLiteral("bench: choose a benchmark: --store or --moe-layer"));
+    throw UsageError(QStringLiteral("bench: choose a benchmark: --store, --moe-layer or --decode"));
 }
 
 } // namespace taskmoe::app

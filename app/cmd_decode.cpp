@@ -31,6 +31,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 
 namespace taskmoe::app {
 
@@ -680,6 +681,74 @@ int routingCommand(const QStringList &args)
 }
 
 } // namespace
+
+int benchDecode(const CommandLine &cli)
+{
+    std::unique_ptr<db::Store> store;
+    const Model m = loadModelFrom(cli, &store);
+    const auto &tasks = m.loaded.info.tasks;
+    const qint64 wanted = cli.intValue(QStringLiteral("sentences"), 1, 100000);
+    const db::DatasetRecord dataset = store->dataset(m.run.datasetId);
+    // The first test sentences of the first pairs, in the model's directions.
+    std::vector<core::DecodeRequest> requests;
+    for (std::size_t p = 0; p < tasks.pairs.size() && qint64(requests.size()) < wanted; ++p) {
+        const std::string src = tasks.languages[std::size_t(tasks.pairs[p].first)];
+        const std::string tgt = tasks.languages[std::size_t(tasks.pairs[p].second)];
+        for (const auto &dp : dataset.pairs) {
+            const bool forward = dp.srcLang == qs(src) && dp.tgtLang == qs(tgt);
+            if (!forward && !(dp.srcLang == qs(tgt) && dp.tgtLang == qs(src)))
+                continue;
+            int taken = 0;
+            for (const auto &row : store->segments(dp.id, QStringLiteral("test"))) {
+                if (qint64(requests.size()) >= wanted || ++taken > 8)
+                    break;  // a few sentences of many pairs
+                requests.push_back(makeRequest(m, (forward ? row.src : row.tgt).toStdString(), tasks.pairs[p].second, int(p), nullptr));
+            }
+        }
+    }
+    struct Setting { QString name; int beam; bool cache; };
+    const std::vector<Setting> settings = {{QStringLiteral("greedy, KV cache"), 1, true},
+                                           {QStringLiteral("greedy, no cache"), 1, false},
+                                           {QStringLiteral("beam 4, KV cache"), 4, true},
+                                           {QStringLiteral("beam 4, no cache"), 4, false}};
+    ResultTable table({QStringLiteral("decoding"), QStringLiteral("sentences"), QStringLiteral("pieces"),
+                       QStringLiteral("seconds"), QStringLiteral("pieces_per_s"), QStringLiteral("speedup_of_cache")});
+    std::map<int, double> uncachedRate;
+    std::vector<std::tuple<QString, qint64, double>> rows;
+    {
+        core::DecodeOptions warmUp;  // first-call allocations and thread start-up are not timed
+        warmUp.beam = 1;
+        core::translate(*m.loaded.model, {requests.begin(), requests.begin() + std::min<std::ptrdiff_t>(8, std::ptrdiff_t(requests.size()))}, warmUp);
+    }
+    for (const auto &s : settings) {
+        core::DecodeOptions o;
+        o.beam = s.beam;
+        o.useCache = s.cache;
+        o.batchSize = int(cli.intValue(QStringLiteral("batch-size"), 1, 4096));
+        QElapsedTimer timer;
+        timer.start();
+        const auto out = core::translate(*m.loaded.model, requests, o);
+        const double seconds = double(timer.nsecsElapsed()) / 1e9;
+        qint64 pieces = 0;
+        for (const auto &r : out)
+            pieces += qint64(r.tokens.size()) + 1;
+        rows.emplace_back(s.name, pieces, seconds);
+        if (!s.cache)
+            uncachedRate[s.beam] = double(pieces) / seconds;
+        std::fprintf(stderr, "taskmoe: %s measured\n", s.name.toUtf8().constData());
+    }
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const auto &[name, pieces, seconds] = rows[i];
+        const double rate = double(pieces) / seconds;
+        table.addRow({name, qint64(requests.size()), pieces, seconds, rate,
+                      settings[i].cache ? QVariant(rate / uncachedRate[settings[i].beam]) : QVariant(1.0)});
+    }
+    table.print(cli.format(), QStringLiteral("Decoding %1 test sentences with run %2's checkpoint at step %3, batches of %4, "
+                                             "%5 threads (pieces include the EOS)")
+                                  .arg(requests.size()).arg(m.run.id).arg(m.checkpoint.step)
+                                  .arg(cli.value(QStringLiteral("batch-size"))).arg(cli.threads()));
+    return ExitOk;
+}
 
 int runDecode(const QStringList &args)
 {
