@@ -3,7 +3,9 @@
 // back from the store on its thread, and the live panel and runs list show it.
 #include "core/trainconfig.h"
 #include "db/store.h"
+#include "ui/evaluatedialog.h"
 #include "ui/jobcontroller.h"
+#include "ui/routingbrowser.h"
 #include "ui/mainwindow.h"
 #include "ui/runfollower.h"
 #include "ui/runmodel.h"
@@ -12,6 +14,11 @@
 #include <qcustomplot.h>
 
 #include <QAbstractItemModelTester>
+#include <QApplication>
+#include <QComboBox>
+#include <QSpinBox>
+#include <QTabWidget>
+#include <QTimer>
 #include <QFile>
 #include <QIcon>
 #include <QImage>
@@ -154,6 +161,45 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(o.ended.count() == 2, 60000);
         QCOMPARE(o.ended.at(1).at(2).toString(), QStringLiteral("failed"));
         QVERIFY2(o.ended.at(1).at(3).toString().contains(QStringLiteral("12345")), qPrintable(o.ended.at(1).at(3).toString()));
+    }
+
+    void theWorkbenchEvaluatesTheSelectedRunAndShowsItsRouting()
+    {
+        QVERIFY(m_finishedRun > 0);
+        ui::MainWindow window;
+        window.show();
+        QVERIFY(window.openStore(m_store));
+        window.selectRunsWhenListed({m_finishedRun});
+        QTRY_VERIFY_WITH_TIMEOUT(window.evaluateAction()->isEnabled(), 10000);
+        auto *button = window.findChild<QPushButton *>(QStringLiteral("evaluateButton"));
+        QVERIFY(button && button->isEnabled());
+
+        // The dialog offers the run's checkpoints, newest first chosen; evaluate 2 sentences a pair.
+        bool sawDialog = false;
+        QTimer::singleShot(0, this, [&] {
+            auto *dialog = qobject_cast<ui::EvaluateDialog *>(QApplication::activeModalWidget());
+            if (!dialog)
+                return;
+            sawDialog = true;
+            QCOMPARE(dialog->checkpointBox()->currentData().toLongLong(), qint64(30));
+            QVERIFY(dialog->checkpointBox()->count() >= 3);
+            dialog->limitBox()->setValue(2);
+            dialog->beamBox()->setValue(1);
+            if (qEnvironmentVariableIsSet("TASKMOE_SCREENSHOT_DIR"))
+                dialog->grab().save(qEnvironmentVariable("TASKMOE_SCREENSHOT_DIR") + QStringLiteral("/evaluate-dialog.png"));
+            dialog->accept();
+        });
+        QSignalSpy ended(window.jobController(), &ui::JobController::jobEnded);
+        window.evaluateAction()->trigger();
+        QVERIFY(sawDialog);
+        auto *progress = window.findChild<QProgressBar *>(QStringLiteral("evalProgress"));
+        QVERIFY(progress && progress->isVisible());
+        QTRY_VERIFY_WITH_TIMEOUT(ended.count() == 1, 240000);
+        QCOMPARE(ended.at(0).at(2).toString(), QStringLiteral("finished"));
+        QVERIFY(!progress->isVisible());
+        // The Routing tab opens on the statistics just recorded.
+        QTRY_VERIFY_WITH_TIMEOUT(window.routingBrowser()->hasView() && window.routingBrowser()->currentStep() == 30, 20000);
+        QCOMPARE(window.tabs()->currentWidget()->isAncestorOf(window.routingBrowser()) || window.tabs()->currentWidget() == window.routingBrowser(), true);
     }
 
     void aJobThatCannotStartReportsWhy()

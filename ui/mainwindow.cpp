@@ -1,7 +1,9 @@
 #include "ui/mainwindow.h"
 
 #include "db/records.h"
+#include "db/store.h"
 #include "ui/datasetmodels.h"
+#include "ui/evaluatedialog.h"
 #include "ui/jobcontroller.h"
 #include "ui/newrundialog.h"
 #include "ui/routingbrowser.h"
@@ -26,6 +28,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPixmap>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSaveFile>
 #include <QSortFilterProxyModel>
@@ -181,6 +184,11 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     m_pathLabel->setObjectName(QStringLiteral("pathLabel"));
     m_pathLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
     statusBar()->addWidget(m_countsLabel, 1);
+    m_evalProgress = new QProgressBar;
+    m_evalProgress->setObjectName(QStringLiteral("evalProgress"));
+    m_evalProgress->setMaximumWidth(280);
+    m_evalProgress->hide();
+    statusBar()->addPermanentWidget(m_evalProgress);
     statusBar()->addPermanentWidget(m_pathLabel);
 
     connect(m_controller, &StoreController::loaded, this, &MainWindow::onLoaded);
@@ -212,15 +220,15 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
         m_pendingRunSelection = {runId};
         m_follower->pollNow();
     });
-    connect(m_jobs, &JobController::jobEnded, this,
-            [this](int, qint64 runId, const QString &status, const QString &message) {
-                m_follower->pollNow();
-                if (runId == 0)
-                    showError(tr("The training job did not start"), message);
-                else if (status == QLatin1String("failed") || status == QLatin1String("interrupted"))
-                    statusBar()->showMessage(tr("Run %1 %2: %3").arg(runId).arg(status, message), 10000);
-                else
-                    statusBar()->showMessage(tr("Run %1 %2.").arg(runId).arg(status), 10000);
+    connect(m_jobs, &JobController::jobEnded, this, &MainWindow::onJobEnded);
+    connect(m_jobs, &JobController::evalProgress, this,
+            [this](int, qint64 runId, int done, int pairs, const QString &pair, double bleu, double chrf) {
+                m_evalProgress->setRange(0, std::max(1, pairs));
+                m_evalProgress->setValue(done);
+                m_evalProgress->setFormat(tr("Evaluating run %1: %v / %m pairs").arg(runId));
+                m_evalProgress->show();
+                statusBar()->showMessage(tr("Run %1, %2: BLEU %3, chrF %4").arg(runId).arg(pair)
+                                             .arg(bleu, 0, 'f', 2).arg(chrf, 0, 'f', 2), 10000);
             });
 
     resize(1280, 800);
@@ -250,6 +258,11 @@ void MainWindow::createActions()
     m_newRunAction->setShortcut(QKeySequence::New);
     m_newRunAction->setStatusTip(tr("Configure a training run and start it as a separate taskmoe process"));
     m_newRunAction->setEnabled(false);
+    m_evaluateAction = file->addAction(tr("&Evaluate run…"), this, &MainWindow::evaluateRun);
+    m_evaluateAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    m_evaluateAction->setStatusTip(tr("Translate every language pair's test set with a checkpoint of the selected run: "
+                                      "BLEU, chrF and routing statistics into the store"));
+    m_evaluateAction->setEnabled(false);
     file->addSeparator();
     m_quitAction = file->addAction(tr("&Quit"), this, &QWidget::close);
     m_quitAction->setShortcut(QKeySequence::Quit);
@@ -390,11 +403,20 @@ QWidget *MainWindow::createRunsTab()
             [this, newRunButton] { newRunButton->setEnabled(m_newRunAction->isEnabled()); });
     newRunButton->setEnabled(false);
 
+    auto *evaluateButton = new QPushButton(tr("Evaluate…"));
+    evaluateButton->setObjectName(QStringLiteral("evaluateButton"));
+    evaluateButton->setToolTip(m_evaluateAction->statusTip());
+    connect(evaluateButton, &QPushButton::clicked, m_evaluateAction, &QAction::trigger);
+    connect(m_evaluateAction, &QAction::changed, evaluateButton,
+            [this, evaluateButton] { evaluateButton->setEnabled(m_evaluateAction->isEnabled()); });
+    evaluateButton->setEnabled(false);
+
     auto *top = new QWidget;
     auto *topLayout = new QVBoxLayout(top);
     topLayout->setContentsMargins(0, 0, 0, 0);
     auto *buttons = new QHBoxLayout;
     buttons->addWidget(newRunButton);
+    buttons->addWidget(evaluateButton);
     buttons->addStretch(1);
     topLayout->addLayout(buttons);
     topLayout->addWidget(m_runStack);
@@ -579,6 +601,83 @@ void MainWindow::onRunsListed(const RunListing &listing)
                                                       : static_cast<QWidget *>(m_runView));
     if (!m_pendingRunSelection.isEmpty() && selectRuns(m_pendingRunSelection))
         m_pendingRunSelection.clear();
+    updateEvaluateAction();
+}
+
+void MainWindow::updateEvaluateAction()
+{
+    const auto ids = m_monitor->runIds();
+    bool ok = m_controller->isOpen() && ids.size() == 1;
+    if (ok) {
+        const int row = m_runModel->rowOfId(ids.front());
+        const db::RunRecord *run = row < 0 ? nullptr : m_runModel->run(row);
+        const QString status = run ? run->status : QString();
+        ok = row >= 0 && status != QLatin1String("running") && status != QLatin1String("queued");
+    }
+    m_evaluateAction->setEnabled(ok);
+}
+
+void MainWindow::evaluateRun()
+{
+    const auto ids = m_monitor->runIds();
+    if (!m_controller->isOpen() || ids.size() != 1)
+        return;
+    const qint64 runId = ids.front();
+    QVector<qint64> steps;
+    QString name;
+    try {
+        const db::Store store(m_jobs->storePath());   // two small queries
+        name = store.run(runId).name;
+        for (const auto &c : store.checkpoints(runId))
+            steps << c.step;
+    } catch (const db::StoreError &e) {
+        showError(tr("Cannot evaluate run %1").arg(runId), e.message());
+        return;
+    }
+    if (steps.isEmpty()) {
+        showError(tr("Cannot evaluate run %1").arg(runId),
+                  tr("Run %1 has no checkpoints yet: a run writes one every train.checkpoint_every steps and when it stops.").arg(runId));
+        return;
+    }
+    EvaluateDialog dialog(runId, name, steps, this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    QString error;
+    if (m_jobs->startEvaluation(dialog.request(), &error) == 0) {
+        showError(tr("Could not start the evaluation"), error);
+        return;
+    }
+    m_evalProgress->setRange(0, 0);   // busy until the first pair is done
+    m_evalProgress->setFormat(tr("Evaluating run %1…").arg(runId));
+    m_evalProgress->show();
+    statusBar()->showMessage(tr("Evaluating run %1…").arg(runId), 5000);
+}
+
+void MainWindow::onJobEnded(int job, qint64 runId, const QString &status, const QString &message)
+{
+    m_follower->pollNow();
+    const auto found = m_jobs->jobs().find(job);
+    const bool eval = found != m_jobs->jobs().end() && found->second.kind == QLatin1String("eval");
+    if (eval) {
+        bool others = false;
+        for (const auto &[id, j] : m_jobs->jobs())
+            others = others || (j.kind == QLatin1String("eval") && (j.status == QLatin1String("starting") || j.status == QLatin1String("running")));
+        m_evalProgress->setVisible(others);
+        if (status != QLatin1String("finished")) {
+            showError(tr("The evaluation did not finish"), message);
+            return;
+        }
+        statusBar()->showMessage(tr("Run %1 evaluated: scores and routing statistics are in the store.").arg(runId), 10000);
+        m_routing->refresh();
+        showRunRouting(runId);
+        return;
+    }
+    if (runId == 0)
+        showError(tr("The training job did not start"), message);
+    else if (status == QLatin1String("failed") || status == QLatin1String("interrupted"))
+        statusBar()->showMessage(tr("Run %1 %2: %3").arg(runId).arg(status, message), 10000);
+    else
+        statusBar()->showMessage(tr("Run %1 %2.").arg(runId).arg(status), 10000);
 }
 
 void MainWindow::onRunSelectionChanged()
@@ -600,6 +699,7 @@ void MainWindow::onRunSelectionChanged()
         return;
     m_monitor->showRuns(ids);
     m_follower->watch(ids);
+    updateEvaluateAction();
 }
 
 bool MainWindow::selectRuns(const QList<qint64> &runIds)

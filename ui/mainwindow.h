@@ -8,6 +8,7 @@ class QAction;
 class QLabel;
 class QLineEdit;
 class QMessageBox;
+class QProgressBar;
 class QModelIndex;
 class QSortFilterProxyModel;
 class QSplitter;
@@ -65,6 +66,8 @@ public:
     JobController *jobController() const { return m_jobs; }
     RunMonitor *runMonitor() const { return m_monitor; }
     QAction *newRunAction() const { return m_newRunAction; }
+    /// Evaluate the current run (enabled for one selected run that is not running).
+    QAction *evaluateAction() const { return m_evaluateAction; }
     /// Shows the Runs tab with these runs selected (the first one current); false when one
     /// of them is not listed (yet).
     bool selectRuns(const QList<qint64> &runIds);
@@ -89,6 +92,8 @@ public slots:
     void reloadStore();
     /// Opens the New run dialog; starts the job when the user accepts it.
     void newRun();
+    /// Opens the Evaluate dialog for the current run; starts `taskmoe eval` when accepted.
+    void evaluateRun();
 
 signals:
     /// A store was opened or reloaded and the views show it.
@@ -108,6 +113,8 @@ private:
     void onRunsListed(const RunListing &listing);
     void onRunSelectionChanged();
     void resumeRun(qint64 runId);
+    void updateEvaluateAction();
+    void onJobEnded(int job, qint64 runId, const QString &status, const QString &message);
     void onCurrentDatasetChanged(const QModelIndex &current);
     void showDataset(const db::DatasetRecord *dataset);
     void updateStatus();
@@ -147,6 +154,8 @@ private:
     QAction *m_reloadAction = nullptr;
     QAction *m_quitAction = nullptr;
     QAction *m_newRunAction = nullptr;
+    QAction *m_evaluateAction = nullptr;
+    QProgressBar *m_evalProgress = nullptr;
 
     JobController *m_jobs = nullptr;
     RunFollowerThread *m_follower = nullptr;
