@@ -451,13 +451,21 @@ void replay(TransformerImpl &model, const std::vector<DecodeRequest> &requests,
     }
 }
 
+/// A decision's tensors as CPU arrays: token t's r-th choice is expert[t·k + r].
 struct DecisionView
 {
-    torch::Tensor positions, sentences, experts, gates, dropped;
-    std::int64_t k = 0;
+    torch::Tensor sentenceTensor, expertTensor, gateTensor, dropTensor;
+    std::int64_t tokens = 0, k = 0;
+    const std::int64_t *sentence = nullptr, *expert = nullptr;
+    const double *gate = nullptr;
+    const bool *drop = nullptr;
+
     explicit DecisionView(const RoutingDecision &d)
-        : positions(d.positions.contiguous()), sentences(d.sentences.contiguous()), experts(d.experts.contiguous()),
-          gates(d.gates.to(torch::kFloat64).contiguous()), dropped(d.dropped.contiguous()), k(d.experts.size(1))
+        : sentenceTensor(d.sentences.contiguous()), expertTensor(d.experts.contiguous()),
+          gateTensor(d.gates.to(torch::kFloat64).contiguous()), dropTensor(d.dropped.contiguous()),
+          tokens(d.positions.size(0)), k(d.experts.size(1)), sentence(sentenceTensor.data_ptr<std::int64_t>()),
+          expert(expertTensor.data_ptr<std::int64_t>()), gate(gateTensor.data_ptr<double>()),
+          drop(dropTensor.data_ptr<bool>())
     {
     }
 };
@@ -471,20 +479,16 @@ std::vector<std::vector<LayerRoute>> traceRouting(TransformerImpl &model, const 
     std::vector<std::vector<LayerRoute>> traces(requests.size());
     replay(model, requests, targets, options, [&](const RoutingDecision &d, const std::vector<std::size_t> &batch) {
         const DecisionView v(d);
-        const auto *sentence = v.sentences.data_ptr<std::int64_t>();
-        const auto *expert = v.experts.data_ptr<std::int64_t>();
-        const auto *gate = v.gates.data_ptr<double>();
-        const auto *drop = v.dropped.data_ptr<bool>();
         // Tokens arrive sentence by sentence, position by position.
-        for (std::int64_t t = 0; t < v.positions.size(0); ++t) {
-            auto &layers = traces[batch[std::size_t(sentence[t])]];
+        for (std::int64_t t = 0; t < v.tokens; ++t) {
+            auto &layers = traces[batch[std::size_t(v.sentence[t])]];
             if (layers.empty() || layers.back().decoder != d.decoder || layers.back().layer != d.layer)
                 layers.push_back({d.decoder, int(d.layer), {}});
             TokenRoute route;
             for (std::int64_t r = 0; r < v.k; ++r) {
-                route.experts.push_back(int(expert[t * v.k + r]));
-                route.gates.push_back(gate[t * v.k + r]);
-                route.dropped.push_back(drop[t * v.k + r]);
+                route.experts.push_back(int(v.expert[t * v.k + r]));
+                route.gates.push_back(v.gate[t * v.k + r]);
+                route.dropped.push_back(v.drop[t * v.k + r]);
             }
             layers.back().tokens.push_back(std::move(route));
         }
@@ -512,19 +516,15 @@ void RoutingRecorder::record(const std::vector<DecodeRequest> &requests,
     replay(m_model, requests, targets, options, [&](const RoutingDecision &d, const std::vector<std::size_t> &batch) {
         LayerCounts *layer = byPlace.at({d.decoder, int(d.layer)});
         const DecisionView v(d);
-        const auto *sentence = v.sentences.data_ptr<std::int64_t>();
-        const auto *expert = v.experts.data_ptr<std::int64_t>();
-        const auto *gate = v.gates.data_ptr<double>();
-        const auto *drop = v.dropped.data_ptr<bool>();
-        for (std::int64_t t = 0; t < v.positions.size(0); ++t) {
-            const auto task = std::size_t(requests[batch[std::size_t(sentence[t])]].pair);
+        for (std::int64_t t = 0; t < v.tokens; ++t) {
+            const auto task = std::size_t(requests[batch[std::size_t(v.sentence[t])]].pair);
             for (std::int64_t r = 0; r < v.k; ++r) {
-                auto &cell = layer->cells[task * m_experts + std::size_t(expert[t * v.k + r])];
+                auto &cell = layer->cells[task * m_experts + std::size_t(v.expert[t * v.k + r])];
                 if (r == 0)
                     ++cell.top1;
                 ++cell.topk;
-                cell.gate += gate[t * v.k + r];
-                if (!drop[t * v.k + r])
+                cell.gate += v.gate[t * v.k + r];
+                if (!v.drop[t * v.k + r])
                     ++cell.processed;
             }
         }

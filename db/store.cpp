@@ -839,26 +839,25 @@ void Store::addEvaluations(const QVector<EvaluationRecord> &evaluations)
     tx.commit();
 }
 
-QVector<EvaluationRecord> Store::evaluations(qint64 modelId) const
+QVector<EvaluationRecord> Store::evaluationsWhere(const char *column, qint64 id) const
 {
     QVector<EvaluationRecord> out;
-    Query q(m_connection, QStringLiteral("SELECT %1 FROM evaluations WHERE model_id = ? ORDER BY id")
-                              .arg(QLatin1String(kEvaluationColumns)));
-    q.bind(modelId).exec("list evaluations");
+    Query q(m_connection, QStringLiteral("SELECT %1 FROM evaluations WHERE %2 = ? ORDER BY id")
+                              .arg(QLatin1String(kEvaluationColumns), QLatin1String(column)));
+    q.bind(id).exec("list evaluations");
     while (q.next())
         out.push_back(evaluationFrom(q.raw()));
     return out;
 }
 
+QVector<EvaluationRecord> Store::evaluations(qint64 modelId) const
+{
+    return evaluationsWhere("model_id", modelId);
+}
+
 QVector<EvaluationRecord> Store::runEvaluations(qint64 runId) const
 {
-    QVector<EvaluationRecord> out;
-    Query q(m_connection, QStringLiteral("SELECT %1 FROM evaluations WHERE run_id = ? ORDER BY id")
-                              .arg(QLatin1String(kEvaluationColumns)));
-    q.bind(runId).exec("list the run's evaluations");
-    while (q.next())
-        out.push_back(evaluationFrom(q.raw()));
-    return out;
+    return evaluationsWhere("run_id", runId);
 }
 
 qint64 Store::checkpointModel(const CheckpointRecord &checkpoint, const ModelRecord &details)

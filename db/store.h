@@ -131,6 +131,7 @@ private:
     class Transaction;
     void migrate(int from);
     void insertRoutingStats(const std::vector<RoutingStatRecord> &stats);
+    QVector<EvaluationRecord> evaluationsWhere(const char *column, qint64 id) const;
     QString m_path;
     QString m_connection;
 };

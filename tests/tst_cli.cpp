@@ -1,5 +1,7 @@
 // End to end: the real `taskmoe` program on real files and a real store. Few processes
 // (each LibTorch-linked start costs about a second), each checking several things.
+#include "programsupport.h"
+
 #include <QCryptographicHash>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -19,12 +21,7 @@
 
 namespace {
 
-struct Result
-{
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
+using Result = taskmoe::test::ProgramResult;
 
 QByteArray fileHash(const QString &path)
 {
@@ -44,23 +41,7 @@ private:
     QTemporaryDir m_dir;
     QString m_db;
 
-    Result run(const QStringList &args, const QByteArray &input = {})
-    {
-        QProcess p;
-        p.setProgram(qEnvironmentVariable("TASKMOE_BIN_DIR") + QStringLiteral("/taskmoe"));
-        p.setArguments(args);
-        p.start();
-        if (!input.isEmpty())
-            p.write(input);
-        p.closeWriteChannel();
-        if (!p.waitForFinished(240000))
-            qFatal("taskmoe %s did not finish", qPrintable(args.join(' ')));
-        Result r;
-        r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -100;  // a crash is never ok
-        r.out = QString::fromUtf8(p.readAllStandardOutput());
-        r.err = QString::fromUtf8(p.readAllStandardError());
-        return r;
-    }
+    Result run(const QStringList &args, const QByteArray &input = {}) { return taskmoe::test::runTaskmoe(args, input); }
 
     QString write(const QString &name, const QByteArray &content)
     {

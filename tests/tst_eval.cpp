@@ -10,6 +10,8 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
+#include "programsupport.h"
+
 #include <QtTest>
 
 #include <cmath>
@@ -19,11 +21,7 @@ using namespace taskmoe;
 
 namespace {
 
-struct Result
-{
-    int exitCode = -1;
-    QString out, err;
-};
+using Result = taskmoe::test::ProgramResult;
 
 } // namespace
 
@@ -36,22 +34,7 @@ private:
     QString m_db;
     qint64 m_run = 0;
 
-    Result run(const QStringList &args, const QByteArray &input = {})
-    {
-        QProcess p;
-        p.setProgram(qEnvironmentVariable("TASKMOE_BIN_DIR") + QStringLiteral("/taskmoe"));
-        p.setArguments(args);
-        p.start();
-        p.write(input);
-        p.closeWriteChannel();
-        if (!p.waitForFinished(240000))
-            qFatal("taskmoe %s did not finish", qPrintable(args.join(' ')));
-        Result r;
-        r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -100;  // a crash is never ok
-        r.out = QString::fromUtf8(p.readAllStandardOutput());
-        r.err = QString::fromUtf8(p.readAllStandardError());
-        return r;
-    }
+    Result run(const QStringList &args, const QByteArray &input = {}) { return taskmoe::test::runTaskmoe(args, input); }
 
     QString write(const QString &name, const QByteArray &content)
     {
