@@ -1,6 +1,7 @@
 // taskmoe-workbench: the GUI. Option parsing and wiring only; the window lives in ui/.
 #include "db/store.h"
 #include "ui/mainwindow.h"
+#include "ui/routingbrowser.h"
 #include "ui/storecontroller.h"
 
 #include <QApplication>
@@ -67,9 +68,17 @@ int main(int argc, char *argv[])
         QStringLiteral("Show the Routing tab with the routing statistics of run <run> (the newest recorded, or those "
                        "of step <step>)."),
         QStringLiteral("run[:step]"));
+    const QCommandLineOption sideOption(
+        QStringLiteral("routing-side"), QStringLiteral("With --routing: encoder or decoder (default: the first present)."),
+        QStringLiteral("side"));
+    const QCommandLineOption orderOption(
+        QStringLiteral("routing-order"), QStringLiteral("With --routing: order rows by name, size or cluster."),
+        QStringLiteral("order"));
     parser.addOption(dbOption);
     parser.addOption(tabOption);
     parser.addOption(routingOption);
+    parser.addOption(sideOption);
+    parser.addOption(orderOption);
     parser.addOption(screenshotOption);
     parser.addOption(runsOption);
     parser.addOption(delayOption);
@@ -120,6 +129,17 @@ int main(int argc, char *argv[])
             return 2;
         }
     }
+    const QString side = parser.value(sideOption).trimmed().toLower();
+    if (parser.isSet(sideOption) && side != QLatin1String("encoder") && side != QLatin1String("decoder")) {
+        printError(QStringLiteral("--routing-side: '%1' is not encoder or decoder (see --help)").arg(parser.value(sideOption)));
+        return 2;
+    }
+    const QString order = parser.value(orderOption).trimmed().toLower();
+    if (parser.isSet(orderOption) && order != QLatin1String("name") && order != QLatin1String("size")
+        && order != QLatin1String("cluster")) {
+        printError(QStringLiteral("--routing-order: '%1' is not name, size or cluster (see --help)").arg(parser.value(orderOption)));
+        return 2;
+    }
     bool delayOk = false;
     const double delay = parser.value(delayOption).toDouble(&delayOk);
     if (!delayOk || delay < 0 || delay > 3600) {
@@ -136,6 +156,12 @@ int main(int argc, char *argv[])
         window.selectRunsWhenListed(runIds);   // the runs list fills from the follower thread
     if (!tab.isEmpty())
         window.showTab(tab);
+    if (!side.isEmpty())
+        window.routingBrowser()->setSide(side);   // kept when the statistics shown have that side
+    if (!order.isEmpty())
+        window.routingBrowser()->setRowOrder(order == QLatin1String("name")   ? taskmoe::ui::RowOrder::Name
+                                             : order == QLatin1String("size") ? taskmoe::ui::RowOrder::ResourceSize
+                                                                              : taskmoe::ui::RowOrder::Clustering);
     if (opened && routingRun > 0)
         window.showRunRouting(routingRun, routingStep);   // shown once the browser's listing has it
 
