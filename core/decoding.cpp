@@ -275,13 +275,16 @@ std::vector<DecodeResult> searchBatch(TransformerImpl &m, const std::vector<Deco
         std::vector<std::vector<std::int32_t>> nextHistory;
         for (std::int64_t s = 0; s < live; ++s) {
             const std::int64_t sentence = rowsSentence[std::size_t(s * beam)];
-            if (t >= maxLen[std::size_t(sentence)]) {
-                // At the length limit every live hypothesis ends here, with the EOS forced.
+            // Ends every live hypothesis of the sentence here, with the EOS forced.
+            const auto endLive = [&] {
                 for (std::int64_t j = 0; j < beam; ++j) {
                     const auto row = std::size_t(s * beam + j);
                     if (rowScore[row] > kNegInf)
                         finish(sentence, history[row], rowScore[row] + eos[row], false);
                 }
+            };
+            if (t >= maxLen[std::size_t(sentence)]) {
+                endLive();  // the length limit
                 continue;
             }
             std::vector<Candidate> kept;
@@ -299,8 +302,13 @@ std::vector<DecodeResult> searchBatch(TransformerImpl &m, const std::vector<Deco
                 }
                 kept.push_back({row, token, v});
             }
-            if (kept.empty())
+            if (kept.empty()) {
+                // No continuation is left (every candidate was an EOS outside the beam best or
+                // impossible): the sentence ends with what its live hypotheses have.
+                if (finished[std::size_t(sentence)].empty())
+                    endLive();
                 continue;
+            }
             // Done once `beam` hypotheses have ended and none of the live ones can still beat the
             // best of them: with α = 0 exactly (log-probabilities only fall), with α > 0 assuming
             // the next piece is the EOS (the usual heuristic).
