@@ -483,9 +483,10 @@ int evalCommand(const QStringList &args)
     report({{QStringLiteral("event"), QStringLiteral("finished")}, {QStringLiteral("run"), m.run.id},
           {QStringLiteral("model"), modelId}, {QStringLiteral("seconds"), double(total.elapsed()) / 1000.0}});
     if (!events)
-        table.print(format, QStringLiteral("Run %1 (%2), checkpoint step %3, %4 split, beam %5 — BLEU %6")
+        table.print(format, QStringLiteral("Run %1 (%2), checkpoint step %3, %4 split, beam %5\nBLEU|%6\n%7|%8")
                                 .arg(m.run.id).arg(m.run.name).arg(m.checkpoint.step).arg(split).arg(options.beam)
-                                .arg(qs(results.front().bleu.signature)));
+                                .arg(qs(results.front().bleu.signature), qs(results.front().chrf.name),
+                                     qs(results.front().chrf.signature)));
     return ExitOk;
 }
 
