@@ -411,7 +411,9 @@ int evalCommand(const QStringList &args)
         {QStringLiteral("low"), [](const PairResult &r) { return r.resource == QLatin1String("low"); }},
     };
 
-    const QString config = QString::fromUtf8(QJsonDocument(decodeOptionsJson(options)).toJson(QJsonDocument::Compact));
+    QJsonObject settings = decodeOptionsJson(options);
+    settings.insert(QStringLiteral("limit_per_pair"), limit);   // 0: every sentence of the split
+    const QString config = QString::fromUtf8(QJsonDocument(settings).toJson(QJsonDocument::Compact));
     const QDateTime created = QDateTime::currentDateTimeUtc();
     QVector<db::EvaluationRecord> rows;
     const auto addRow = [&](const QString &pair, bool aggregate, const QString &metric, double score,
