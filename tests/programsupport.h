@@ -2,6 +2,7 @@
 // Running the real `taskmoe` program from a test. Qt headers: include after any LibTorch header
 // (Qt's `slots` macro breaks them).
 #include <QByteArray>
+#include <QFile>
 #include <QProcess>
 #include <QString>
 #include <QStringList>
@@ -34,6 +35,15 @@ inline ProgramResult runTaskmoe(const QStringList &args, const QByteArray &input
     r.out = QString::fromUtf8(p.readAllStandardOutput());
     r.err = QString::fromUtf8(p.readAllStandardError());
     return r;
+}
+
+/// Writes `content` to `path` (a test fixture); failing to is fatal. Returns `path`.
+inline QString writeFixture(const QString &path, const QByteArray &content)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly) || f.write(content) != content.size())
+        qFatal("cannot write %s", qPrintable(path));
+    return path;
 }
 
 } // namespace taskmoe::test

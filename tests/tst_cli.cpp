@@ -45,12 +45,7 @@ private:
 
     QString write(const QString &name, const QByteArray &content)
     {
-        const QString path = m_dir.filePath(name);
-        QFile f(path);
-        if (!f.open(QIODevice::WriteOnly))
-            qFatal("cannot write %s", qPrintable(path));
-        f.write(content);
-        return path;
+        return taskmoe::test::writeFixture(m_dir.filePath(name), content);
     }
 
     QJsonArray statsJson()
