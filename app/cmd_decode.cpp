@@ -664,6 +664,16 @@ int routingCommand(const QStringList &args)
         tokens.push_back(n);
     }
     const auto shares = core::taskDistributions(matrix);
+    // The layer's expert load: copies each expert processed, over all tasks.
+    std::vector<double> load(std::size_t(experts), 0.0);
+    double loadTotal = 0;
+    for (const auto &task : order)
+        for (const auto &[e, c] : cells[task]) {
+            load[std::size_t(e)] += double(c->processed);
+            loadTotal += double(c->processed);
+        }
+    for (double &l : load)
+        l = loadTotal > 0 ? l / loadTotal : 0;
     QStringList columns{QStringLiteral("task"), QStringLiteral("tokens")};
     for (int e = 0; e < experts; ++e)
         columns << QStringLiteral("e%1").arg(e);
@@ -677,9 +687,10 @@ int routingCommand(const QStringList &args)
         table.addRow(row);
     }
     table.print(format, QStringLiteral("Run %1 (%2), step %3, %4 MoE layer %5: share of each task's tokens per expert (%6); "
-                                       "entropy in nats (uniform over %7 experts = %8)")
+                                       "entropy in nats (uniform over %7 experts = %8); the layer's expert-load entropy "
+                                       "(processed copies) %9")
                             .arg(run.id).arg(run.name).arg(checkpoint.step).arg(side).arg(layer).arg(measure).arg(experts)
-                            .arg(std::log(double(experts)), 0, 'f', 3));
+                            .arg(std::log(double(experts)), 0, 'f', 3).arg(core::entropy(load), 0, 'f', 3));
     return ExitOk;
 }
 
