@@ -19,6 +19,7 @@ class Store;
 }
 namespace taskmoe::core {
 struct BackendInfo;
+struct TrainConfig;
 }
 
 namespace taskmoe::app {
@@ -121,5 +122,9 @@ int runTrain(const QStringList &args);
 int runDecode(const QStringList &args);
 /// `bench --decode --run N`: decoding speed with and without the KV cache, greedy and beam.
 int benchDecode(const CommandLine &cli);
+/// --config FILE, --preset NAME, --set key=value (repeatable) and --minutes M (app/cmd_train.cpp).
+void addTrainConfigOptions(CommandLine &cli);
+/// The training configuration those options give (InputError / UsageError naming the problem).
+core::TrainConfig trainConfigurationFrom(const CommandLine &cli, const QString &command);
 
 } // namespace taskmoe::app

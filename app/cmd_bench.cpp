@@ -2,6 +2,8 @@
 #include "app/cli.h"
 
 #include "core/moebench.h"
+#include "core/trainbench.h"
+#include "core/trainconfig.h"
 #include "db/store.h"
 
 #include <QDateTime>
@@ -130,6 +132,29 @@ int benchMoeLayer(const CommandLine &cli)
     return ExitOk;
 }
 
+/// A training step of a configuration: tokens/s, its FLOPs and the share of the machine's
+/// measured matrix-product rate, side by side in one run.
+int benchTrain(const CommandLine &cli)
+{
+    const core::TrainConfig config = trainConfigurationFrom(cli, QStringLiteral("bench --train"));
+    core::TrainBenchOptions o;
+    o.steps = static_cast<int>(cli.intValue(QStringLiteral("repetitions"), 1, 1000));
+    o.sentenceLength = cli.intValue(QStringLiteral("length"), 2, 4096);
+    const core::TrainBenchResult r = core::benchTraining(config, o);
+    const QString name = config.preset.empty() ? QStringLiteral("(config)") : QString::fromStdString(config.preset);
+    ResultTable table({QStringLiteral("preset"), QStringLiteral("parameters"), QStringLiteral("active_parameters"),
+                       QStringLiteral("batch_tokens"), QStringLiteral("step_ms"), QStringLiteral("tokens_per_s"),
+                       QStringLiteral("gflop_per_step"), QStringLiteral("achieved_gflops"), QStringLiteral("gemm_gflops"),
+                       QStringLiteral("share_of_gemm")});
+    table.addRow({name, qint64(r.parameters), qint64(r.activeParameters), qint64(r.tokens), r.stepMs, r.tokensPerSecond,
+                  r.flopsPerStep / 1e9, r.achievedGflops, r.gemmGflops, r.gemmShare});
+    table.print(cli.format(), QStringLiteral("Training step (forward, backward, %1 update) of %2 sentences of %3 + %3 pieces, "
+                                             "median of %4; GEMM = one 1024x1024x1024 fp32 product, same run, %5 threads")
+                                  .arg(QString::fromStdString(config.train.optimizer)).arg(r.sentences)
+                                  .arg(r.tokens / (2 * r.sentences)).arg(o.steps).arg(cli.threads()));
+    return ExitOk;
+}
+
 } // namespace
 
 int runBench(const QStringList &args)
@@ -151,7 +176,7 @@ int runBench(const QStringList &args)
                    QStringLiteral("list")});
     cli.addOption({QStringLiteral("tokens"), QStringLiteral("With --moe-layer: tokens per batch (default 4096)."),
                    QStringLiteral("n"), QStringLiteral("4096")});
-    cli.addOption({QStringLiteral("repetitions"), QStringLiteral("With --moe-layer: timed runs, median reported (default 7)."),
+    cli.addOption({QStringLiteral("repetitions"), QStringLiteral("With --moe-layer or --train: timed runs, median reported (default 7)."),
                    QStringLiteral("n"), QStringLiteral("7")});
     cli.addOption({QStringLiteral("decode"),
                    QStringLiteral("Decoding speed of a run's checkpoint (--run N) with and without the KV cache.")});
@@ -162,17 +187,26 @@ int runBench(const QStringList &args)
                    QStringLiteral("n"), QStringLiteral("64")});
     cli.addOption({QStringLiteral("batch-size"), QStringLiteral("With --decode: sentences per batch (default 16)."),
                    QStringLiteral("n"), QStringLiteral("16")});
+    cli.addOption({QStringLiteral("train"),
+                   QStringLiteral("Time a training step of a preset or configuration (--preset, --config, --set): "
+                                  "tokens/s, FLOPs and the share of the measured GEMM rate.")});
+    cli.addOption({QStringLiteral("length"), QStringLiteral("With --train: pieces per sentence (default 15)."),
+                   QStringLiteral("n"), QStringLiteral("15")});
+    addTrainConfigOptions(cli);
     if (!cli.parse(rest))
         return ExitOk;
-    if (int(cli.isSet(QStringLiteral("store"))) + int(cli.isSet(QStringLiteral("moe-layer"))) + int(cli.isSet(QStringLiteral("decode"))) > 1)
-        throw UsageError(QStringLiteral("bench: choose one benchmark, --store, --moe-layer or --decode"));
+    if (int(cli.isSet(QStringLiteral("store"))) + int(cli.isSet(QStringLiteral("moe-layer"))) + int(cli.isSet(QStringLiteral("decode")))
+            + int(cli.isSet(QStringLiteral("train"))) > 1)
+        throw UsageError(QStringLiteral("bench: choose one benchmark, --store, --moe-layer, --decode or --train"));
+    if (cli.isSet(QStringLiteral("train")))
+        return benchTrain(cli);
     if (cli.isSet(QStringLiteral("decode")))
         return benchDecode(cli);
     if (cli.isSet(QStringLiteral("store")))
         return benchStore(cli);
     if (cli.isSet(QStringLiteral("moe-layer")))
         return benchMoeLayer(cli);
-    throw UsageError(QStringLiteral("bench: choose a benchmark: --store, --moe-layer or --decode"));
+    throw UsageError(QStringLiteral("bench: choose a benchmark: --store, --moe-layer, --decode or --train"));
 }
 
 } // namespace taskmoe::app

@@ -15,6 +15,7 @@
 #include "db/store.h"
 
 #include <QFileInfo>
+#include <QRegularExpression>
 #include <QJsonDocument>
 #include <QTextStream>
 
@@ -49,7 +50,8 @@ void addDatasetOptions(CommandLine &cli)
     cli.addOption({QStringLiteral("test-size"), QStringLiteral("Test sentences per pair, at most (default 500)."),
                    QStringLiteral("n"), QStringLiteral("500")});
     cli.addOption({QStringLiteral("multiway"),
-                   QStringLiteral("Sentences of the multi-way aligned evaluation set, at most (default 400)."),
+                   QStringLiteral("Sentences of the multi-way aligned evaluation set, at most (default 400; for corpus "
+                                  "synth the profile's: 200 quick, 400 full)."),
                    QStringLiteral("n"), QStringLiteral("400")});
     cli.addOption({QStringLiteral("high-threshold"),
                    QStringLiteral("Training sentences from which a pair counts as high-resource (default 5000)."),
@@ -78,14 +80,18 @@ void printDatasets(const QVector<db::DatasetRecord> &datasets, Format format)
 }
 
 /// Splits, fingerprints and stores a corpus, then prints its pairs; returns the exit status.
-int registerCorpus(const CommandLine &cli, const core::Corpus &corpus, const QJsonObject &params)
+int registerCorpus(const CommandLine &cli, const core::Corpus &corpus, const QJsonObject &params,
+                   std::size_t multiwayDefault = 400)
 {
     for (const auto &line : corpus.report)
         note(QStringLiteral("taskmoe: %1").arg(qs(line)));
     const qint64 threshold = cli.intValue(QStringLiteral("high-threshold"), 0, std::numeric_limits<int>::max());
     auto store = cli.openStore();
     const QString name = cli.isSet(QStringLiteral("name")) ? cli.value(QStringLiteral("name")) : qs(corpus.kind);
-    const StoredCorpus stored = storeCorpus(*store, corpus, splitOptions(cli), threshold, name, params);
+    core::SplitOptions split = splitOptions(cli);
+    if (!cli.isSet(QStringLiteral("multiway")))
+        split.multiwaySize = multiwayDefault;
+    const StoredCorpus stored = storeCorpus(*store, corpus, split, threshold, name, params);
     const db::DatasetRecord dataset = store->dataset(stored.id);
     if (stored.existed)
         note(QStringLiteral("taskmoe: dataset %1 in %2 already holds exactly this corpus (fingerprint %3); "
@@ -102,29 +108,101 @@ int corpusSynth(const QStringList &args)
     CommandLine cli(QStringLiteral("corpus synth"),
                     QStringLiteral("generate the synthetic multilingual corpus (the embedded default) into the store"));
     addDatasetOptions(cli);
-    const core::SynthOptions defaults;
-    cli.addOption({QStringLiteral("largest"), QStringLiteral("Sentences of the largest pair (default %1).").arg(defaults.largestPair),
-                   QStringLiteral("n"), QString::number(defaults.largestPair)});
+    const core::SynthOptions quick = core::SynthOptions::quick(), full;
+    cli.addOption({QStringLiteral("profile"),
+                   QStringLiteral("quick (6 languages, a third of the lexicon, 3-14 words; the default) or full "
+                                  "(14 languages, the whole lexicon, 5-30 words). The options below change one "
+                                  "parameter of it."),
+                   QStringLiteral("name"), QStringLiteral("quick")});
+    cli.addOption({QStringLiteral("languages"),
+                   QStringLiteral("Derived languages, comma-separated (of %1).")
+                       .arg(qs([] {
+                           std::string all;
+                           for (const auto &c : core::syntheticLanguageCodes())
+                               all += (all.empty() ? "" : ",") + c;
+                           return all;
+                       }())),
+                   QStringLiteral("list")});
+    cli.addOption({QStringLiteral("lexicon"),
+                   QStringLiteral("Share of the open-class lemmas used, in (0, 1] (quick %1, full %2).")
+                       .arg(quick.lexicon).arg(full.lexicon),
+                   QStringLiteral("share")});
+    cli.addOption({QStringLiteral("min-words"),
+                   QStringLiteral("Shortest English sentence in words (quick %1, full %2).").arg(quick.minTokens).arg(full.minTokens),
+                   QStringLiteral("n")});
+    cli.addOption({QStringLiteral("max-words"),
+                   QStringLiteral("Longest English sentence in words (quick %1, full %2).").arg(quick.maxTokens).arg(full.maxTokens),
+                   QStringLiteral("n")});
+    cli.addOption({QStringLiteral("largest"),
+                   QStringLiteral("Sentences of the largest pair (quick %1, full %2).").arg(quick.largestPair).arg(full.largestPair),
+                   QStringLiteral("n")});
     cli.addOption({QStringLiteral("imbalance"),
-                   QStringLiteral("Largest pair size divided by the smallest (default %1).").arg(defaults.imbalance),
-                   QStringLiteral("x"), QString::number(defaults.imbalance)});
+                   QStringLiteral("Largest pair size divided by the smallest (quick %1, full %2).")
+                       .arg(quick.imbalance).arg(full.imbalance),
+                   QStringLiteral("x")});
     if (!cli.parse(args))
         return ExitOk;
-    core::SynthOptions o;
+    const QString profile = cli.value(QStringLiteral("profile"));
+    core::SynthOptions o = synthProfile(profile);
     o.seed = static_cast<std::uint64_t>(cli.intValue(QStringLiteral("seed"), 0, std::numeric_limits<qint64>::max()));
-    o.largestPair = static_cast<std::size_t>(cli.intValue(QStringLiteral("largest"), 10, 10000000));
+    // Anything that makes the dataset differ from the profile's default makes it "custom".
+    bool changed = cli.isSet(QStringLiteral("seed")) || cli.isSet(QStringLiteral("dev-size"))
+                   || cli.isSet(QStringLiteral("test-size")) || cli.isSet(QStringLiteral("high-threshold"));
+    if (cli.isSet(QStringLiteral("languages"))) {
+        o.languages.clear();
+        for (const QString &code : cli.value(QStringLiteral("languages")).split(QLatin1Char(','), Qt::SkipEmptyParts))
+            o.languages.push_back(code.trimmed().toStdString());
+        if (o.languages.empty())
+            throw UsageError(QStringLiteral("corpus synth: --languages needs at least one language code"));
+        changed = true;
+    }
     // The ranges SynthOptions::validate() accepts, so that a value outside them is a usage
     // error naming the option (exit 2), like every other option value.
-    o.imbalance = cli.doubleValue(QStringLiteral("imbalance"), 1, static_cast<double>(o.largestPair));
-    o.multiwaySentences = static_cast<std::size_t>(cli.intValue(QStringLiteral("multiway"), 0, 100000));
-    o.validate();
+    // Difficulty parameters are read as any number and checked by SynthOptions::validate(): a
+    // value out of range is bad input (exit 1) named by the generator's own message.
+    if (cli.isSet(QStringLiteral("lexicon"))) {
+        o.lexicon = cli.doubleValue(QStringLiteral("lexicon"), -1e300, 1e300);
+        changed = true;
+    }
+    if (cli.isSet(QStringLiteral("min-words"))) {
+        o.minTokens = static_cast<std::size_t>(cli.intValue(QStringLiteral("min-words"), 0, 1000000));
+        changed = true;
+    }
+    if (cli.isSet(QStringLiteral("max-words"))) {
+        o.maxTokens = static_cast<std::size_t>(cli.intValue(QStringLiteral("max-words"), 0, 1000000));
+        changed = true;
+    }
+    if (cli.isSet(QStringLiteral("largest"))) {
+        o.largestPair = static_cast<std::size_t>(cli.intValue(QStringLiteral("largest"), 10, 10000000));
+        changed = true;
+    }
+    if (cli.isSet(QStringLiteral("imbalance"))) {
+        o.imbalance = cli.doubleValue(QStringLiteral("imbalance"), 1, static_cast<double>(o.largestPair));
+        changed = true;
+    }
+    if (cli.isSet(QStringLiteral("multiway"))) {
+        o.multiwaySentences = static_cast<std::size_t>(cli.intValue(QStringLiteral("multiway"), 0, 100000));
+        changed = true;
+    }
+    if (o.imbalance > static_cast<double>(o.largestPair))
+        throw UsageError(QStringLiteral("corpus synth: --imbalance (%1) must not exceed --largest (%2)")
+                             .arg(o.imbalance).arg(o.largestPair));
+    try {
+        o.validate();
+    } catch (const std::invalid_argument &e) {
+        // The generator names its fields; the user typed options.
+        QString message = qs(e.what());
+        for (const auto &[field, option] : std::initializer_list<std::pair<const char *, const char *>>{
+                 {"minTokens", "--min-words"}, {"maxTokens", "--max-words"}, {"largestPair", "--largest"},
+                 {"multiwaySentences", "--multiway"}, {"imbalance", "--imbalance"}, {"lexicon", "--lexicon"},
+                 {"languages", "--languages"}})
+            message.replace(QRegularExpression(QStringLiteral("(?<![-\\w])%1\\b").arg(QLatin1String(field))),
+                            QLatin1String(option));
+        throw CommandError(QStringLiteral("corpus synth: %1").arg(message));
+    }
     const core::Corpus corpus = core::generateSynthetic(o);
-    QJsonObject params{{QStringLiteral("generator"),
-                        QJsonObject{{QStringLiteral("seed"), qint64(o.seed)},
-                                    {QStringLiteral("largest"), qint64(o.largestPair)},
-                                    {QStringLiteral("imbalance"), o.imbalance},
-                                    {QStringLiteral("multiway"), qint64(o.multiwaySentences)}}}};
-    return registerCorpus(cli, corpus, params);
+    // Only an unchanged profile is recorded as one: training presets look corpora up by it.
+    return registerCorpus(cli, corpus, synthParams(o, changed ? QStringLiteral("custom") : profile), o.multiwaySentences);
 }
 
 int corpusImport(const QStringList &args)

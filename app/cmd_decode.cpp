@@ -44,7 +44,7 @@ void addModelOptions(CommandLine &cli, bool modelFile)
     if (modelFile)
         cli.addOption({QStringLiteral("model"), QStringLiteral("A model file (.tmf)."), QStringLiteral("file")});
     cli.addOption({QStringLiteral("run"), QStringLiteral("Use a training run's checkpoint."), QStringLiteral("id")});
-    cli.addOption({QStringLiteral("checkpoint"), QStringLiteral("The checkpoint step (default: the newest)."),
+    cli.addOption({QStringLiteral("checkpoint"), QStringLiteral("The checkpoint step, or best (the highest dev BLEU); default: the newest."),
                    QStringLiteral("step")});
 }
 
@@ -103,6 +103,16 @@ db::CheckpointRecord chooseCheckpoint(const db::Store &store, const CommandLine 
                                           "steps and when it stops)").arg(runId));
     if (!cli.isSet(QStringLiteral("checkpoint")))
         return all.back();
+    if (cli.value(QStringLiteral("checkpoint")) == QLatin1String("best")) {
+        const auto best = store.bestCheckpoint(runId);
+        if (!best)
+            throw CommandError(QStringLiteral("--checkpoint best: run %1 has no checkpoint with a dev BLEU yet (the "
+                                              "dev_bleu metric is written at every dev evaluation when "
+                                              "train.dev_bleu_sentences > 0)").arg(runId));
+        std::fprintf(stderr, "taskmoe: run %lld's best checkpoint is step %lld (dev BLEU %.2f)\n",
+                     static_cast<long long>(runId), static_cast<long long>(best->first.step), best->second);
+        return best->first;
+    }
     const qint64 step = cli.intValue(QStringLiteral("checkpoint"), 0, std::numeric_limits<qint64>::max());
     QStringList steps;
     for (const auto &c : all) {

@@ -96,30 +96,31 @@ private:
     std::FILE *m_file = nullptr;
 };
 
-/// The training configuration from --config, --preset and --set, or the run's own for --resume.
-core::TrainConfig configurationFrom(const CommandLine &cli)
+QString gigabytes(std::int64_t bytes)
 {
-    const QStringList overrides = cli.values(QStringLiteral("set"));
-    core::TrainConfig config;
-    if (cli.isSet(QStringLiteral("config")) && cli.isSet(QStringLiteral("preset")))
-        throw UsageError(QStringLiteral("train: give --config or --preset, not both"));
-    if (cli.isSet(QStringLiteral("config"))) {
-        const std::string path = cli.value(QStringLiteral("config")).toStdString();
-        config = core::parseTrainConfig(core::readFile(path), path);
-    } else if (cli.isSet(QStringLiteral("preset"))) {
-        config = core::loadPreset(cli.value(QStringLiteral("preset")).toStdString(), core::defaultPresetDir());
-    } else {
-        throw UsageError(QStringLiteral("train: give --config FILE or --preset NAME (presets: %1)")
-                             .arg(qs([] {
-                                 std::string names;
-                                 for (const auto &n : core::listPresets(core::defaultPresetDir()))
-                                     names += (names.empty() ? "" : ", ") + n;
-                                 return names;
-                             }())));
-    }
-    for (const QString &o : overrides)
-        core::applyOverride(config, o.toStdString());
-    return config;
+    return QString::number(double(bytes) / double(1 << 30), 'f', 1) + QStringLiteral(" GiB");
+}
+
+/// Refuses a configuration whose estimated training memory exceeds what the machine has
+/// available, before anything is stored (a run the kernel kills later leaves an
+/// interrupted run behind and can take the machine's other work with it).
+void checkMemory(const core::TrainConfig &config)
+{
+    const core::MemoryEstimate need = core::estimateTrainingMemory(config);
+    const std::int64_t available = core::availableMemoryBytes();
+    // A margin for what the estimate leaves out (allocator slack, the data, other programs).
+    if (available <= 0 || double(need.total()) <= 0.9 * double(available))
+        return;
+    throw CommandError(
+        QStringLiteral("this configuration needs about %1 to train (%2 parameters: %3 for weights, gradients and "
+                       "optimiser state; %4 of activations for train.batch_tokens = %5), more than 90% of the %6 this "
+                       "machine has available (%7 in all); make model.experts, model.d_ff, model.d_model, "
+                       "model.vocab_size or train.batch_tokens smaller")
+            .arg(gigabytes(need.total()))
+            .arg(double(need.parameters), 0, 'g', 3)
+            .arg(gigabytes(need.parameterBytes), gigabytes(need.activationBytes))
+            .arg(config.train.batchTokens)
+            .arg(gigabytes(available), gigabytes(core::totalMemoryBytes())));
 }
 
 /// Everything the loop needs from the store: the dataset's sentences encoded with its
@@ -134,7 +135,7 @@ struct PreparedData
 PreparedData prepareData(db::Store &store, core::TrainConfig &config, int threads)
 {
     PreparedData prepared;
-    prepared.datasetId = config.data.dataset > 0 ? config.data.dataset : ensureSyntheticDataset(store);
+    prepared.datasetId = config.data.dataset > 0 ? config.data.dataset : ensureNamedDataset(store, config.data.corpus);
     const db::DatasetRecord dataset = store.dataset(prepared.datasetId);  // throws naming the id when absent
 
     db::VocabularyRecord vocabulary;
@@ -193,6 +194,7 @@ PreparedData prepareData(db::Store &store, core::TrainConfig &config, int thread
         }
         task.pair = pairId;
         const int tag = spm.pieceToId(core::targetToken(tgt));
+        const bool keepReferences = split == QLatin1String("dev");  // dev BLEU scores against the real text
         for (const auto &row : store.segments(d.pair->id, split)) {
             core::TrainExample e;
             e.src.push_back(tag);
@@ -203,6 +205,8 @@ PreparedData prepareData(db::Store &store, core::TrainConfig &config, int thread
             if (std::int64_t(e.src.size()) + 1 > config.data.maxLength || std::int64_t(e.tgt.size()) + 1 > config.data.maxLength)
                 continue;
             task.examples.push_back(std::move(e));
+            if (keepReferences)
+                task.references.push_back((d.reversed ? row.src : row.tgt).toStdString());
         }
         return task;
     };
@@ -259,17 +263,55 @@ void addLayerMetrics(std::vector<db::MetricPoint> &points, qint64 runId, qint64 
     }
 }
 
+} // namespace
+
+void addTrainConfigOptions(CommandLine &cli)
+{
+    cli.addOption({QStringLiteral("config"), QStringLiteral("The configuration (JSON with data, model, train)."),
+                   QStringLiteral("file")});
+    cli.addOption({QStringLiteral("preset"), QStringLiteral("Start from a preset (dense, token-moe, task-moe-target, "
+                                                            "…-full, tiny, …)."),
+                   QStringLiteral("name")});
+    cli.addOption({QStringLiteral("set"), QStringLiteral("Override one key, e.g. model.experts=32 (repeatable)."),
+                   QStringLiteral("key=value")});
+    cli.addOption({QStringLiteral("minutes"),
+                   QStringLiteral("Wall-clock budget: end the run (dev evaluation, checkpoint, finished) after M minutes; "
+                                  "the same as --set train.max_minutes=M."),
+                   QStringLiteral("M")});
+}
+
+core::TrainConfig trainConfigurationFrom(const CommandLine &cli, const QString &command)
+{
+    const QStringList overrides = cli.values(QStringLiteral("set"));
+    core::TrainConfig config;
+    if (cli.isSet(QStringLiteral("config")) && cli.isSet(QStringLiteral("preset")))
+        throw UsageError(QStringLiteral("%1: give --config or --preset, not both").arg(command));
+    if (cli.isSet(QStringLiteral("config"))) {
+        const std::string path = cli.value(QStringLiteral("config")).toStdString();
+        config = core::parseTrainConfig(core::readFile(path), path);
+    } else if (cli.isSet(QStringLiteral("preset"))) {
+        config = core::loadPreset(cli.value(QStringLiteral("preset")).toStdString(), core::defaultPresetDir());
+    } else {
+        std::string names;
+        for (const auto &n : core::listPresets(core::defaultPresetDir()))
+            names += (names.empty() ? "" : ", ") + n;
+        throw UsageError(QStringLiteral("%1: give --config FILE or --preset NAME (presets: %2)").arg(command, qs(names)));
+    }
+    for (const QString &o : overrides)
+        core::applyOverride(config, o.toStdString());
+    if (cli.isSet(QStringLiteral("minutes")))
+        core::applyOverride(config, "train.max_minutes=" + cli.value(QStringLiteral("minutes")).toStdString());
+    return config;
+}
+
+namespace {
+
 int trainCommand(const QStringList &args)
 {
     CommandLine cli(QStringLiteral("train"), QStringLiteral("train a model from a configuration or a preset"));
     cli.addDbOption();
     cli.addThreadsOption();
-    cli.addOption({QStringLiteral("config"), QStringLiteral("The configuration (JSON with data, model, train)."),
-                   QStringLiteral("file")});
-    cli.addOption({QStringLiteral("preset"), QStringLiteral("Start from a preset (tiny, token-moe, task-moe-target, …)."),
-                   QStringLiteral("name")});
-    cli.addOption({QStringLiteral("set"), QStringLiteral("Override one key, e.g. model.experts=32 (repeatable)."),
-                   QStringLiteral("key=value")});
+    addTrainConfigOptions(cli);
     cli.addOption({QStringLiteral("name"), QStringLiteral("A name for the run (stored verbatim)."), QStringLiteral("name")});
     cli.addOption({QStringLiteral("resume"), QStringLiteral("Continue this run from its last good checkpoint."),
                    QStringLiteral("run")});
@@ -292,14 +334,18 @@ int trainCommand(const QStringList &args)
                                .arg(core::cudaDeviceCount()));
     }
     const bool resuming = cli.isSet(QStringLiteral("resume"));
-    if (resuming && (cli.isSet(QStringLiteral("config")) || cli.isSet(QStringLiteral("preset")) || cli.isSet(QStringLiteral("set"))))
-        throw UsageError(QStringLiteral("train: --resume continues a run with its own configuration; drop --config, --preset and --set"));
+    if (resuming && (cli.isSet(QStringLiteral("config")) || cli.isSet(QStringLiteral("preset")) || cli.isSet(QStringLiteral("set"))
+                     || cli.isSet(QStringLiteral("minutes"))))
+        throw UsageError(QStringLiteral("train: --resume continues a run with its own configuration; drop --config, --preset, "
+                                        "--set and --minutes"));
 
     db::RunRecord run;
     core::TrainConfig config;
     std::string resumeState;
-    if (!resuming)
-        config = configurationFrom(cli);  // every check before the store is even opened
+    if (!resuming) {
+        config = trainConfigurationFrom(cli, QStringLiteral("train"));  // every check before the store is even opened
+        checkMemory(config);
+    }
     auto store = cli.openStore(resuming ? CommandLine::StoreAccess::MustExist : CommandLine::StoreAccess::CreateIfMissing);
     if (resuming) {
         run = store->run(cli.intValue(QStringLiteral("resume"), 1, std::numeric_limits<qint64>::max()));
@@ -394,7 +440,19 @@ int trainCommand(const QStringList &args)
         if (p.hasDev) {
             points.push_back({run.id, p.step, QStringLiteral("dev_loss"), p.devLoss, wall});
             event.insert(QStringLiteral("dev_loss"), p.devLoss);
+            points.push_back({run.id, p.step, QStringLiteral("dev_eval_s"), p.devSeconds, wall});
+            if (std::isfinite(p.devBleu)) {
+                points.push_back({run.id, p.step, QStringLiteral("dev_bleu"), p.devBleu, wall});
+                event.insert(QStringLiteral("dev_bleu"), p.devBleu);
+                QJsonObject perPair;
+                for (const auto &[pair, bleu] : p.devBleuTasks) {
+                    points.push_back({run.id, p.step, QStringLiteral("dev_bleu.") + qs(pair), bleu, wall});
+                    perPair.insert(qs(pair), bleu);
+                }
+                event.insert(QStringLiteral("dev_bleu_pairs"), perPair);
+            }
         }
+        event.insert(QStringLiteral("elapsed_s"), p.elapsedSeconds);
         store->addMetrics(points);
         emitEvent(event);
         if (p.hasReport)
@@ -403,7 +461,11 @@ int trainCommand(const QStringList &args)
                          .arg(p.balance, 0, 'f', 4).arg(p.lr, 0, 'e', 2).arg(p.gradNorm, 0, 'f', 3)
                          .arg(p.tokensPerSecond, 0, 'f', 0).arg(p.etaSeconds, 0, 'f', 0));
         if (p.hasDev)
-            log.line(QStringLiteral("step %1/%2  dev cross-entropy %3").arg(p.step).arg(p.totalSteps).arg(p.devLoss, 0, 'f', 4));
+            log.line(QStringLiteral("step %1/%2  dev cross-entropy %3").arg(p.step).arg(p.totalSteps).arg(p.devLoss, 0, 'f', 4)
+                     + (std::isfinite(p.devBleu) ? QStringLiteral("  dev BLEU %1 (greedy, %2 sentences per direction, %3 s)")
+                                                       .arg(p.devBleu, 0, 'f', 2).arg(config.train.devBleuSentences)
+                                                       .arg(p.devSeconds, 0, 'f', 1)
+                                                 : QString()));
         if (terminal && p.hasReport)
             std::fprintf(stderr, "\rstep %lld/%lld  loss %.4f  lr %.2e  %.0f tok/s  eta %.0f s   ",
                          static_cast<long long>(p.step), static_cast<long long>(p.totalSteps), p.loss, p.lr,
@@ -433,6 +495,8 @@ int trainCommand(const QStringList &args)
     const QString status = result.stopped ? QStringLiteral("cancelled") : QStringLiteral("finished");
     store->updateRunStatus(run.id, status);
     log.line(QStringLiteral("%1 at step %2").arg(status).arg(result.lastStep)
+             + (result.budgetUsed ? QStringLiteral(" (the time budget of %1 minutes is used up)").arg(config.train.maxMinutes)
+                                  : QString())
              + (std::isfinite(result.lastDevLoss) ? QStringLiteral(", dev cross-entropy %1").arg(result.lastDevLoss, 0, 'f', 4)
                                                   : QString()));
     QJsonObject done{{QStringLiteral("event"), status}, {QStringLiteral("run"), run.id},
@@ -440,6 +504,8 @@ int trainCommand(const QStringList &args)
                      {QStringLiteral("checkpoint"), qs(result.lastCheckpointModel)}};
     if (std::isfinite(result.lastDevLoss))
         done.insert(QStringLiteral("dev_loss"), result.lastDevLoss);
+    if (result.budgetUsed)
+        done.insert(QStringLiteral("budget_used"), true);
     emitEvent(done);
     return ExitOk;
 }

@@ -1,10 +1,14 @@
 #include "app/datasets.h"
 
+#include "app/cli.h"
+
+#include "core/gettext.h"
 #include "core/sampler.h"
 #include "core/sha256.h"
 #include "core/synth.h"
 #include "db/store.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 
 #include <cmath>
@@ -62,23 +66,86 @@ StoredCorpus storeCorpus(db::Store &store, const core::Corpus &corpus, const cor
     return {store.addDataset(record, pairs), false};
 }
 
-qint64 ensureSyntheticDataset(db::Store &store)
+core::SynthOptions synthProfile(const QString &profile)
+{
+    if (profile == QLatin1String("quick"))
+        return core::SynthOptions::quick();
+    if (profile == QLatin1String("full"))
+        return core::SynthOptions();
+    throw UsageError(QStringLiteral("--profile: unknown synthetic corpus profile '%1' (known: quick, full)").arg(profile));
+}
+
+QJsonObject synthParams(const core::SynthOptions &o, const QString &profile)
+{
+    QJsonArray languages;
+    for (const auto &code : o.languages.empty() ? core::syntheticLanguageCodes() : o.languages)
+        languages.append(QString::fromStdString(code));
+    return {{QStringLiteral("generator"),
+             QJsonObject{{QStringLiteral("profile"), profile},
+                         {QStringLiteral("seed"), qint64(o.seed)},
+                         {QStringLiteral("languages"), languages},
+                         {QStringLiteral("lexicon"), o.lexicon},
+                         {QStringLiteral("min_words"), qint64(o.minTokens)},
+                         {QStringLiteral("max_words"), qint64(o.maxTokens)},
+                         {QStringLiteral("largest"), qint64(o.largestPair)},
+                         {QStringLiteral("imbalance"), o.imbalance},
+                         {QStringLiteral("multiway"), qint64(o.multiwaySentences)}}}};
+}
+
+qint64 ensureSyntheticDataset(db::Store &store, const std::string &profile)
 {
     const auto all = store.datasets();
-    for (auto it = all.rbegin(); it != all.rend(); ++it)
-        if (it->kind == QLatin1String("synthetic"))
+    for (auto it = all.rbegin(); it != all.rend(); ++it) {
+        if (it->kind != QLatin1String("synthetic"))
+            continue;
+        if (profile.empty())
             return it->id;
-    std::fprintf(stderr, "taskmoe: %s holds no synthetic dataset: generating the default one\n",
-                 store.path().toLocal8Bit().constData());
-    const core::SynthOptions options;
+        const QJsonObject generator =
+            QJsonDocument::fromJson(it->paramsJson.toUtf8()).object().value(QStringLiteral("generator")).toObject();
+        if (generator.value(QStringLiteral("profile")).toString() == QString::fromStdString(profile))
+            return it->id;
+    }
+    const QString name = QString::fromStdString(profile.empty() ? std::string("quick") : profile);
+    std::fprintf(stderr, "taskmoe: %s holds no %s synthetic dataset: generating it\n",
+                 store.path().toLocal8Bit().constData(), name.toLocal8Bit().constData());
+    const core::SynthOptions options = synthProfile(name);
     core::SplitOptions split;
     split.multiwaySize = options.multiwaySentences;
-    const QJsonObject params{{QStringLiteral("generator"),
-                              QJsonObject{{QStringLiteral("seed"), qint64(options.seed)},
-                                          {QStringLiteral("largest"), qint64(options.largestPair)},
-                                          {QStringLiteral("imbalance"), options.imbalance},
-                                          {QStringLiteral("multiway"), qint64(options.multiwaySentences)}}}};
-    return storeCorpus(store, core::generateSynthetic(options), split, 5000, QStringLiteral("synthetic"), params).id;
+    return storeCorpus(store, core::generateSynthetic(options), split, 5000, QStringLiteral("synthetic-") + name,
+                       synthParams(options, name)).id;
+}
+
+const std::vector<std::string> &defaultGettextLanguages()
+{
+    static const std::vector<std::string> languages = {"de", "fr", "es", "ca", "ru", "uk", "ja"};
+    return languages;
+}
+
+qint64 ensureNamedDataset(db::Store &store, const std::string &corpus)
+{
+    if (corpus != "gettext")
+        return ensureSyntheticDataset(store, corpus);
+    const auto all = store.datasets();
+    for (auto it = all.rbegin(); it != all.rend(); ++it)
+        if (it->kind == QLatin1String("gettext"))
+            return it->id;
+    core::GettextImportOptions o;
+    o.localeRoot = "/usr/share/locale";
+    o.languages = defaultGettextLanguages();
+    std::string langs;
+    for (const auto &l : o.languages)
+        langs += (langs.empty() ? "" : ",") + l;
+    std::fprintf(stderr, "taskmoe: %s holds no gettext dataset: importing the catalogs of %s under %s\n",
+                 store.path().toLocal8Bit().constData(), langs.c_str(), o.localeRoot.c_str());
+    const core::Corpus imported = core::importGettext(o);
+    for (const auto &line : imported.report)
+        std::fprintf(stderr, "taskmoe: %s\n", line.c_str());
+    core::SplitOptions split;
+    const QJsonObject params{{QStringLiteral("gettext"),
+                              QJsonObject{{QStringLiteral("root"), QString::fromStdString(o.localeRoot)},
+                                          {QStringLiteral("langs"), QString::fromStdString(langs)},
+                                          {QStringLiteral("max_chars"), qint64(o.cleaning.maxChars)}}}};
+    return storeCorpus(store, imported, split, 5000, QStringLiteral("gettext"), params).id;
 }
 
 db::VocabularyRecord trainVocabulary(db::Store &store, const db::DatasetRecord &dataset, VocabRequest request)

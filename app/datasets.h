@@ -3,10 +3,14 @@
 /// fingerprinted) and training a shared vocabulary from a stored dataset.
 #include "core/corpus.h"
 #include "core/sentencepiece.h"
+#include "core/synth.h"
 #include "db/records.h"
 
 #include <QJsonObject>
 #include <QString>
+
+#include <string>
+#include <vector>
 
 namespace taskmoe::db {
 class Store;
@@ -24,8 +28,26 @@ struct StoredCorpus
 StoredCorpus storeCorpus(db::Store &store, const core::Corpus &corpus, const core::SplitOptions &split,
                          qint64 resourceThreshold, const QString &name, QJsonObject params);
 
-/// The store's synthetic dataset (the newest), generated with default options if there is none.
-qint64 ensureSyntheticDataset(db::Store &store);
+/// The synthetic generator's options of a profile, "quick" or "full"; throws UsageError for
+/// another name.
+core::SynthOptions synthProfile(const QString &profile);
+
+/// The parameters stored with a synthetic dataset: {"generator": {"profile", "seed", …}}.
+/// `profile` is "quick", "full", or "custom" when an option changed the profile.
+QJsonObject synthParams(const core::SynthOptions &options, const QString &profile);
+
+/// The store's newest synthetic dataset generated with `profile` ("quick" or "full"), or with
+/// an empty profile the newest synthetic dataset of any kind; generated (quick when no profile
+/// is asked for) when there is none.
+qint64 ensureSyntheticDataset(db::Store &store, const std::string &profile);
+
+/// The languages the gettext corpus of data.corpus = "gettext" is imported with, from
+/// /usr/share/locale, when the store has no gettext dataset yet.
+const std::vector<std::string> &defaultGettextLanguages();
+
+/// The dataset data.corpus names: "quick", "full" or "" as ensureSyntheticDataset(); "gettext"
+/// the newest gettext import, imported from the system's catalogs when there is none.
+qint64 ensureNamedDataset(db::Store &store, const std::string &corpus);
 
 struct VocabRequest
 {

@@ -65,9 +65,9 @@ int main(int argc, char *argv[])
         QStringLiteral("name"));
     const QCommandLineOption routingOption(
         QStringLiteral("routing"),
-        QStringLiteral("Show the Routing tab with the routing statistics of run <run> (the newest recorded, or those "
-                       "of step <step>)."),
-        QStringLiteral("run[:step]"));
+        QStringLiteral("Show the Routing tab with the routing statistics of run <run> (the newest recorded, those "
+                       "of step <step>, or of the checkpoint with the best dev BLEU for 'best')."),
+        QStringLiteral("run[:step|:best]"));
     const QCommandLineOption sideOption(
         QStringLiteral("routing-side"), QStringLiteral("With --routing: encoder or decoder (default: the first present)."),
         QStringLiteral("side"));
@@ -122,10 +122,12 @@ int main(int argc, char *argv[])
         const QStringList parts = parser.value(routingOption).split(QLatin1Char(':'));
         bool runOk = false, stepOk = true;
         routingRun = parts.value(0).trimmed().toLongLong(&runOk);
-        if (parts.size() == 2)
-            routingStep = parts[1].trimmed().toLongLong(&stepOk);
-        if (!runOk || routingRun <= 0 || !stepOk || routingStep < -1 || parts.size() > 2) {
-            printError(QStringLiteral("--routing: '%1' is not RUN or RUN:STEP (see --help)").arg(parser.value(routingOption)));
+        if (parts.size() == 2 && parts[1].trimmed() == QLatin1String("best"))
+            routingStep = taskmoe::ui::MainWindow::kBestCheckpoint;
+        else if (parts.size() == 2 && ((routingStep = parts[1].trimmed().toLongLong(&stepOk)) < 0))
+            stepOk = false;
+        if (!runOk || routingRun <= 0 || !stepOk || parts.size() > 2) {
+            printError(QStringLiteral("--routing: '%1' is not RUN, RUN:STEP or RUN:best (see --help)").arg(parser.value(routingOption)));
             return 2;
         }
     }

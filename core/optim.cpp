@@ -2,6 +2,7 @@
 
 #include "core/errors.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <istream>
@@ -110,6 +111,8 @@ void OptimizerOptions::validate() const
     require(kind == "adafactor" || kind == "adam", "train.optimizer must be adafactor or adam (got '" + kind + "')");
     require(std::isfinite(lr) && lr > 0, "train.lr must be a positive number (got " + num(lr) + ")");
     require(warmup >= 0, "train.warmup must be 0 or a positive number of steps (got " + std::to_string(warmup) + ")");
+    require(schedule == "rsqrt" || schedule == "linear" || schedule == "cosine",
+            "train.schedule must be one of rsqrt, linear, cosine (got '" + schedule + "')");
     require(beta1 >= 0 && beta1 < 1, "train.beta1 must be in [0, 1) (got " + num(beta1) + ")");
     require(std::isfinite(clipThreshold) && clipThreshold > 0,
             "train.clip_threshold must be a positive number (got " + num(clipThreshold) + ")");
@@ -122,12 +125,19 @@ void OptimizerOptions::validate() const
             "train.clip_norm must be 0 (off) or a positive number (got " + num(clipNorm) + ")");
 }
 
-double learningRate(const OptimizerOptions &options, std::int64_t step)
+double learningRate(const OptimizerOptions &options, std::int64_t step, double progress)
 {
+    constexpr double kPi = 3.14159265358979323846;
     const double w = static_cast<double>(std::max<std::int64_t>(1, options.warmup));
     const double s = static_cast<double>(std::max<std::int64_t>(1, step));
+    const double ramp = std::min(1.0, s / w);
+    const double p = std::isfinite(progress) ? std::clamp(progress, 0.0, 1.0) : 1.0;
+    if (options.schedule == "linear")
+        return options.lr * std::min(ramp, 1.0 - p);
+    if (options.schedule == "cosine")
+        return options.lr * std::min(ramp, 0.5 * (1.0 + std::cos(kPi * p)));
     if (s <= w)
-        return options.lr * s / w;
+        return options.lr * ramp;
     return options.lr * std::sqrt(w / s);
 }
 
@@ -159,7 +169,7 @@ torch::Tensor &Optimizer::slot(ParamState &state, const char *name)
     TORCH_CHECK(false, "optimizer: no state '", name, "' for parameter '", state.name, "'");
 }
 
-double Optimizer::step(std::int64_t step)
+double Optimizer::step(std::int64_t step, double progress)
 {
     torch::NoGradGuard noGrad;
     // Global L2 norm over all defined gradients, accumulated in double.
@@ -180,7 +190,7 @@ double Optimizer::step(std::int64_t step)
                 g.mul_(scale);
         }
     }
-    lastLr_ = learningRate(options_, step);
+    lastLr_ = learningRate(options_, step, progress);
     for (auto &p : params_) {
         const auto &g = p.param.grad();
         if (!g.defined())

@@ -23,6 +23,9 @@ struct OptimizerOptions
     /// scheduled value is a relative step: it is multiplied by max(1e-3, RMS(parameter)).
     double lr = 1e-3;
     std::int64_t warmup = 400;      ///< linear warm-up steps; 0 behaves like 1 (no warm-up)
+    /// After warm-up: "rsqrt" (inverse square root of the step), or "linear" / "cosine" decay to 0
+    /// over the run's progress (see learningRate), which a time budget can end early.
+    std::string schedule = "rsqrt";
     bool relativeStep = true;       ///< Adafactor: scale the step by max(ε2, RMS(parameter))
     double beta1 = 0.0;             ///< Adafactor first-moment momentum; 0 = off (no state kept)
     double clipThreshold = 1.0;     ///< Adafactor update clipping d: RMS(update) ≤ d
@@ -37,11 +40,13 @@ struct OptimizerOptions
     void validate() const;
 };
 
-/// The learning rate at 1-based step `step`, with W = max(1, warmup):
-///   step ≤ W:  lr · step / W           (linear warm-up, reaching lr at step W)
-///   step > W:  lr · sqrt(W / step)     (inverse square root decay)
-/// Steps below 1 are treated as step 1.
-double learningRate(const OptimizerOptions &options, std::int64_t step);
+/// The learning rate at 1-based step `step`, with W = max(1, warmup), for the schedules:
+///   rsqrt:   lr · step / W for step ≤ W (linear warm-up), then lr · sqrt(W / step)
+///   linear:  lr · min(step / W, 1 − p)
+///   cosine:  lr · min(step / W, (1 + cos(π p)) / 2)
+/// where p ∈ [0, 1] is the share of the run done (`progress`: steps done ÷ planned steps, or the
+/// share of a time budget used when that is larger; clamped). Steps below 1 are treated as step 1.
+double learningRate(const OptimizerOptions &options, std::int64_t step, double progress = 0);
 
 /// Parameters an optimiser updates, in a stable order, by name (the names are the keys of the
 /// saved state): typically `module->named_parameters()`.
@@ -64,7 +69,8 @@ public:
     /// gradients, scales them in place to options().clipNorm when the norm exceeds it, then
     /// updates every parameter with the learning rate learningRate(options(), step). Returns
     /// the norm before clipping. When that norm is not finite (NaN/inf) nothing is updated.
-    double step(std::int64_t step);
+    /// `progress` is the share of the run done, for the decaying schedules.
+    double step(std::int64_t step, double progress = 0);
     /// The learning rate used by the last step() (0 before the first).
     double lastLearningRate() const { return lastLr_; }
     /// Sets every gradient to undefined.

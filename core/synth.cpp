@@ -382,12 +382,11 @@ int findVerb(std::string_view word)
     throw std::logic_error("synthetic lexicon: unknown verb " + std::string(word));
 }
 
-/// English inflected forms and noun lists by class, computed once.
+/// English inflected forms, computed once.
 struct EnglishTables
 {
     std::vector<std::string> nounPlural, verbThird, verbPast;
     std::vector<int> adverbAdjective;        ///< adjective index or -1
-    std::vector<std::vector<int>> nounsByMask; ///< [mask] → nouns whose class is in the mask
 };
 
 const EnglishTables &english()
@@ -402,15 +401,69 @@ const EnglishTables &english()
         }
         for (const AdverbEntry &a : kAdverbs)
             t.adverbAdjective.push_back(a.adjective ? findIndex(a.adjective, kAdjectives, kAdjectiveCount) : -1);
-        t.nounsByMask.resize(64);
-        for (int mask = 0; mask < 64; ++mask)
-            for (int i = 0; i < kNounCount; ++i)
-                if (kNouns[i].cls & mask)
-                    t.nounsByMask[static_cast<std::size_t>(mask)].push_back(i);
         return t;
     }();
     return tables;
 }
+
+/// The open-class lemmas sentences may use: a share of each list, taken from its start (the
+/// commonest words come first) and per semantic class, so that every verb still finds objects
+/// of the classes it takes. With share 1 every list is the whole table, in table order, and the
+/// generator draws exactly the numbers it drew before the share existed (the full corpus is
+/// unchanged byte for byte).
+struct ActiveLexicon
+{
+    std::vector<std::vector<int>> nounsByMask; ///< [mask] → usable nouns whose class is in the mask
+    std::vector<int> verbs, adjectives, adverbs;
+    std::size_t lemmas = 0;                    ///< open-class lemmas in use
+
+    explicit ActiveLexicon(double share)
+    {
+        auto keep = [share](std::size_t n) {
+            return std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(share * static_cast<double>(n) - 1e-9)));
+        };
+        // Nouns: the first share of every semantic class.
+        std::vector<bool> noun(static_cast<std::size_t>(kNounCount), false);
+        for (ClassMask cls = 1; cls < 64; cls = static_cast<ClassMask>(cls << 1)) {
+            std::vector<int> members;
+            for (int i = 0; i < kNounCount; ++i)
+                if (kNouns[i].cls == cls)
+                    members.push_back(i);
+            for (std::size_t k = 0; k < keep(members.size()) && k < members.size(); ++k)
+                noun[static_cast<std::size_t>(members[k])] = true;
+        }
+        nounsByMask.resize(64);
+        for (int mask = 0; mask < 64; ++mask)
+            for (int i = 0; i < kNounCount; ++i)
+                if ((kNouns[i].cls & mask) && noun[static_cast<std::size_t>(i)])
+                    nounsByMask[static_cast<std::size_t>(mask)].push_back(i);
+        // Verbs: the first share of every group taking the same kind of object.
+        std::vector<bool> verb(static_cast<std::size_t>(kVerbCount), false);
+        std::vector<ClassMask> seen;
+        for (int i = 0; i < kVerbCount; ++i) {
+            const ClassMask takes = kVerbs[i].object;
+            if (std::find(seen.begin(), seen.end(), takes) != seen.end())
+                continue;
+            seen.push_back(takes);
+            std::vector<int> members;
+            for (int j = 0; j < kVerbCount; ++j)
+                if (kVerbs[j].object == takes)
+                    members.push_back(j);
+            for (std::size_t k = 0; k < keep(members.size()); ++k)
+                verb[static_cast<std::size_t>(members[k])] = true;
+        }
+        for (int i = 0; i < kVerbCount; ++i)
+            if (verb[static_cast<std::size_t>(i)])
+                verbs.push_back(i);
+        for (int i = 0; i < static_cast<int>(keep(kAdjectiveCount)); ++i)
+            adjectives.push_back(i);
+        for (int i = 0; i < static_cast<int>(keep(kAdverbCount)); ++i)
+            adverbs.push_back(i);
+        lemmas = verbs.size() + adjectives.size() + adverbs.size();
+        for (bool n : noun)
+            lemmas += n ? 1 : 0;
+    }
+};
 
 // =============================================================================================
 // Abstract sentences
@@ -478,9 +531,9 @@ NounPhrase pronounPhrase(int person)
     return np;
 }
 
-NounPhrase makeNounPhrase(Rng &rng, ClassMask mask)
+NounPhrase makeNounPhrase(Rng &rng, const ActiveLexicon &lex, ClassMask mask)
 {
-    const std::vector<int> &candidates = english().nounsByMask[mask];
+    const std::vector<int> &candidates = lex.nounsByMask[mask];
     NounPhrase np;
     np.noun = static_cast<std::int16_t>(candidates[rng.below(candidates.size())]);
     np.plural = rng.percent(30);
@@ -496,11 +549,11 @@ NounPhrase makeNounPhrase(Rng &rng, ClassMask mask)
     return np;
 }
 
-Clause makeClause(Rng &rng)
+Clause makeClause(Rng &rng, const ActiveLexicon &lex)
 {
     Clause c;
-    c.subject = rng.percent(22) ? pronounPhrase(static_cast<int>(rng.below(6))) : makeNounPhrase(rng, kAnimate);
-    c.verb = static_cast<std::int16_t>(rng.below(kVerbCount));
+    c.subject = rng.percent(22) ? pronounPhrase(static_cast<int>(rng.below(6))) : makeNounPhrase(rng, lex, kAnimate);
+    c.verb = static_cast<std::int16_t>(lex.verbs[rng.below(lex.verbs.size())]);
     c.tense = static_cast<Tense>(rng.below(3));
     const ClassMask takes = kVerbs[c.verb].object;
     if (takes != 0) {
@@ -511,7 +564,7 @@ Clause makeClause(Rng &rng)
                 person = (person + 1 + static_cast<int>(rng.below(5))) % 6;
             c.object = pronounPhrase(person);
         } else {
-            c.object = makeNounPhrase(rng, takes);
+            c.object = makeNounPhrase(rng, lex, takes);
         }
     }
     return c;
@@ -548,7 +601,7 @@ std::size_t sentenceLength(const Sentence &s)
 
 /// One random growth step (adjective, numeral, prepositional phrase, adverb, negation or a
 /// further clause); false when the sentence cannot grow any more.
-bool expandSentence(Rng &rng, Sentence &s)
+bool expandSentence(Rng &rng, const ActiveLexicon &lex, Sentence &s)
 {
     enum Kind { Adjective, Numeral, Prep, Adverb, Negate, AddClause };
     struct Option
@@ -603,10 +656,11 @@ bool expandSentence(Rng &rng, Sentence &s)
     NounPhrase *np = o.slot == 0 ? &c.subject : (o.slot == 1 ? &c.object : &c.prep.object);
     switch (o.kind) {
     case Adjective: {
-        int a = static_cast<int>(rng.below(kAdjectiveCount));
-        if (np->adjectiveCount == 1 && a == np->adjectives[0])
-            a = (a + 1) % kAdjectiveCount;
-        np->adjectives[np->adjectiveCount++] = static_cast<std::int16_t>(a);
+        const std::size_t n = lex.adjectives.size();
+        std::size_t pick = rng.below(n);
+        if (np->adjectiveCount == 1 && lex.adjectives[pick] == np->adjectives[0])
+            pick = (pick + 1) % n;
+        np->adjectives[np->adjectiveCount++] = static_cast<std::int16_t>(lex.adjectives[pick]);
         break;
     }
     case Numeral:
@@ -617,11 +671,11 @@ bool expandSentence(Rng &rng, Sentence &s)
         c.prep.prep = static_cast<std::int16_t>(rng.below(kPrepCount));
         const ClassMask takes = kPreps[c.prep.prep].object;
         c.prep.object = (takes & kAnimate) && rng.percent(8) ? pronounPhrase(static_cast<int>(rng.below(6)))
-                                                             : makeNounPhrase(rng, takes);
+                                                             : makeNounPhrase(rng, lex, takes);
         break;
     }
     case Adverb:
-        c.adverb = static_cast<std::int16_t>(rng.below(kAdverbCount));
+        c.adverb = static_cast<std::int16_t>(lex.adverbs[rng.below(lex.adverbs.size())]);
         break;
     case Negate:
         c.negated = true;
@@ -630,7 +684,7 @@ bool expandSentence(Rng &rng, Sentence &s)
         s.conjunctions[s.clauseCount - 1] =
             s.clauseCount == 1 ? static_cast<int>(rng.below(kConjunctionCount))
                                : kFirstSubordinator + static_cast<int>(rng.below(kConjunctionCount - kFirstSubordinator));
-        s.clauses[s.clauseCount++] = makeClause(rng);
+        s.clauses[s.clauseCount++] = makeClause(rng, lex);
         break;
     }
     return true;
@@ -641,7 +695,7 @@ constexpr std::size_t kMaxMinTokens = 40;    ///< validate(): reachable with thr
 
 /// A sentence whose English rendering has between minTokens and maxTokens words. Lengths
 /// are skewed towards the short end (target = min + (max - min) · u^1.5).
-Sentence makeSentence(Rng &rng, std::size_t minTokens, std::size_t maxTokens)
+Sentence makeSentence(Rng &rng, const ActiveLexicon &lex, std::size_t minTokens, std::size_t maxTokens)
 {
     const std::size_t top = std::max(minTokens, std::min(maxTokens, kLongestTarget));
     for (;;) {
@@ -649,9 +703,9 @@ Sentence makeSentence(Rng &rng, std::size_t minTokens, std::size_t maxTokens)
         std::size_t target = minTokens + static_cast<std::size_t>(u * std::sqrt(u) * static_cast<double>(top - minTokens + 1));
         target = std::min(target, top);
         Sentence s;
-        s.clauses[0] = makeClause(rng);
+        s.clauses[0] = makeClause(rng, lex);
         std::size_t length = sentenceLength(s);
-        while (length < target && expandSentence(rng, s))
+        while (length < target && expandSentence(rng, lex, s))
             length = sentenceLength(s);
         if (length >= minTokens && length <= maxTokens)
             return s;
@@ -2663,12 +2717,9 @@ std::string render(Language &L, const Sentence &s, Tokens &scratch)
 // The corpus
 // =============================================================================================
 
-std::size_t derivedLanguageCount() { return std::size(kSizeOrder); }
-
-/// Pair sizes spread geometrically from largestPair down to largestPair ÷ imbalance.
-std::vector<std::size_t> pairSizes(const SynthOptions &o)
+/// Pair sizes of `n` pairs spread geometrically from largestPair down to largestPair ÷ imbalance.
+std::vector<std::size_t> pairSizes(const SynthOptions &o, std::size_t n)
 {
-    const std::size_t n = derivedLanguageCount();
     std::vector<std::size_t> sizes;
     for (std::size_t i = 0; i < n; ++i) {
         const double f = n > 1 ? static_cast<double>(i) / static_cast<double>(n - 1) : 0.0;
@@ -2711,6 +2762,40 @@ void SynthOptions::validate() const
     if (multiwaySentences > 100000)
         throw std::invalid_argument("multiwaySentences must be at most 100000 (got " + std::to_string(multiwaySentences)
                                     + ")");
+    if (!(lexicon > 0.0 && lexicon <= 1.0))
+        throw std::invalid_argument("lexicon must be a share greater than 0 and at most 1 (got " + formatNumber(lexicon)
+                                    + ")");
+    for (std::size_t i = 0; i < languages.size(); ++i) {
+        const std::string &code = languages[i];
+        if (std::find_if(std::begin(kSizeOrder), std::end(kSizeOrder), [&](const char *c) { return code == c; })
+            == std::end(kSizeOrder)) {
+            std::string known;
+            for (const char *c : kSizeOrder)
+                known += (known.empty() ? "" : ", ") + std::string(c);
+            throw std::invalid_argument("languages: '" + code + "' is not a synthetic language (known: " + known + ")");
+        }
+        if (std::find(languages.begin(), languages.begin() + static_cast<std::ptrdiff_t>(i), code)
+            != languages.begin() + static_cast<std::ptrdiff_t>(i))
+            throw std::invalid_argument("languages: '" + code + "' is listed twice");
+    }
+}
+
+std::vector<std::string> syntheticLanguageCodes()
+{
+    return {std::begin(kSizeOrder), std::end(kSizeOrder)};
+}
+
+SynthOptions SynthOptions::quick()
+{
+    SynthOptions o;
+    o.languages = {"es", "ca", "de", "ru", "uk", "ja"};
+    o.largestPair = 12000;
+    o.imbalance = 6.0;
+    o.lexicon = 0.35;
+    o.minTokens = 3;
+    o.maxTokens = 14;
+    o.multiwaySentences = 200;
+    return o;
 }
 
 Corpus generateSynthetic(const SynthOptions &options)
@@ -2728,11 +2813,14 @@ Corpus generateSynthetic(const SynthOptions &options)
         languages[i].family = &families[static_cast<std::size_t>(specs[i].family)];
         buildLexicon(languages[i], static_cast<int>(i), languages);
     }
-    std::vector<Language *> ordered; // by pair size, largest first
+    std::vector<Language *> ordered; // the chosen languages by pair size, largest first
     for (const char *code : kSizeOrder)
         for (Language &l : languages)
-            if (std::string_view(l.spec->code) == code)
+            if (std::string_view(l.spec->code) == code
+                && (options.languages.empty()
+                    || std::find(options.languages.begin(), options.languages.end(), code) != options.languages.end()))
                 ordered.push_back(&l);
+    const ActiveLexicon lexicon(options.lexicon);
 
     Corpus corpus;
     corpus.kind = "synthetic";
@@ -2740,8 +2828,10 @@ Corpus generateSynthetic(const SynthOptions &options)
         std::ostringstream source;
         source << "synthetic generator (seed=" << options.seed << ", largestPair=" << options.largestPair
                << ", imbalance=" << options.imbalance << ", multiwaySentences=" << options.multiwaySentences
-               << ", tokens=" << options.minTokens << ".." << options.maxTokens << ", " << ordered.size()
-               << " pairs en->xx)";
+               << ", tokens=" << options.minTokens << ".." << options.maxTokens;
+        if (options.lexicon < 1.0)
+            source << ", lexicon=" << options.lexicon << " (" << lexicon.lemmas << " open-class lemmas)";
+        source << ", " << ordered.size() << " pairs en->xx)";
         corpus.source = source.str();
     }
     corpus.languages.push_back({"en", "synthetic English (base)", "base", "Latin"});
@@ -2757,7 +2847,7 @@ Corpus generateSynthetic(const SynthOptions &options)
         Rng rng(mixSeed(options.seed, 1));
         std::size_t failures = 0;
         while (multi.size() < multiway) {
-            Sentence s = makeSentence(rng, options.minTokens, options.maxTokens);
+            Sentence s = makeSentence(rng, lexicon, options.minTokens, options.maxTokens);
             std::string e = renderEnglish(s);
             if (multiSet.insert(e).second) {
                 multi.push_back(s);
@@ -2771,7 +2861,7 @@ Corpus generateSynthetic(const SynthOptions &options)
         }
     }
 
-    const std::vector<std::size_t> sizes = pairSizes(options);
+    const std::vector<std::size_t> sizes = pairSizes(options, ordered.size());
     Tokens scratch;
     scratch.reserve(64);
     for (std::size_t rank = 0; rank < ordered.size(); ++rank) {
@@ -2796,7 +2886,7 @@ Corpus generateSynthetic(const SynthOptions &options)
                 continue;
             }
             for (std::size_t attempt = 0;; ++attempt) {
-                const Sentence s = makeSentence(rng, options.minTokens, options.maxTokens);
+                const Sentence s = makeSentence(rng, lexicon, options.minTokens, options.maxTokens);
                 std::string e = renderEnglish(s);
                 // Sentences are distinct within a pair; in a tiny sentence space (very short
                 // bounds) repeats are allowed, but never of a multi-way sentence.

@@ -10,7 +10,9 @@
 
 #include <chrono>
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <thread>
 
 namespace taskmoe::core {
@@ -53,6 +55,28 @@ std::string describeBlas(const std::string &path)
 }
 
 } // namespace
+
+namespace {
+std::int64_t meminfoBytes(const char *field)
+{
+    std::FILE *f = std::fopen("/proc/meminfo", "r");
+    if (!f)
+        return 0;
+    char line[256];
+    std::int64_t kib = 0;
+    const std::size_t n = std::strlen(field);
+    while (std::fgets(line, sizeof line, f))
+        if (std::strncmp(line, field, n) == 0 && line[n] == ':') {
+            kib = std::strtoll(line + n + 1, nullptr, 10);
+            break;
+        }
+    std::fclose(f);
+    return kib * 1024;
+}
+} // namespace
+
+std::int64_t availableMemoryBytes() { return meminfoBytes("MemAvailable"); }
+std::int64_t totalMemoryBytes() { return meminfoBytes("MemTotal"); }
 
 int coreCount()
 {

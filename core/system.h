@@ -1,5 +1,6 @@
 #pragma once
 /// What the numerical backend is running on: LibTorch version, BLAS library, threads.
+#include <cstdint>
 #include <string>
 
 namespace taskmoe::core {
@@ -28,6 +29,11 @@ int computeThreads();
 
 /// Number of cores available to this process.
 int coreCount();
+
+/// Memory the system can give a new process without swapping (MemAvailable of /proc/meminfo),
+/// and all of it (MemTotal), in bytes; 0 when unknown.
+std::int64_t availableMemoryBytes();
+std::int64_t totalMemoryBytes();
 
 /// Describes the backend; with `measure`, times a 512³ fp32 product (a few milliseconds with
 /// OpenBLAS, ~50 ms with the reference BLAS) and flags a slow BLAS.

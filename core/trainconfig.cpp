@@ -62,6 +62,7 @@ const std::vector<Field<DataConfig>> &dataFields()
         intField("vocabulary", &DataConfig::vocabulary),
         intField("max_length", &DataConfig::maxLength),
         textField("directions", &DataConfig::directions),
+        textField("corpus", &DataConfig::corpus),
     };
     return fields;
 }
@@ -79,6 +80,9 @@ const std::vector<Field<TrainSettings>> &trainFields()
         intField("checkpoint_every", &TrainSettings::checkpointEvery),
         u64Field("seed", &TrainSettings::seed),
         realField("clip_norm", &TrainSettings::clipNorm),
+        textField("schedule", &TrainSettings::schedule),
+        realField("max_minutes", &TrainSettings::maxMinutes),
+        intField("dev_bleu_sentences", &TrainSettings::devBleuSentences),
     };
     return fields;
 }
@@ -290,6 +294,8 @@ void validate(const TrainConfig &c, const std::string &source)
                 + std::to_string(d.maxLength) + ")");
     require(d.directions == "en-xx" || d.directions == "xx-en" || d.directions == "both", source,
             "data.directions must be one of en-xx, xx-en, both (got '" + d.directions + "')");
+    require(d.corpus.empty() || d.corpus == "quick" || d.corpus == "full" || d.corpus == "gettext", source,
+            "data.corpus must be quick, full, gettext or \"\" (the newest synthetic corpus) (got '" + d.corpus + "')");
 
     const TrainSettings &t = c.train;
     require(t.steps >= 1, source, "train.steps must be at least 1 (got " + std::to_string(t.steps) + ")");
@@ -305,6 +311,14 @@ void validate(const TrainConfig &c, const std::string &source)
             "train.checkpoint_every must be at least 1 (got " + std::to_string(t.checkpointEvery) + ")");
     require(std::isfinite(t.clipNorm) && t.clipNorm >= 0, source,
             "train.clip_norm must be 0 (off) or a positive number (got " + shown(t.clipNorm) + ")");
+    require(t.schedule == "rsqrt" || t.schedule == "linear" || t.schedule == "cosine", source,
+            "train.schedule must be one of rsqrt, linear, cosine (got '" + t.schedule + "')");
+    // 0 is what an absent key holds; parseTrainConfig() refuses a budget written as 0 or less.
+    require(std::isfinite(t.maxMinutes) && t.maxMinutes >= 0 && t.maxMinutes <= 525600, source,
+            "train.max_minutes must be a number of minutes greater than 0 and at most a year (got "
+                + shown(t.maxMinutes) + ")");
+    require(t.devBleuSentences >= 0 && t.devBleuSentences <= 100000, source,
+            "train.dev_bleu_sentences must be between 0 (off) and 100000 (got " + std::to_string(t.devBleuSentences) + ")");
 
     try {
         c.model.validate();
@@ -340,6 +354,8 @@ Json toJson(const TrainConfig &c)
     j["data"] = writeSection(dataFields(), c.data);
     j["model"] = Json::parse(modelOptionsToJson(c.model, -1));
     j["train"] = writeSection(trainFields(), c.train);
+    if (c.train.maxMinutes == 0)
+        j["train"].erase("max_minutes");
     return j;
 }
 
@@ -348,14 +364,15 @@ Json toJson(const TrainConfig &c)
 bool DataConfig::operator==(const DataConfig &o) const
 {
     return dataset == o.dataset && temperature == o.temperature && vocabulary == o.vocabulary
-           && maxLength == o.maxLength && directions == o.directions;
+           && maxLength == o.maxLength && directions == o.directions && corpus == o.corpus;
 }
 
 bool TrainSettings::operator==(const TrainSettings &o) const
 {
     return steps == o.steps && batchTokens == o.batchTokens && optimizer == o.optimizer && lr == o.lr
            && warmup == o.warmup && logEvery == o.logEvery && evalEvery == o.evalEvery
-           && checkpointEvery == o.checkpointEvery && seed == o.seed && clipNorm == o.clipNorm;
+           && checkpointEvery == o.checkpointEvery && seed == o.seed && clipNorm == o.clipNorm
+           && schedule == o.schedule && maxMinutes == o.maxMinutes && devBleuSentences == o.devBleuSentences;
 }
 
 bool TrainConfig::operator==(const TrainConfig &o) const
@@ -390,8 +407,17 @@ TrainConfig parseTrainConfig(const std::string &jsonText, const std::string &sou
         readSection(*it, "data", dataFields(), c.data, sourceName);
     if (const auto it = doc.find("model"); it != doc.end())
         c.model = readModel(*it, sourceName);
-    if (const auto it = doc.find("train"); it != doc.end())
+    if (auto it = doc.find("train"); it != doc.end()) {
+        // null removes the budget (--set train.max_minutes=null: a preset's budget taken away).
+        if (it->is_object() && it->contains("max_minutes") && (*it)["max_minutes"].is_null())
+            it->erase("max_minutes");
         readSection(*it, "train", trainFields(), c.train, sourceName);
+        // A budget that is written must be one: "no budget" is the absent key.
+        if (const auto budget = it->find("max_minutes"); budget != it->end())
+            require(c.train.maxMinutes > 0, sourceName,
+                    "train.max_minutes must be greater than 0 (got " + shown(*budget)
+                        + "); leave the key out, or set it to null, for no time budget");
+    }
     validate(c, sourceName);
     return c;
 }
@@ -431,6 +457,43 @@ void applyOverride(TrainConfig &config, const std::string &assignment)
         doc[section][name] = value;
     }
     config = parseTrainConfig(doc.dump(), source);
+}
+
+MemoryEstimate estimateTrainingMemory(const TrainConfig &c)
+{
+    const ModelOptions &m = c.model;
+    // Sizes as doubles: a configuration asking for absurd sizes must not overflow the estimate.
+    const double d = double(m.dModel), f = double(m.dFf), e = double(m.experts), v = double(m.vocabSize);
+    const double attention = 4 * d * d + 4 * d, norm = 2 * d;
+    const double denseFfn = 2 * d * f + f + d;
+    const double moeFfn = e * 2 * d * f + d * e + double(std::max(m.numLanguages, m.numPairs)) * d;
+    double params = v * d + 2 * norm;  // tied embedding, final norms
+    double activationsPerToken = 0;    // floats kept per (padded) token for the backward pass
+    const double k = double(std::min(m.topK, m.experts));
+    for (std::int64_t i = 0; i < m.encoderLayers; ++i) {
+        const bool moe = m.encoderLayerIsMoe(i);
+        params += attention + 2 * norm + (moe ? moeFfn : denseFfn);
+        activationsPerToken += 16 * d + double(m.heads) * double(c.data.maxLength) + (moe ? 3 * k * f + 2 * e : 2 * f);
+    }
+    for (std::int64_t i = 0; i < m.decoderLayers; ++i) {
+        const bool moe = m.decoderLayerIsMoe(i);
+        params += 2 * attention + 3 * norm + (moe ? moeFfn : denseFfn);
+        activationsPerToken += 24 * d + 2 * double(m.heads) * double(c.data.maxLength) + (moe ? 3 * k * f + 2 * e : 2 * f);
+    }
+    activationsPerToken += 3 * v;      // output logits, log-softmax and their gradient
+    // Weights, gradients, optimiser moments and the update's full-size temporaries at the peak:
+    // Adafactor (no first moment) about 6.5 copies — a tiny model with 100,000 experts, 0.8
+    // billion parameters, reached 22.9 GB here — and Adam's two moments one more.
+    const double stateCopies = c.train.optimizer == "adam" ? 7.5 : 6.5;
+    // batch_tokens counts source and target: each side's layers see about half of them.
+    const double paddedTokens = 1.5 * double(c.train.batchTokens) / 2;
+    MemoryEstimate out;
+    const double cap = 9e18;
+    out.parameters = std::int64_t(std::min(params, cap));
+    out.parameterBytes = std::int64_t(std::min(params * 4 * stateCopies, cap));
+    out.activationBytes = std::int64_t(std::min(activationsPerToken * paddedTokens * 4, cap));
+    out.baseBytes = std::int64_t(400) << 20;
+    return out;
 }
 
 std::string trainConfigToJson(const TrainConfig &config, int indent)

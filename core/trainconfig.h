@@ -20,6 +20,10 @@ struct DataConfig
     std::int64_t vocabulary = 0;        ///< store id of the SentencePiece vocabulary; 0 = latest for the dataset
     std::int64_t maxLength = 128;       ///< longer sentence pairs (in pieces) are skipped; ≤ model.max_length
     std::string directions = "both";    ///< "en-xx", "xx-en" or "both"
+    /// With dataset 0, which corpus: "quick" or "full" (the newest synthetic corpus generated
+    /// with that profile), "gettext" (the newest gettext import), each made on first use when the
+    /// store has none; "" for the newest synthetic corpus of any profile.
+    std::string corpus;
 
     bool operator==(const DataConfig &other) const;
     bool operator!=(const DataConfig &other) const { return !(*this == other); }
@@ -38,6 +42,15 @@ struct TrainSettings
     std::int64_t checkpointEvery = 250; ///< write a resumable checkpoint every N steps
     std::uint64_t seed = 1;             ///< seeds data order, initialisation and dropout
     double clipNorm = 1.0;              ///< global gradient-norm clipping; 0 = off
+    /// Learning-rate schedule after warm-up: "rsqrt", "linear" or "cosine" (decaying to 0 at the
+    /// end of train.steps or of train.max_minutes, whichever comes first).
+    std::string schedule = "rsqrt";
+    /// Wall-clock budget in minutes: the run ends like a cancel (dev evaluation, checkpoint) and
+    /// finishes when it is used up; 0 = none (the key is absent). Given, it must be > 0.
+    double maxMinutes = 0;
+    /// Greedy dev BLEU at every dev evaluation over the first N dev sentences of each direction
+    /// (metrics dev_bleu and dev_bleu.<pair>); 0 = off.
+    std::int64_t devBleuSentences = 20;
 
     bool operator==(const TrainSettings &other) const;
     bool operator!=(const TrainSettings &other) const { return !(*this == other); }
@@ -56,6 +69,18 @@ struct TrainConfig
     bool operator==(const TrainConfig &other) const;
     bool operator!=(const TrainConfig &other) const { return !(*this == other); }
 };
+
+/// What training a configuration needs in memory, estimated from its sizes before anything
+/// is allocated (within a factor of about 1.5 of the resident size measured here).
+struct MemoryEstimate
+{
+    std::int64_t parameters = 0;        ///< all weights (experts included)
+    std::int64_t parameterBytes = 0;    ///< weights, gradients and optimiser state
+    std::int64_t activationBytes = 0;   ///< what one batch keeps for the backward pass
+    std::int64_t baseBytes = 0;         ///< the process itself (libraries, data, caches)
+    std::int64_t total() const { return parameterBytes + activationBytes + baseBytes; }
+};
+MemoryEstimate estimateTrainingMemory(const TrainConfig &config);
 
 /// Parses and validates a configuration document; fields that are absent keep their defaults.
 /// `sourceName` (a path, "--config", …) starts every message. Throws InputError:

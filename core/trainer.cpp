@@ -1,5 +1,7 @@
 #include "core/trainer.h"
 
+#include "core/bleu.h"
+#include "core/decoding.h"
 #include "core/errors.h"
 #include "core/modelfile.h"
 #include "core/optim.h"
@@ -21,6 +23,8 @@
 #include <fstream>
 #include <limits>
 #include <mutex>
+#include <optional>
+#include <tuple>
 #include <sstream>
 #include <unistd.h>
 
@@ -184,6 +188,7 @@ struct TrainState
     std::string modelSha256;
     std::int64_t modelBytes = 0;
     Window window;
+    double elapsedSeconds = 0;  ///< wall time the run has trained so far (for the time budget)
     std::string optimizer, sampler, rng;
 };
 
@@ -197,6 +202,7 @@ std::string encodeState(const TrainState &s)
     meta["model_sha256"] = s.modelSha256;
     meta["model_bytes"] = s.modelBytes;
     meta["window"] = s.window.toJson();
+    meta["elapsed_s"] = s.elapsedSeconds;
     std::string out(kStateMagic, sizeof kStateMagic);
     putSection(out, meta.dump());
     putSection(out, s.optimizer);
@@ -233,6 +239,7 @@ TrainState decodeState(const std::string &path)
         s.modelSha256 = meta.at("model_sha256").get<std::string>();
         s.modelBytes = meta.at("model_bytes").get<std::int64_t>();
         s.window.fromJson(meta.at("window"));
+        s.elapsedSeconds = meta.value("elapsed_s", 0.0);  // absent in states written before time budgets
     } catch (const Json::exception &e) {
         throw fileError(path, std::string("malformed metadata: ") + e.what());
     }
@@ -378,6 +385,76 @@ double evaluate(Transformer &model, const BatchBuilder &builder, const std::vect
     return tokens > 0 ? sum / tokens : std::numeric_limits<double>::quiet_NaN();
 }
 
+/// Pieces as text: decoded by the vocabulary, or written as ids when there is none (tests).
+std::string piecesText(const std::vector<std::int32_t> &ids, const SentencePieceModel *spm)
+{
+    if (spm)
+        return spm->decode(std::vector<int>(ids.begin(), ids.end()));
+    std::string out;
+    for (auto id : ids)
+        out += (out.empty() ? "" : " ") + std::to_string(id);
+    return out;
+}
+
+/// The dev BLEU sample: the first N examples of every dev task, with their references.
+struct DevBleuSample
+{
+    std::vector<DecodeRequest> requests;
+    std::vector<std::string> references;
+    std::vector<std::size_t> task;      ///< dev task index of each request
+};
+
+DevBleuSample devBleuSample(const std::vector<TrainTask> &dev, std::size_t perTask,
+                            const SentencePieceModel *spm, std::size_t maxLength)
+{
+    DevBleuSample sample;
+    for (std::size_t t = 0; t < dev.size(); ++t) {
+        const TrainTask &task = dev[t];
+        for (std::size_t i = 0; i < task.examples.size() && i < perTask; ++i) {
+            const TrainExample &e = task.examples[i];
+            DecodeRequest r;
+            r.src.assign(e.src.begin(), e.src.begin() + std::ptrdiff_t(std::min(e.src.size(), maxLength)));
+            r.targetLang = task.targetLang;
+            r.pair = task.pair;
+            sample.requests.push_back(std::move(r));
+            sample.references.push_back(i < task.references.size() ? task.references[i] : piecesText(e.tgt, spm));
+            sample.task.push_back(t);
+        }
+    }
+    return sample;
+}
+
+/// Greedy translations of the sample scored per task with SacreBLEU's BLEU (13a, exp
+/// smoothing); the mean over tasks first. Without a vocabulary, pieces are written as ids.
+/// Leaves the model in training mode and the random generator as it was.
+std::pair<double, std::vector<std::pair<std::string, double>>>
+devBleu(Transformer &model, const std::vector<TrainTask> &dev, const DevBleuSample &sample, const SentencePieceModel *spm)
+{
+    const std::string rng = rngState();
+    DecodeOptions options;
+    options.beam = 1;
+    options.batchSize = 64;
+    const std::vector<DecodeResult> results = translate(*model, sample.requests, options);
+    model->train();
+    setRngState(rng, "random generator state");
+    std::vector<std::vector<std::string>> hyps(dev.size()), refs(dev.size());
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        hyps[sample.task[i]].push_back(piecesText(results[i].tokens, spm));
+        refs[sample.task[i]].push_back(sample.references[i]);
+    }
+    std::vector<std::pair<std::string, double>> perTask;
+    double sum = 0;
+    for (std::size_t t = 0; t < dev.size(); ++t) {
+        if (hyps[t].empty())
+            continue;
+        const double bleu = corpusBleu(hyps[t], refs[t], BleuOptions()).score;
+        perTask.emplace_back(dev[t].name, bleu);
+        sum += bleu;
+    }
+    const double mean = perTask.empty() ? std::numeric_limits<double>::quiet_NaN() : sum / double(perTask.size());
+    return {mean, std::move(perTask)};
+}
+
 double entropyOf(const std::vector<double> &load)
 {
     double total = 0;
@@ -479,6 +556,7 @@ TrainResult train(const TrainConfig &config, const TrainData &data, const std::s
     oo.lr = ts.lr;
     oo.warmup = ts.warmup;
     oo.clipNorm = ts.clipNorm;
+    oo.schedule = ts.schedule;
     oo.validate();
 
     std::error_code ec;
@@ -509,6 +587,7 @@ TrainResult train(const TrainConfig &config, const TrainData &data, const std::s
 
     Window window;
     std::int64_t step = 0;
+    double elapsedBefore = 0;  // training wall time of earlier processes of this run
     TrainResult result;
     result.lastDevLoss = std::numeric_limits<double>::quiet_NaN();
 
@@ -534,6 +613,7 @@ TrainResult train(const TrainConfig &config, const TrainData &data, const std::s
         }
         setRngState(state.rng, resumeStatePath);
         window = state.window;
+        elapsedBefore = state.elapsedSeconds;
         step = state.step;
         result.lastCheckpointModel = modelPath;
         result.lastCheckpointState = resumeStatePath;
@@ -543,6 +623,27 @@ TrainResult train(const TrainConfig &config, const TrainData &data, const std::s
 
     const auto devSet = data.dev.empty() ? std::vector<std::vector<ExampleRef>>()
                                          : devBatches(devBuilder, std::size_t(ts.batchTokens));
+    std::optional<SentencePieceModel> spm;
+    if (!data.sentencePiece.empty())
+        spm.emplace(SentencePieceModel::fromBytes(data.sentencePiece));
+    const DevBleuSample bleuSample =
+        devBleuSample(data.dev, std::size_t(ts.devBleuSentences), spm ? &*spm : nullptr, builder.maxLength);
+
+    using Clock = std::chrono::steady_clock;
+    const auto runStart = Clock::now();
+    const double budgetSeconds = ts.maxMinutes * 60.0;  // 0: none
+    auto elapsed = [&] { return elapsedBefore + std::chrono::duration<double>(Clock::now() - runStart).count(); };
+    /// Dev loss and BLEU into `p`.
+    auto devEvaluation = [&](TrainProgress &p) {
+        const auto start = Clock::now();
+        p.hasDev = true;
+        p.devLoss = evaluate(model, devBuilder, devSet);
+        p.devBleu = std::numeric_limits<double>::quiet_NaN();
+        if (!bleuSample.requests.empty())
+            std::tie(p.devBleu, p.devBleuTasks) = devBleu(model, data.dev, bleuSample, spm ? &*spm : nullptr);
+        p.devSeconds = std::chrono::duration<double>(Clock::now() - start).count();
+        result.lastDevLoss = p.devLoss;
+    };
     const std::int64_t total = ts.steps;
     const std::int64_t logEvery = std::max<std::int64_t>(1, ts.logEvery);
     const std::int64_t evalEvery = std::max<std::int64_t>(1, ts.evalEvery);
@@ -566,6 +667,7 @@ TrainResult train(const TrainConfig &config, const TrainData &data, const std::s
         state.modelSha256 = info.modelSha256;
         state.modelBytes = info.modelBytes;
         state.window = window;
+        state.elapsedSeconds = elapsed();
         state.optimizer = optimizer->saveToString();
         state.sampler = sampler.saveState();
         state.rng = rngState();
@@ -582,13 +684,12 @@ TrainResult train(const TrainConfig &config, const TrainData &data, const std::s
         TrainProgress initial;
         initial.step = 0;
         initial.totalSteps = ts.steps;
-        initial.hasDev = true;
-        initial.devLoss = evaluate(model, devBuilder, devSet);
+        devEvaluation(initial);
+        initial.elapsedSeconds = elapsed();
         if (hooks.progress)
             hooks.progress(initial);
     }
 
-    using Clock = std::chrono::steady_clock;
     auto windowStart = Clock::now();
     std::int64_t windowStartStep = step;
     double windowTokens = 0;  // tokens since windowStart (not saved: timing is not reproducible anyway)
@@ -601,7 +702,11 @@ TrainResult train(const TrainConfig &config, const TrainData &data, const std::s
         const Seq2SeqBatch input = builder.build(batch.examples, &tokens);
         ModelOutput out = model->forward(input);
         out.loss.backward();
-        const double gradNorm = optimizer->step(step);
+        // The share of the run done: of the planned steps, or of the time budget when larger.
+        double done = double(step) / double(total);
+        if (budgetSeconds > 0)
+            done = std::max(done, elapsed() / budgetSeconds);
+        const double gradNorm = optimizer->step(step, done);
         optimizer->zeroGrad();
 
         window.steps += 1;
@@ -625,12 +730,15 @@ TrainResult train(const TrainConfig &config, const TrainData &data, const std::s
             window.layers[i].dropped += double(s.dropped);
         }
 
-        bool stop = false;
+        // Stop requests and the time budget are looked at before reporting, so that the
+        // step a run ends at gets its report and a final dev evaluation.
+        const bool budgetUsed = budgetSeconds > 0 && elapsed() >= budgetSeconds && step < total;
+        bool stop = budgetUsed || (hooks.stopRequested && hooks.stopRequested());
         TrainProgress progress;
         progress.step = step;
         progress.totalSteps = total;
         bool report = false;
-        if (step % logEvery == 0 || step == total) {
+        if (step % logEvery == 0 || step == total || budgetUsed) {
             report = true;
             const double n = double(std::max<std::int64_t>(1, window.steps));
             progress.hasReport = true;
@@ -643,6 +751,8 @@ TrainResult train(const TrainConfig &config, const TrainData &data, const std::s
             const std::int64_t stepsTimed = step - windowStartStep;
             progress.tokensPerSecond = seconds > 0 ? windowTokens / seconds : 0;
             progress.etaSeconds = stepsTimed > 0 ? seconds / double(stepsTimed) * double(total - step) : 0;
+            if (budgetSeconds > 0)
+                progress.etaSeconds = std::min(progress.etaSeconds, std::max(0.0, budgetSeconds - elapsed()));
             for (const auto &l : window.layers) {
                 LayerLoad ll;
                 ll.name = l.name;
@@ -662,22 +772,20 @@ TrainResult train(const TrainConfig &config, const TrainData &data, const std::s
             windowStartStep = step;
             windowTokens = 0;
         }
-        if (!devSet.empty() && (step % evalEvery == 0 || step == total)) {
+        if (!devSet.empty() && (step % evalEvery == 0 || step == total || stop)) {
             report = true;
-            progress.hasDev = true;
-            progress.devLoss = evaluate(model, devBuilder, devSet);
-            result.lastDevLoss = progress.devLoss;
+            devEvaluation(progress);
         }
+        progress.elapsedSeconds = elapsed();
         if (report && hooks.progress && !hooks.progress(progress))
-            stop = true;
-        if (!stop && hooks.stopRequested && hooks.stopRequested())
             stop = true;
         if (stop || step % checkpointEvery == 0 || step == total) {
             writeCheckpoint(step);
             lastCheckpointStep = step;
         }
         if (stop) {
-            result.stopped = step < total;
+            result.stopped = step < total && !budgetUsed;
+            result.budgetUsed = budgetUsed;
             break;
         }
     }

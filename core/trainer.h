@@ -1,8 +1,15 @@
 #pragma once
 /// The core training loop: batches from the temperature sampler, forward / backward /
-/// optimiser step, progress every train.log_every steps, dev loss every train.eval_every
-/// steps, and resumable checkpoints (model file + state file) every train.checkpoint_every
-/// steps, at the end and when a stop is requested.
+/// optimiser step, progress every train.log_every steps, dev loss and a small greedy dev BLEU
+/// every train.eval_every steps, and resumable checkpoints (model file + state file) every
+/// train.checkpoint_every steps, at the end, when a stop is requested and when the time budget
+/// (train.max_minutes) is used up — each of the last three after a final dev evaluation.
+///
+/// Resuming reproduces an uninterrupted run exactly (the model, optimiser, sampler and random
+/// state, and every value logged at the steps an uninterrupted run logs; the step a run was
+/// stopped at has a dev evaluation of its own besides), except where wall time steers it: a time
+/// budget ends the run when the summed training time of all its processes reaches it, and a
+/// decaying schedule follows the share of the budget used.
 ///
 /// A checkpoint at step N is two files in the checkpoint folder:
 ///   step-NNNNNN.tmf    the model (core/modelfile.h), metadata {"step": N}
@@ -17,6 +24,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace taskmoe::core {
@@ -33,6 +41,9 @@ struct TrainTask
     int targetLang = 0;             ///< target-language task id (index into TaskTable::languages)
     int pair = 0;                   ///< pair task id (index into TaskTable::pairs)
     std::vector<TrainExample> examples;
+    /// Dev tasks: the reference text of examples[i] for dev BLEU (may be shorter than examples
+    /// or empty: then the reference is the target pieces decoded by the vocabulary).
+    std::vector<std::string> references;
 };
 
 struct TrainData
@@ -65,6 +76,12 @@ struct TrainProgress
     bool hasReport = false;         ///< the training values above are set (a log_every step)
     bool hasDev = false;
     double devLoss = 0;             ///< mean token-level NLL over the dev set (no smoothing)
+    /// With hasDev and train.dev_bleu_sentences > 0: greedy BLEU (SacreBLEU 13a) of the dev sample,
+    /// the mean over directions and per direction ("en-de"); NaN when not computed.
+    double devBleu = 0;
+    std::vector<std::pair<std::string, double>> devBleuTasks;
+    double devSeconds = 0;          ///< wall time of this dev evaluation (loss + BLEU)
+    double elapsedSeconds = 0;      ///< wall time of the run so far (across resumes)
 };
 
 struct CheckpointInfo
@@ -89,6 +106,7 @@ struct TrainResult
 {
     std::int64_t lastStep = 0;
     bool stopped = false;           ///< ended before train.steps (stop request or progress returned false)
+    bool budgetUsed = false;        ///< ended before train.steps because train.max_minutes was used up
     std::string lastCheckpointModel, lastCheckpointState;
     double lastDevLoss = 0;         ///< NaN when there was no dev evaluation
 };

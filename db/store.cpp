@@ -752,6 +752,36 @@ QVector<CheckpointRecord> Store::checkpoints(qint64 runId) const
     return out;
 }
 
+std::optional<std::pair<CheckpointRecord, double>> Store::bestCheckpoint(qint64 runId) const
+{
+    Query q(m_connection, QStringLiteral(
+        "SELECT c.id, c.run_id, c.step, c.path, c.sha256, c.bytes, c.created_at, m.value FROM checkpoints c "
+        "JOIN metrics m ON m.run_id = c.run_id AND m.step = c.step "
+        "AND m.key_id = (SELECT id FROM metric_keys WHERE name = 'dev_bleu') "
+        "WHERE c.run_id = ? ORDER BY m.value DESC, c.step DESC, c.id DESC LIMIT 1"));
+    q.bind(runId).exec("find the best checkpoint");
+    if (!q.next())
+        return std::nullopt;
+    return std::make_pair(CheckpointRecord{q.value(0).toLongLong(), q.value(1).toLongLong(), q.value(2).toLongLong(),
+                                           q.value(3).toString(), q.value(4).toString(), q.value(5).toLongLong(),
+                                           timeValue(q.value(6))},
+                          q.value(7).toDouble());
+}
+
+std::map<qint64, std::pair<qint64, double>> Store::bestCheckpointSteps() const
+{
+    std::map<qint64, std::pair<qint64, double>> out;
+    Query q(m_connection, QStringLiteral(
+        "SELECT c.run_id, c.step, m.value FROM checkpoints c "
+        "JOIN metrics m ON m.run_id = c.run_id AND m.step = c.step "
+        "AND m.key_id = (SELECT id FROM metric_keys WHERE name = 'dev_bleu') "
+        "ORDER BY c.run_id, m.value, c.step, c.id"));
+    q.exec("find the best checkpoints");
+    while (q.next())   // ascending: the last row of a run is its best
+        out[q.value(0).toLongLong()] = {q.value(1).toLongLong(), q.value(2).toDouble()};
+    return out;
+}
+
 qint64 Store::addModel(const ModelRecord &m)
 {
     Query q(m_connection, QStringLiteral(

@@ -16,6 +16,7 @@
 #include <functional>
 #include <stdexcept>
 #include <map>
+#include <optional>
 #include <vector>
 
 namespace taskmoe::db {
@@ -106,6 +107,11 @@ public:
     // Results ----------------------------------------------------------------------------
     qint64 addCheckpoint(const CheckpointRecord &checkpoint);
     QVector<CheckpointRecord> checkpoints(qint64 runId) const;
+    /// The run's checkpoint with the highest dev BLEU (the `dev_bleu` metric at the checkpoint's
+    /// step; the later step on a tie), and that BLEU; nullopt when no checkpoint has one.
+    std::optional<std::pair<CheckpointRecord, double>> bestCheckpoint(qint64 runId) const;
+    /// bestCheckpoint()'s step and BLEU for every run that has one, in one query (the runs list).
+    std::map<qint64, std::pair<qint64, double>> bestCheckpointSteps() const;
     qint64 addModel(const ModelRecord &model);
     QVector<ModelRecord> models() const;
     qint64 addEvaluation(const EvaluationRecord &evaluation);

@@ -18,8 +18,8 @@ struct ProgramResult
 };
 
 /// Runs `taskmoe args` from $TASKMOE_BIN_DIR with `input` on its standard input; a run that
-/// does not end within four minutes is fatal.
-inline ProgramResult runTaskmoe(const QStringList &args, const QByteArray &input = {})
+/// does not end within `timeoutMs` (four minutes unless told) is fatal.
+inline ProgramResult runTaskmoe(const QStringList &args, const QByteArray &input = {}, int timeoutMs = 240000)
 {
     QProcess p;
     p.setProgram(qEnvironmentVariable("TASKMOE_BIN_DIR") + QStringLiteral("/taskmoe"));
@@ -28,7 +28,7 @@ inline ProgramResult runTaskmoe(const QStringList &args, const QByteArray &input
     if (!input.isEmpty())
         p.write(input);
     p.closeWriteChannel();
-    if (!p.waitForFinished(240000))
+    if (!p.waitForFinished(timeoutMs))
         qFatal("taskmoe %s did not finish", qPrintable(args.join(QLatin1Char(' '))));
     ProgramResult r;
     r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -100;

@@ -128,7 +128,7 @@ private slots:
 
     void synthRegistersADatasetOnceAndStatsShowsItsPairs()
     {
-        const QStringList args{"corpus", "synth", "--db", m_db, "--largest", "1200", "--multiway", "40",
+        const QStringList args{"corpus", "synth", "--db", m_db, "--profile", "full", "--largest", "1200", "--multiway", "40",
                                "--name", "syn'; DROP TABLE datasets;--", "--format", "json"};
         const Result r = run(args);
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
@@ -150,6 +150,38 @@ private slots:
         const Result list = run({"corpus", "list", "--db", m_db, "--format", "csv"});
         QCOMPARE(list.exitCode, 0);
         QCOMPARE(list.out.trimmed().split('\n').size(), 2);  // header + one dataset
+    }
+
+    void synthProfilesAndDifficultyOptions()
+    {
+        const QString db = m_dir.filePath(QStringLiteral("profiles.sqlite"));
+        // The default is the quick profile: 6 languages in 3 families.
+        Result r = run({"corpus", "synth", "--db", db, "--largest", "300", "--multiway", "10", "--format", "json"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QCOMPARE(QJsonDocument::fromJson(r.out.toUtf8()).array().size(), 6);
+        // A difficulty parameter changes one thing.
+        r = run({"corpus", "synth", "--db", db, "--languages", "es,ca", "--lexicon", "0.2", "--max-words", "8",
+                 "--largest", "300", "--multiway", "10", "--format", "json"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QCOMPARE(QJsonDocument::fromJson(r.out.toUtf8()).array().size(), 2);
+        // Out of range: exit 1, a sentence naming the parameter, nothing stored.
+        const QList<QPair<QStringList, QString>> bad = {
+            {{"--lexicon", "1.5"}, "--lexicon must be"},
+            {{"--lexicon", "0"}, "--lexicon must be"},
+            {{"--languages", "es,xx"}, "'xx'"},
+            {{"--min-words", "12", "--max-words", "8"}, "--min-words must be"},
+            {{"--min-words", "1", "--max-words", "1"}, "--max-words must be"},
+        };
+        for (const auto &[options, named] : bad) {
+            r = run(QStringList{"corpus", "synth", "--db", db} + options);
+            QVERIFY2(r.exitCode == 1, qPrintable(options.join(' ') + ": " + r.err));
+            QVERIFY2(r.err.contains(named), qPrintable(r.err));
+        }
+        r = run({"corpus", "synth", "--db", db, "--profile", "huge"});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(QStringLiteral("huge")), qPrintable(r.err));
+        const Result list = run({"corpus", "list", "--db", db, "--format", "csv"});
+        QCOMPARE(list.out.trimmed().split('\n').size(), 3);  // header + the two datasets made above
     }
 
     void importsTsvAndMosesFiles()

@@ -174,14 +174,23 @@ private slots:
         auto *button = window.findChild<QPushButton *>(QStringLiteral("evaluateButton"));
         QVERIFY(button && button->isEnabled());
 
-        // The dialog offers the run's checkpoints, newest first chosen; evaluate 2 sentences a pair.
+        // The dialog offers the run's checkpoints with the best by dev BLEU chosen (and marked);
+        // evaluate 2 sentences a pair.
+        qint64 bestStep = 0;
+        {
+            db::Store store(m_store);
+            const auto best = store.bestCheckpoint(m_finishedRun);
+            QVERIFY(best.has_value());
+            bestStep = best->first.step;
+        }
         bool sawDialog = false;
         QTimer::singleShot(0, this, [&] {
             auto *dialog = qobject_cast<ui::EvaluateDialog *>(QApplication::activeModalWidget());
             if (!dialog)
                 return;
             sawDialog = true;
-            QCOMPARE(dialog->checkpointBox()->currentData().toLongLong(), qint64(30));
+            QCOMPARE(dialog->checkpointBox()->currentData().toLongLong(), bestStep);
+            QVERIFY(dialog->checkpointBox()->currentText().contains(QStringLiteral("best dev BLEU")));
             QVERIFY(dialog->checkpointBox()->count() >= 3);
             dialog->limitBox()->setValue(2);
             dialog->beamBox()->setValue(1);

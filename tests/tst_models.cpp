@@ -116,6 +116,7 @@ private slots:
     void runModelEmpty();
     void runModelFilled();
     void runModelHeaders();
+    void runModelShowsTheBestCheckpointAndTheTimeBudget();
     void runModelRefreshesInPlaceKeepingTheSelection();
 
     void headersAndCellsShareTheColumnAlignment();
@@ -412,13 +413,31 @@ void TestModels::runModelHeaders()
     RunTableModel model;
     const QStringList expected{QStringLiteral("ID"),     QStringLiteral("Name"),
                                QStringLiteral("Kind"),   QStringLiteral("Preset"),
-                               QStringLiteral("Status"), QStringLiteral("Progress"), QStringLiteral("Started"),
-                               QStringLiteral("Ended")};
+                               QStringLiteral("Status"), QStringLiteral("Progress"), QStringLiteral("Best dev BLEU"),
+                               QStringLiteral("Started"), QStringLiteral("Ended")};
     QCOMPARE(expected.size(), model.columnCount());
     for (int c = 0; c < model.columnCount(); ++c)
         QCOMPARE(model.headerData(c, Qt::Horizontal).toString(), expected.at(c));
     // Rows keep Qt's default numbering.
     QCOMPARE(model.headerData(0, Qt::Vertical).toInt(), 1);
+}
+
+void TestModels::runModelShowsTheBestCheckpointAndTheTimeBudget()
+{
+    RunTableModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    auto runs = sampleRuns();
+    runs[0].configJson = QStringLiteral(R"({"train": {"steps": 100000, "max_minutes": 15}})");
+    runs[1].configJson = QStringLiteral(R"({"train": {"steps": 400}})");
+    model.updateRuns(runs, {{1, 1750}, {2, 120}}, {{1, {1500, 61.234}}});
+    using C = RunTableModel;
+    QCOMPARE(display(model, 0, C::ProgressColumn), QStringLiteral("1750 (15 min)"));
+    QCOMPARE(display(model, 1, C::ProgressColumn), QStringLiteral("120 / 400"));
+    QCOMPARE(display(model, 0, C::BestColumn), QStringLiteral("61.2 @ 1500"));
+    QCOMPARE(display(model, 1, C::BestColumn), QString());
+    // Sorting by the best BLEU puts runs without one first (ascending).
+    QVERIFY(model.data(model.index(0, C::BestColumn), SortRole).toDouble()
+            > model.data(model.index(1, C::BestColumn), SortRole).toDouble());
 }
 
 // The shared base (VectorTableModel) answers alignment for cells and headers from one

@@ -128,15 +128,24 @@ void TestNewRunDialog::choosingAnotherPresetReloadsTheFields()
     const int index = dialog.presetBox()->findText("token-moe");
     QVERIFY(index >= 0);
     dialog.presetBox()->setCurrentIndex(index);
-    QCOMPARE(lineEdit(dialog, "model.d_model")->text(), QStringLiteral("256"));
+    QCOMPARE(lineEdit(dialog, "model.d_model")->text(), QStringLiteral("128"));
     QCOMPARE(lineEdit(dialog, "model.experts")->text(), QStringLiteral("8"));
-    QCOMPARE(lineEdit(dialog, "train.lr")->text(), QStringLiteral("0.0007"));
+    QCOMPARE(lineEdit(dialog, "train.lr")->text(), QStringLiteral("0.002"));
+    QCOMPARE(lineEdit(dialog, "train.max_minutes")->text(), QStringLiteral("15"));
     QCOMPARE(lineEdit(dialog, "model.capacity_factor")->text(), QStringLiteral("1.25"));
     QCOMPARE(qobject_cast<QComboBox *>(dialog.field("model.decoder_routing"))->currentText(), QStringLiteral("token"));
     QVERIFY2(dialog.isValid(), qPrintable(dialog.errorText()));
     QCOMPARE(dialog.config().preset, std::string("token-moe"));
     QVERIFY(dialog.config() == taskmoe::core::loadPreset("token-moe"));
-    QCOMPARE(jsonOf(dialog).value("model").toObject().value("d_model").toInt(), 256);
+    QCOMPARE(jsonOf(dialog).value("model").toObject().value("d_model").toInt(), 128);
+    // An emptied budget leaves the key out: no time budget.
+    lineEdit(dialog, "train.max_minutes")->setText(QString());
+    QVERIFY2(dialog.isValid(), qPrintable(dialog.errorText()));
+    QCOMPARE(dialog.config().train.maxMinutes, 0.0);
+    QVERIFY(!jsonOf(dialog).value("train").toObject().contains("max_minutes"));
+    lineEdit(dialog, "train.max_minutes")->setText(QStringLiteral("0"));
+    QVERIFY(!dialog.isValid());
+    QVERIFY(dialog.invalidFields().contains(QStringLiteral("train.max_minutes")));
 }
 
 void TestNewRunDialog::setPresetResetsEditedFields()
@@ -325,7 +334,7 @@ void TestNewRunDialog::datasetPickerSetsDataDataset()
     NewRunDialog dialog(someDatasets());
     QComboBox *box = dialog.datasetBox();
     QCOMPARE(box->count(), 3);
-    QCOMPARE(box->itemText(0), QStringLiteral("Synthetic (created if missing)"));
+    QCOMPARE(box->itemText(0), QStringLiteral("The preset's corpus (created if missing)"));
     QCOMPARE(box->itemText(2), QStringLiteral("#7 po files (gettext)"));
     QCOMPARE(dialog.config().data.dataset, 0);
 

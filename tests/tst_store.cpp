@@ -337,6 +337,35 @@ private slots:
         QCOMPARE(store.run(runId).datasetId, 0);
     }
 
+    void bestCheckpointIsTheOneWithTheHighestDevBleuAtItsStep()
+    {
+        Store store(m_dir.filePath(QStringLiteral("best.sqlite")));
+        RunRecord run;
+        run.kind = QStringLiteral("train");
+        run.status = QStringLiteral("finished");
+        const qint64 a = store.addRun(run), b = store.addRun(run);
+        for (const qint64 step : {100, 200, 300})
+            store.addCheckpoint({0, a, step, QStringLiteral("/tmp/a%1.tmf").arg(step), QStringLiteral("ff"), 1, {}});
+        store.addCheckpoint({0, b, 100, QStringLiteral("/tmp/b100.tmf"), QStringLiteral("ff"), 1, {}});
+        QVERIFY(!store.bestCheckpoint(a));   // no dev BLEU yet
+        store.addMetrics({{a, 100, QStringLiteral("dev_bleu"), 5.0, 0},
+                          {a, 200, QStringLiteral("dev_bleu"), 9.0, 0},
+                          {a, 250, QStringLiteral("dev_bleu"), 12.0, 0},   // no checkpoint at 250
+                          {a, 300, QStringLiteral("dev_bleu"), 9.0, 0},    // ties with 200: the later wins
+                          {a, 300, QStringLiteral("dev_loss"), 99.0, 0},
+                          {b, 100, QStringLiteral("dev_loss"), 1.0, 0}});
+        const auto best = store.bestCheckpoint(a);
+        QVERIFY(best.has_value());
+        QCOMPARE(best->first.step, qint64(300));
+        QCOMPARE(best->first.path, QStringLiteral("/tmp/a300.tmf"));
+        QCOMPARE(best->second, 9.0);
+        QVERIFY(!store.bestCheckpoint(b));   // a dev loss is not a dev BLEU
+        const auto all = store.bestCheckpointSteps();
+        QCOMPARE(all.size(), std::size_t(1));
+        QCOMPARE(all.at(a).first, qint64(300));
+        QCOMPARE(all.at(a).second, 9.0);
+    }
+
     void twoConnectionsSeeEachOthersWrites()
     {
         const QString path = m_dir.filePath(QStringLiteral("shared.sqlite"));

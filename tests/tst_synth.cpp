@@ -1,5 +1,6 @@
 // Tests of the synthetic multilingual corpus generator (core/synth.h).
 #include "core/corpus.h"
+#include "core/sha256.h"
 #include "core/synth.h"
 #include "core/text.h"
 
@@ -228,6 +229,11 @@ private slots:
     void verbComesLastInSovLanguagesAndFirstInGreek();
     void multiwaySentencesAppearInEveryPairWithIdenticalEnglish();
     void reportHasOneLinePerPairWithItsSize();
+    void fullCorpusKeepsItsPinnedFingerprint();
+    void quickProfileHasSixLanguagesInThreeFamiliesAndAPinnedFingerprint();
+    void smallerLexiconShareGivesFewerWordTypes();
+    void languageSubsetKeepsEachPairsSentences();
+    void badLexiconShareOrLanguageIsRefusedNamingTheField();
 };
 
 void TestSynth::validateAcceptsDefaults()
@@ -601,6 +607,123 @@ void TestSynth::reportHasOneLinePerPairWithItsSize()
     }
     QVERIFY2(c.source.find("seed=5") != std::string::npos, c.source.c_str());
     QVERIFY2(c.source.find("largestPair=2000") != std::string::npos, c.source.c_str());
+}
+
+/// The quick profile's corpus: training presets and the README's measurements depend on it, so
+/// a change to it must be deliberate (and the measurements redone).
+constexpr const char *kQuickFingerprint = "9fefa0beaef9926baeab80efeba4fe88a699720e2a87247c79cfb1172a891bba";
+
+/// SHA-256 of every pair's sentences in order ("srctgt" then "src\ttgt\n" per sentence).
+std::string contentHash(const Corpus &c)
+{
+    std::string all;
+    for (const auto &p : c.pairs) {
+        all += p.srcLang + p.tgtLang;
+        for (const auto &s : p.sentences)
+            all += s.src + '\t' + s.tgt + '\n';
+    }
+    return Sha256::hex(all);
+}
+
+std::set<std::string> wordTypes(const Corpus &c, bool source)
+{
+    std::set<std::string> types;
+    for (const auto &p : c.pairs)
+        for (const auto &s : p.sentences)
+            for (const auto &w : splitSpaces(source ? s.src : s.tgt))
+                types.insert(w);
+    return types;
+}
+
+// The full corpus is what earlier results were measured on: difficulty parameters added later
+// must leave it byte for byte as it was (the hash was taken before they existed).
+void TestSynth::fullCorpusKeepsItsPinnedFingerprint()
+{
+    QCOMPARE(contentHash(generateSynthetic(SynthOptions())),
+             std::string("8bf63bebbaf9f011f11afe32aa66a990d53df1daec4b84867f8fd9d47211c1aa"));
+}
+
+void TestSynth::quickProfileHasSixLanguagesInThreeFamiliesAndAPinnedFingerprint()
+{
+    const SynthOptions quick = SynthOptions::quick();
+    const Corpus c = generateSynthetic(quick);
+    QCOMPARE(c.pairs.size(), std::size_t(6));
+    std::set<std::string> families;
+    for (const auto &l : c.languages)
+        if (l.code != "en")
+            families.insert(l.family);
+    QVERIFY(families.size() >= 3);
+    QCOMPARE(c.pairs.front().tgtLang, std::string("es"));  // the largest pair first
+    QCOMPARE(c.pairs.front().sentences.size(), quick.largestPair + quick.multiwaySentences);
+    for (const auto &p : c.pairs)
+        for (const auto &s : p.sentences) {
+            const std::size_t words = splitSpaces(s.src).size();
+            QVERIFY(words >= quick.minTokens && words <= quick.maxTokens);
+        }
+    QCOMPARE(contentHash(c), std::string(kQuickFingerprint));
+}
+
+void TestSynth::smallerLexiconShareGivesFewerWordTypes()
+{
+    SynthOptions all = smallOptions();
+    all.languages = {"es", "de"};
+    SynthOptions third = all;
+    third.lexicon = 0.3;
+    const auto full = wordTypes(generateSynthetic(all), true);
+    const auto reduced = wordTypes(generateSynthetic(third), true);
+    QVERIFY2(double(reduced.size()) < 0.6 * double(full.size()),
+             qPrintable(QString("%1 vs %2 English word types").arg(reduced.size()).arg(full.size())));
+    // Every word of the reduced corpus is a word of the lexicon the full one uses.
+    SynthOptions big = all;
+    big.largestPair = 20000;
+    const auto everything = wordTypes(generateSynthetic(big), true);
+    std::size_t unknown = 0;
+    for (const auto &w : reduced)
+        unknown += everything.count(w) ? 0 : 1;
+    QVERIFY2(unknown < reduced.size() / 50, qPrintable(QString("%1 unknown word types").arg(unknown)));
+}
+
+void TestSynth::languageSubsetKeepsEachPairsSentences()
+{
+    SynthOptions o = smallOptions();
+    o.imbalance = 1.0;  // equal sizes, so that a pair's size does not depend on its rank
+    const Corpus all = generateSynthetic(o);
+    o.languages = {"uk", "ja"};
+    const Corpus two = generateSynthetic(o);
+    QCOMPARE(two.pairs.size(), std::size_t(2));
+    QCOMPARE(two.pairs[0].tgtLang, std::string("ja"));   // the full corpus's size order, not the list's
+    QCOMPARE(two.pairs[1].tgtLang, std::string("uk"));
+    for (const auto &p : two.pairs) {
+        const ParallelData *same = nullptr;
+        for (const auto &q : all.pairs)
+            if (q.tgtLang == p.tgtLang)
+                same = &q;
+        QVERIFY(same);
+        QCOMPARE(p.sentences.size(), same->sentences.size());
+        QCOMPARE(p.sentences[7].tgt, same->sentences[7].tgt);
+    }
+}
+
+void TestSynth::badLexiconShareOrLanguageIsRefusedNamingTheField()
+{
+    const auto message = [](const SynthOptions &o) {
+        try {
+            o.validate();
+        } catch (const std::invalid_argument &e) {
+            return std::string(e.what());
+        }
+        return std::string();
+    };
+    SynthOptions o;
+    o.lexicon = 0;
+    QVERIFY(message(o).rfind("lexicon", 0) == 0);
+    o.lexicon = 1.5;
+    QVERIFY(message(o).rfind("lexicon", 0) == 0);
+    o = SynthOptions();
+    o.languages = {"es", "xx"};
+    QVERIFY2(message(o).find("'xx'") != std::string::npos, message(o).c_str());
+    o.languages = {"es", "es"};
+    QVERIFY2(message(o).find("twice") != std::string::npos, message(o).c_str());
 }
 
 QTEST_GUILESS_MAIN(TestSynth)

@@ -22,6 +22,8 @@ const std::vector<std::string> kPresets = {
     "tiny",          "dense",         "token-moe",
     "sentence-moe",  "task-moe-target", "task-moe-pair",
     "task-moe-both", "transformer-base-token-moe-32", "transformer-base-task-moe-32",
+    "dense-full", "token-moe-full", "sentence-moe-full", "task-moe-target-full", "task-moe-pair-full",
+    "task-moe-both-full", "gettext-dense", "gettext-token-moe", "gettext-task-moe-target",
 };
 
 

@@ -23,7 +23,7 @@ namespace {
 
 /// Three tasks of ~50 examples: src = <tag> + pieces, tgt = the pieces (a copy task) or
 /// random pieces (`copy` false).
-TrainData makeData(bool copy, std::uint32_t seed = 7)
+TrainData makeData(bool copy, std::uint32_t seed = 7, int perTask = 50)
 {
     TrainData data;
     data.tasks.languages = {"de", "en", "fr"};
@@ -37,7 +37,7 @@ TrainData makeData(bool copy, std::uint32_t seed = 7)
         task.targetLang = targets[p];
         task.pair = p;
         TrainTask dev = task;
-        for (int i = 0; i < 50 + 5 * p + 10; ++i) {
+        for (int i = 0; i < perTask + 5 * p + 10; ++i) {
             TrainExample e;
             e.src.push_back(4 + targets[p]);
             const int n = length(rng);
@@ -50,7 +50,7 @@ TrainData makeData(bool copy, std::uint32_t seed = 7)
                 for (int j = 0; j < m; ++j)
                     e.src.push_back(piece(rng));
             }
-            (i < 50 + 5 * p ? task : dev).examples.push_back(std::move(e));
+            (i < perTask + 5 * p ? task : dev).examples.push_back(std::move(e));
         }
         data.train.push_back(std::move(task));
         data.dev.push_back(std::move(dev));
@@ -96,6 +96,7 @@ struct Recorded
 {
     std::map<std::int64_t, TrainProgress> reports;  ///< by step, those with training values
     std::map<std::int64_t, double> dev;
+    std::map<std::int64_t, TrainProgress> devReports;  ///< by step, those with a dev evaluation
     std::vector<CheckpointInfo> checkpoints;
 };
 
@@ -105,8 +106,10 @@ TrainHooks recorder(Recorded &r)
     hooks.progress = [&r](const TrainProgress &p) {
         if (p.hasReport)
             r.reports[p.step] = p;
-        if (p.hasDev)
+        if (p.hasDev) {
             r.dev[p.step] = p.devLoss;
+            r.devReports[p.step] = p;
+        }
         return true;
     };
     hooks.checkpoint = [&r](const CheckpointInfo &c) { r.checkpoints.push_back(c); };
@@ -175,6 +178,81 @@ private slots:
         QVERIFY(std::filesystem::exists(result.lastCheckpointModel));
         QVERIFY(std::filesystem::exists(result.lastCheckpointState));
         QCOMPARE(readCheckpointStep(result.lastCheckpointState), std::int64_t(40));
+    }
+
+    void devBleuRisesAsTheModelLearnsAndIsGivenPerDirection()
+    {
+        QTemporaryDir dir;
+        TrainConfig config = makeConfig(200);
+        config.model.dModel = 32;
+        config.model.dFf = 64;
+        config.model.dropout = 0;
+        config.model.labelSmoothing = 0;
+        config.train.batchTokens = 512;
+        config.train.optimizer = "adam";
+        config.train.lr = 3e-3;
+        config.train.warmup = 20;
+        config.train.evalEvery = 100;
+        config.train.logEvery = 50;
+        config.train.devBleuSentences = 6;
+        Recorded r;
+        train(config, makeData(true, 7, 400), dir.path().toStdString(), "", recorder(r));
+        QCOMPARE(r.devReports.size(), std::size_t(3));
+        const TrainProgress &start = r.devReports[0], &end = r.devReports[200];
+        QCOMPARE(end.devBleuTasks.size(), std::size_t(3));
+        double mean = 0;
+        for (const auto &[name, bleu] : end.devBleuTasks) {
+            QVERIFY(bleu >= 0 && bleu <= 100);
+            mean += bleu / 3;
+        }
+        QVERIFY(std::abs(mean - end.devBleu) < 1e-9);
+        QCOMPARE(QString::fromStdString(end.devBleuTasks[0].first), QString("en-de"));
+        qInfo("dev BLEU of a copy task: %.2f at step 0, %.2f at step 200 (%.2f s per dev evaluation)", start.devBleu,
+              end.devBleu, end.devSeconds);
+        QVERIFY2(end.devBleu > start.devBleu + 5, qPrintable(QString("%1 -> %2").arg(start.devBleu).arg(end.devBleu)));
+        QVERIFY(end.devSeconds > 0);
+
+        // Off: no BLEU, the dev loss still there.
+        config.train.devBleuSentences = 0;
+        config.train.steps = 2;
+        Recorded off;
+        QTemporaryDir dir2;
+        train(config, makeData(true), dir2.path().toStdString(), "", recorder(off));
+        QVERIFY(off.devReports.count(2));
+        QVERIFY(std::isnan(off.devReports[2].devBleu));
+        QVERIFY(std::isfinite(off.devReports[2].devLoss));
+    }
+
+    void timeBudgetEndsTheRunWithAFinalDevEvaluationAndCheckpoint()
+    {
+        QTemporaryDir dir;
+        TrainConfig config = makeConfig(1000000);
+        config.train.maxMinutes = 1.5 / 60;   // 1.5 s
+        config.train.schedule = "linear";
+        config.train.logEvery = 1000000000;   // the final step is reported anyway
+        config.train.evalEvery = 1000000000;
+        config.train.checkpointEvery = 1000000000;
+        Recorded r;
+        const TrainResult result = train(config, makeData(false), dir.path().toStdString(), "", recorder(r));
+        QVERIFY(result.budgetUsed);
+        QVERIFY(!result.stopped);
+        QVERIFY(result.lastStep > 1 && result.lastStep < 1000000);
+        QVERIFY2(r.reports.count(result.lastStep), "the final step has a training report");
+        QVERIFY2(r.devReports.count(result.lastStep), "the final step has a dev evaluation");
+        QCOMPARE(r.checkpoints.size(), std::size_t(1));
+        QCOMPARE(r.checkpoints[0].step, result.lastStep);
+        const TrainProgress &last = r.reports[result.lastStep];
+        QVERIFY(last.elapsedSeconds >= 1.5);
+        // The linear schedule decayed over the budget: the last learning rate is near 0.
+        QVERIFY2(last.lr < 0.05 * config.train.lr, qPrintable(QString::number(last.lr)));
+        QVERIFY(last.etaSeconds <= 0.5);
+
+        // Resuming a run whose budget is used up ends at once: the budget counts every process.
+        Recorded again;
+        const TrainResult resumed =
+            train(config, makeData(false), dir.path().toStdString(), result.lastCheckpointState, recorder(again));
+        QVERIFY(resumed.budgetUsed);
+        QCOMPARE(resumed.lastStep, result.lastStep + 1);
     }
 
     void resumeIsExact_data()

@@ -11,7 +11,7 @@
 namespace taskmoe::ui {
 
 EvaluateDialog::EvaluateDialog(qint64 runId, const QString &runName, const QVector<qint64> &checkpointSteps,
-                               QWidget *parent)
+                               QWidget *parent, qint64 bestStep, double bestBleu)
     : QDialog(parent), m_runId(runId)
 {
     setWindowTitle(tr("Evaluate run %1").arg(runId));
@@ -23,9 +23,16 @@ EvaluateDialog::EvaluateDialog(qint64 runId, const QString &runName, const QVect
 
     m_checkpoint = new QComboBox;
     m_checkpoint->setObjectName(QStringLiteral("checkpointBox"));
-    for (const qint64 step : checkpointSteps)
-        m_checkpoint->addItem(tr("step %1").arg(step), step);
-    m_checkpoint->setCurrentIndex(int(checkpointSteps.size()) - 1);
+    int preselected = int(checkpointSteps.size()) - 1;
+    for (const qint64 step : checkpointSteps) {
+        if (step == bestStep) {
+            preselected = m_checkpoint->count();
+            m_checkpoint->addItem(tr("step %1 — best dev BLEU %2").arg(step).arg(bestBleu, 0, 'f', 1), step);
+        } else {
+            m_checkpoint->addItem(tr("step %1").arg(step), step);
+        }
+    }
+    m_checkpoint->setCurrentIndex(preselected);
     m_split = new QComboBox;
     m_split->setObjectName(QStringLiteral("splitBox"));
     m_split->addItem(tr("test"), QStringLiteral("test"));

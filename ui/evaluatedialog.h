@@ -15,9 +15,11 @@ class EvaluateDialog : public QDialog
 {
     Q_OBJECT
 public:
-    /// `checkpointSteps` of run `runId`, oldest first (the newest is preselected); not empty.
+    /// `checkpointSteps` of run `runId`, oldest first; not empty. The best checkpoint by dev
+    /// BLEU (`bestStep`, with `bestBleu`) is marked and preselected; without one (bestStep < 0)
+    /// the newest is.
     EvaluateDialog(qint64 runId, const QString &runName, const QVector<qint64> &checkpointSteps,
-                   QWidget *parent = nullptr);
+                   QWidget *parent = nullptr, qint64 bestStep = -1, double bestBleu = 0);
 
     JobController::EvalRequest request() const;
 

@@ -468,6 +468,19 @@ bool MainWindow::showRoutingStatSet(qint64 modelId, qint64 step)
 
 bool MainWindow::showRunRouting(qint64 runId, qint64 step)
 {
+    if (step == kBestCheckpoint) {
+        step = -1;   // the newest recorded, when the run has no best checkpoint
+        try {
+            const db::Store store(m_jobs->storePath());
+            if (const auto best = store.bestCheckpoint(runId))
+                step = best->first.step;
+            else
+                statusBar()->showMessage(tr("Run %1 has no checkpoint with a dev BLEU: showing its newest routing "
+                                            "statistics").arg(runId), 10000);
+        } catch (const db::StoreError &e) {
+            showError(tr("Cannot read run %1").arg(runId), e.message());
+        }
+    }
     m_tabs->setCurrentWidget(m_routing);
     return m_routing->selectRunStatSet(runId, step);
 }
@@ -596,7 +609,7 @@ void MainWindow::onFailed(const QString &message)
 
 void MainWindow::onRunsListed(const RunListing &listing)
 {
-    m_runModel->updateRuns(listing.runs, listing.lastSteps);
+    m_runModel->updateRuns(listing.runs, listing.lastSteps, listing.best);
     m_runStack->setCurrentWidget(listing.runs.empty() ? static_cast<QWidget *>(m_noRunsLabel)
                                                       : static_cast<QWidget *>(m_runView));
     if (!m_pendingRunSelection.isEmpty() && selectRuns(m_pendingRunSelection))
@@ -625,11 +638,17 @@ void MainWindow::evaluateRun()
     const qint64 runId = ids.front();
     QVector<qint64> steps;
     QString name;
+    qint64 bestStep = -1;
+    double bestBleu = 0;
     try {
-        const db::Store store(m_jobs->storePath());   // two small queries
+        const db::Store store(m_jobs->storePath());   // three small queries
         name = store.run(runId).name;
         for (const auto &c : store.checkpoints(runId))
             steps << c.step;
+        if (const auto best = store.bestCheckpoint(runId)) {
+            bestStep = best->first.step;
+            bestBleu = best->second;
+        }
     } catch (const db::StoreError &e) {
         showError(tr("Cannot evaluate run %1").arg(runId), e.message());
         return;
@@ -639,7 +658,7 @@ void MainWindow::evaluateRun()
                   tr("Run %1 has no checkpoints yet: a run writes one every train.checkpoint_every steps and when it stops.").arg(runId));
         return;
     }
-    EvaluateDialog dialog(runId, name, steps, this);
+    EvaluateDialog dialog(runId, name, steps, this, bestStep, bestBleu);
     if (dialog.exec() != QDialog::Accepted)
         return;
     QString error;

@@ -79,8 +79,10 @@ public:
     /// Shows the Routing tab with the routing statistics of `modelId` at `step` — now, or as
     /// soon as the browser's listing has them (then it returns false).
     bool showRoutingStatSet(qint64 modelId, qint64 step);
+    /// Step value of showRunRouting() for the checkpoint with the best dev BLEU.
+    static constexpr qint64 kBestCheckpoint = -2;
     /// Shows the Routing tab with the newest routing statistics of run `runId` (at `step` when
-    /// ≥ 0); as showRoutingStatSet.
+    /// ≥ 0, at its best checkpoint for kBestCheckpoint); as showRoutingStatSet.
     bool showRunRouting(qint64 runId, qint64 step = -1);
     /// The error message box while it is open, else nullptr.
     QMessageBox *errorDialog() const;

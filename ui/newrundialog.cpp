@@ -218,9 +218,10 @@ void NewRunDialog::buildUi(const std::vector<db::DatasetRecord> &datasets)
     auto *dataGroup = new QGroupBox(tr("Data"));
     auto *dataForm = makeForm(dataGroup);
     m_datasetBox = new QComboBox;
-    m_datasetBox->setToolTip(tr("data.dataset — the store's dataset to train on; the synthetic dataset (id 0) is "
+    m_datasetBox->setToolTip(tr("data.dataset — the store's dataset to train on; 0 is the corpus the preset names "
+                                "(data.corpus: the quick or full synthetic corpus, or the system's gettext catalogs), "
                                 "created when the store has none."));
-    m_datasetBox->addItem(tr("Synthetic (created if missing)"), qint64(0));
+    m_datasetBox->addItem(tr("The preset's corpus (created if missing)"), qint64(0));
     for (const auto &d : datasets)
         m_datasetBox->addItem(QStringLiteral("#%1 %2 (%3)").arg(d.id).arg(d.name, d.kind), d.id);
     connect(m_datasetBox, &QComboBox::currentIndexChanged, this, [this] {
@@ -286,6 +287,12 @@ void NewRunDialog::buildUi(const std::vector<db::DatasetRecord> &datasets)
     addRow(trainForm, tr("&Steps:"),
            addField(QStringLiteral("train.steps"), {}, Kind::Integer,
                     tr("train.steps — optimiser updates (≥ 1)")));
+    auto *budget = addField(QStringLiteral("train.max_minutes"), {}, Kind::OptionalReal,
+                            tr("train.max_minutes — wall-clock budget in minutes: the run ends like a cancel (dev "
+                               "evaluation, checkpoint) and finishes when it is used up, and a cosine or linear "
+                               "schedule decays over it; empty for none (> 0)"));
+    static_cast<QLineEdit *>(budget)->setPlaceholderText(tr("none"));
+    addRow(trainForm, tr("Time &budget (min):"), budget);
     addRow(trainForm, tr("&Batch tokens:"),
            addField(QStringLiteral("train.batch_tokens"), {}, Kind::Integer,
                     tr("train.batch_tokens — target number of tokens (source + target) per batch (≥ 1)")));
@@ -489,15 +496,21 @@ void NewRunDialog::revalidate()
                 f.error = digits ? tr("%1: '%2' is too large").arg(f.key, text)
                                  : tr("%1: '%2' is not an integer").arg(f.key, text);
             }
-        } else if (f.kind == Kind::Real) {
+        } else if (f.kind == Kind::Real || f.kind == Kind::OptionalReal) {
             bool ok = false;
             const double v = text.toDouble(&ok);
-            if (ok && std::isfinite(v))
+            if (ok && std::isfinite(v)) {
                 value = v;
-            else if (text.isEmpty())
+            } else if (text.isEmpty() && f.kind == Kind::OptionalReal) {
+                // Left out: the key's absence is its meaning (no time budget).
+                const auto dot = f.key.indexOf(QLatin1Char('.'));
+                doc[f.key.left(dot).toStdString()].erase(f.key.mid(dot + 1).toStdString());
+                continue;
+            } else if (text.isEmpty()) {
                 f.error = tr("%1: enter a number").arg(f.key);
-            else
+            } else {
                 f.error = tr("%1: '%2' is not a number").arg(f.key, text);
+            }
         } else {
             value = text.toStdString();
         }
@@ -543,7 +556,12 @@ void NewRunDialog::revalidate()
             if (reset.insert(&f).second) {
                 progress = true;
                 for (const QString &target : f.targets)
-                    setValueAt(doc, target, valueAt(base, target));
+                    if (valueAt(base, target).is_null()) {   // a key the preset leaves out stays out
+                        const auto dot = target.indexOf(QLatin1Char('.'));
+                        doc[target.left(dot).toStdString()].erase(target.mid(dot + 1).toStdString());
+                    } else {
+                        setValueAt(doc, target, valueAt(base, target));
+                    }
             }
         }
         if (!progress)

@@ -71,6 +71,7 @@ private:
     {
         Integer,
         Real,
+        OptionalReal,           ///< a number, or empty for a key left out (train.max_minutes: no budget)
         Choice,
     };
 

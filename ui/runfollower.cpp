@@ -68,6 +68,7 @@ void RunFollower::poll()
         for (auto &run : m_store->runs())
             listing.runs.push_back(std::move(run));
         listing.lastSteps = m_store->lastMetricSteps();
+        listing.best = m_store->bestCheckpointSteps();
         emit listed(listing);
 
         for (auto &[id, cursor] : m_watched) {

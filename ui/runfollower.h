@@ -40,6 +40,7 @@ struct RunListing
 {
     std::vector<db::RunRecord> runs;
     std::map<qint64, qint64> lastSteps;
+    std::map<qint64, std::pair<qint64, double>> best;   ///< run → (step, dev BLEU) of its best checkpoint
 };
 
 /// The worker; use it through RunFollowerThread.

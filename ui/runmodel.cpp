@@ -84,11 +84,21 @@ qint64 plannedSteps(const db::RunRecord &run)
     return config.value(QStringLiteral("train")).toObject().value(QStringLiteral("steps")).toInteger();
 }
 
+double budgetMinutes(const db::RunRecord &run)
+{
+    const QJsonObject config = QJsonDocument::fromJson(run.configJson.toUtf8()).object();
+    return config.value(QStringLiteral("train")).toObject().value(QStringLiteral("max_minutes")).toDouble();
+}
+
 void RunTableModel::notePlannedSteps(const std::vector<db::RunRecord> &runs)
 {
     m_plannedSteps.clear();
-    for (const auto &r : runs)
+    m_budgetMinutes.clear();
+    for (const auto &r : runs) {
         m_plannedSteps[r.id] = plannedSteps(r);
+        if (const double minutes = budgetMinutes(r); minutes > 0)
+            m_budgetMinutes[r.id] = minutes;
+    }
 }
 
 void RunTableModel::setRuns(std::vector<db::RunRecord> runs)
@@ -97,9 +107,11 @@ void RunTableModel::setRuns(std::vector<db::RunRecord> runs)
     setRows(std::move(runs));
 }
 
-void RunTableModel::updateRuns(std::vector<db::RunRecord> runs, std::map<qint64, qint64> lastSteps)
+void RunTableModel::updateRuns(std::vector<db::RunRecord> runs, std::map<qint64, qint64> lastSteps,
+                               std::map<qint64, std::pair<qint64, double>> best)
 {
     m_lastSteps = std::move(lastSteps);
+    m_best = std::move(best);
     notePlannedSteps(runs);
     updateRows(std::move(runs));
 }
@@ -113,7 +125,14 @@ RunTableModel::RunTableModel(QObject *parent)
               {QStringLiteral("Kind"), {}, TextAlignment},
               {QStringLiteral("Preset"), {}, TextAlignment},
               {QStringLiteral("Status"), {}, TextAlignment},
-              {QStringLiteral("Progress"), QStringLiteral("Newest logged step of the planned steps"), NumberAlignment},
+              {QStringLiteral("Progress"),
+               QStringLiteral("Newest logged step of the planned steps (train.steps), or with a time budget the "
+                              "newest step and the budget in minutes (train.max_minutes)"),
+               NumberAlignment},
+              {QStringLiteral("Best dev BLEU"),
+               QStringLiteral("The checkpoint with the highest dev BLEU (greedy, a fixed dev sample per direction): "
+                              "what --checkpoint best picks"),
+               NumberAlignment},
               {QStringLiteral("Started"), {}, TextAlignment},
               {QStringLiteral("Ended"), {}, TextAlignment},
           },
@@ -139,7 +158,14 @@ QVariant RunTableModel::cellData(const db::RunRecord &r, int column, int role) c
             if (it == m_lastSteps.end() && planned == 0)
                 return QString();
             const qint64 step = it == m_lastSteps.end() ? 0 : it->second;
+            if (const auto budget = m_budgetMinutes.find(r.id); budget != m_budgetMinutes.end())
+                return QStringLiteral("%1 (%2 min)").arg(step).arg(budget->second);
             return planned > 0 ? QStringLiteral("%1 / %2").arg(step).arg(planned) : QString::number(step);
+        }
+        case BestColumn: {
+            const auto it = m_best.find(r.id);
+            return it == m_best.end() ? QString()
+                                      : QStringLiteral("%1 @ %2").arg(it->second.second, 0, 'f', 1).arg(it->second.first);
         }
         case StartedColumn: return formatTimestamp(r.startedAt);
         case EndedColumn: return formatTimestamp(r.endedAt);
@@ -155,6 +181,10 @@ QVariant RunTableModel::cellData(const db::RunRecord &r, int column, int role) c
         case ProgressColumn: {
             const auto it = m_lastSteps.find(r.id);
             return it == m_lastSteps.end() ? qint64(0) : it->second;
+        }
+        case BestColumn: {
+            const auto it = m_best.find(r.id);
+            return it == m_best.end() ? -1.0 : it->second.second;
         }
         case StartedColumn: return r.startedAt;
         case EndedColumn: return r.endedAt;

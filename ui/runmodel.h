@@ -17,6 +17,8 @@ QIcon runStatusIcon(const QString &status);
 QColor runStatusColor(const QString &status);
 /// The planned number of steps from a run's configuration (train.steps), or 0.
 qint64 plannedSteps(const db::RunRecord &run);
+/// The run's time budget from its configuration (train.max_minutes), or 0 when it has none.
+double budgetMinutes(const db::RunRecord &run);
 
 class RunTableModel : public VectorTableModel<db::RunRecord>
 {
@@ -29,6 +31,7 @@ public:
         PresetColumn,
         StatusColumn,
         ProgressColumn,
+        BestColumn,
         StartedColumn,
         EndedColumn,
         ColumnCount
@@ -39,8 +42,10 @@ public:
     /// Replaces all rows.
     void setRuns(std::vector<db::RunRecord> runs);
     /// Replaces the rows in place where the ids are unchanged (a live refresh keeps the
-    /// selection), with the newest logged step of each run (run id → step).
-    void updateRuns(std::vector<db::RunRecord> runs, std::map<qint64, qint64> lastSteps);
+    /// selection), with the newest logged step of each run (run id → step) and the best
+    /// checkpoint of each run that has one (run id → step, dev BLEU).
+    void updateRuns(std::vector<db::RunRecord> runs, std::map<qint64, qint64> lastSteps,
+                    std::map<qint64, std::pair<qint64, double>> best = {});
     /// The record shown in `row`, or nullptr when the row does not exist.
     const db::RunRecord *run(int row) const { return rowAt(row); }
     const std::vector<db::RunRecord> &runs() const { return rows(); }
@@ -49,6 +54,8 @@ protected:
     void notePlannedSteps(const std::vector<db::RunRecord> &runs);
     std::map<qint64, qint64> m_lastSteps;
     std::map<qint64, qint64> m_plannedSteps;   // parsed once per refresh, not per paint
+    std::map<qint64, double> m_budgetMinutes;  // train.max_minutes of runs that have one
+    std::map<qint64, std::pair<qint64, double>> m_best;
     QVariant cellData(const db::RunRecord &r, int column, int role) const override;
 };
 

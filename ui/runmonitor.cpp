@@ -45,6 +45,7 @@ const char *panelTitle(int panel)
 {
     switch (panel) {
     case RunMonitor::LossPanel: return "loss";
+    case RunMonitor::BleuPanel: return "dev BLEU";
     case RunMonitor::BalancePanel: return "balance loss";
     case RunMonitor::LearningRatePanel: return "learning rate";
     case RunMonitor::ThroughputPanel: return "tokens / s";
@@ -202,7 +203,7 @@ void RunMonitor::buildPlot()
         rect->axis(QCPAxis::atLeft)->setTickLabelFont(small);
         rect->axis(QCPAxis::atBottom)->setTickLabelFont(small);
         rect->axis(QCPAxis::atBottom)->setLabelFont(small);
-        if (p >= EntropyPanel)
+        if (p >= PanelCount - 2)
             rect->axis(QCPAxis::atBottom)->setLabel(tr("step"));
         rect->setRangeDrag(Qt::Horizontal);
         rect->setRangeZoom(Qt::Horizontal);
@@ -228,7 +229,9 @@ void RunMonitor::buildPlot()
         });
     }
     m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
-    m_plot->setToolTip(tr("Loss: training loss (solid) and dev cross-entropy (dashed, dots). Load entropy: "
+    m_plot->setToolTip(tr("Loss: training loss (solid) and dev cross-entropy (dashed, dots). Dev BLEU: greedy "
+                          "SacreBLEU of a fixed dev sample, the mean over directions (dots) and each direction "
+                          "(faint, one run only). Load entropy: "
                           "entropy of the expert-load distribution per MoE layer (ln E when balanced). Dropped share: "
                           "tokens over an expert's capacity. Drag or wheel to move or zoom the steps of all plots."));
     m_plot->setAntialiasedElements(QCP::aeAll);
@@ -375,7 +378,7 @@ QVector<double> RunMonitor::shownValues(qint64 runId, const QString &key) const
     const auto s = run->second.series.find(key);
     if (s == run->second.series.end())
         return {};
-    const bool smooth = key != QLatin1String("lr") && key != QLatin1String("dev_loss");
+    const bool smooth = key != QLatin1String("lr") && key != QLatin1String("dev_loss") && !key.startsWith(QLatin1String("dev_bleu"));
     return smooth ? smoothed(s->second.values) : s->second.values;
 }
 
@@ -451,6 +454,15 @@ void RunMonitor::redraw()
         addCurve(LossPanel, data, QStringLiteral("loss"), colour, Qt::SolidLine, overlay ? runName : tr("training loss"), true, false);
         addCurve(LossPanel, data, QStringLiteral("dev_loss"), colour, Qt::DashLine, overlay ? QString() : tr("dev cross-entropy"),
                  false, true);
+        if (!overlay) {
+            QColor faint = colour;
+            faint.setAlpha(50);
+            for (const auto &[key, series] : data.series)
+                if (key.startsWith(QLatin1String("dev_bleu.")))
+                    addCurve(BleuPanel, data, key, faint, Qt::SolidLine, QString(), false, false);
+        }
+        addCurve(BleuPanel, data, QStringLiteral("dev_bleu"), colour, Qt::SolidLine,
+                 overlay ? QString() : tr("mean over directions"), false, true);
         addCurve(BalancePanel, data, QStringLiteral("balance"), colour, Qt::SolidLine, QString(), true, false);
         addCurve(LearningRatePanel, data, QStringLiteral("lr"), colour, Qt::SolidLine, QString(), false, false);
         addCurve(ThroughputPanel, data, QStringLiteral("tokens_per_s"), colour, Qt::SolidLine, QString(), true, false);
@@ -487,7 +499,7 @@ void RunMonitor::redraw()
         }();
         if (found) {
             const double pad = std::max((y.upper - y.lower) * 0.08, std::abs(y.upper) * 1e-3 + 1e-12);
-            rect->axis(QCPAxis::atLeft)->setRange(p == DroppedPanel || p == BalancePanel ? std::max(0.0, y.lower - pad)
+            rect->axis(QCPAxis::atLeft)->setRange(p == DroppedPanel || p == BalancePanel || p == BleuPanel ? std::max(0.0, y.lower - pad)
                                                                                           : y.lower - pad,
                                                   y.upper + pad);
         } else {

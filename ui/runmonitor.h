@@ -36,7 +36,7 @@ class RunMonitor : public QWidget
     Q_OBJECT
 public:
     /// The plots, in the order of their axis rects.
-    enum Panel { LossPanel, BalancePanel, LearningRatePanel, ThroughputPanel, EntropyPanel, DroppedPanel, PanelCount };
+    enum Panel { LossPanel, BleuPanel, BalancePanel, LearningRatePanel, ThroughputPanel, EntropyPanel, DroppedPanel, PanelCount };
 
     explicit RunMonitor(QWidget *parent = nullptr);
     ~RunMonitor() override;
