@@ -181,7 +181,7 @@ int runBench(const QStringList &args)
     cli.addOption({QStringLiteral("decode"),
                    QStringLiteral("Decoding speed of a run's checkpoint (--run N) with and without the KV cache.")});
     cli.addOption({QStringLiteral("run"), QStringLiteral("With --decode: the run."), QStringLiteral("id")});
-    cli.addOption({QStringLiteral("checkpoint"), QStringLiteral("With --decode: the checkpoint step (default: newest)."),
+    cli.addOption({QStringLiteral("checkpoint"), QStringLiteral("With --decode: the checkpoint step, or best (the highest dev BLEU); default: newest."),
                    QStringLiteral("step")});
     cli.addOption({QStringLiteral("sentences"), QStringLiteral("With --decode: test sentences to translate (default 64)."),
                    QStringLiteral("n"), QStringLiteral("64")});

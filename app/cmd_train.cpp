@@ -430,6 +430,8 @@ int trainCommand(const QStringList &args)
                 event.insert(QLatin1String(key), value);
             }
             event.insert(QStringLiteral("eta_s"), p.etaSeconds);
+            // The run's training time so far: a time budget's progress (the live panel's bar).
+            points.push_back({run.id, p.step, QStringLiteral("elapsed_s"), p.elapsedSeconds, wall});
             addLayerMetrics(points, run.id, p.step, wall, p);
             QJsonArray layers;
             for (const auto &l : p.layers)

@@ -104,6 +104,14 @@ qint64 ensureSyntheticDataset(db::Store &store, const std::string &profile)
             QJsonDocument::fromJson(it->paramsJson.toUtf8()).object().value(QStringLiteral("generator")).toObject();
         if (generator.value(QStringLiteral("profile")).toString() == QString::fromStdString(profile))
             return it->id;
+        // Stores from before profiles: the full corpus as `corpus synth` made it by default then.
+        const core::SynthOptions full;
+        if (profile == "full" && !generator.contains(QStringLiteral("profile"))
+            && generator.value(QStringLiteral("seed")).toInteger(-1) == qint64(full.seed)
+            && generator.value(QStringLiteral("largest")).toInteger(-1) == qint64(full.largestPair)
+            && generator.value(QStringLiteral("imbalance")).toDouble() == full.imbalance
+            && generator.value(QStringLiteral("multiway")).toInteger(-1) == qint64(full.multiwaySentences))
+            return it->id;
     }
     const QString name = QString::fromStdString(profile.empty() ? std::string("quick") : profile);
     std::fprintf(stderr, "taskmoe: %s holds no %s synthetic dataset: generating it\n",

@@ -4,6 +4,7 @@
 #include "ui/datasetmodels.h"
 #include "ui/mainwindow.h"
 #include "ui/pairsizechart.h"
+#include "ui/runfollower.h"
 #include "ui/runmodel.h"
 #include "ui/runmonitor.h"
 #include "ui/storecontroller.h"
@@ -11,6 +12,7 @@
 #include <qcustomplot.h>
 
 #include <QDir>
+#include <algorithm>
 #include <QFile>
 #include <QImage>
 #include <QLabel>
@@ -101,6 +103,7 @@ private slots:
     void badStore_data();
     void badStore();
     void missingPathCreatesEmptyStore();
+    void liveRunWithATimeBudgetShowsTimeProgressAndDevBleu();
     void screenshot();
 
 private:
@@ -440,6 +443,48 @@ void TestMainWindow::missingPathCreatesEmptyStore()
     QCOMPARE(window.currentDatasetId(), 0);
     QCOMPARE(window.pairSizeChart()->title(), QStringLiteral("No dataset selected"));
     QVERIFY(QFileInfo(path).isFile());
+}
+
+// A run with train.max_minutes: the bar follows the training time, the ETA is what is left of
+// the budget (not of train.steps = 100,000), and the dev BLEU panel has the mean and each direction.
+void TestMainWindow::liveRunWithATimeBudgetShowsTimeProgressAndDevBleu()
+{
+    ui::RunMonitor monitor;
+    db::RunRecord run;
+    run.id = 7;
+    run.name = QStringLiteral("quick");
+    run.kind = QStringLiteral("train");
+    run.status = QStringLiteral("running");
+    run.configJson = QStringLiteral(R"({"train": {"steps": 100000, "max_minutes": 10}})");
+    ui::RunDelta delta;
+    delta.run = run;
+    delta.reset = true;
+    for (qint64 step = 10; step <= 300; step += 10) {
+        const double wall = 1000.0 + double(step);
+        delta.points.push_back({7, step, QStringLiteral("loss"), 3.0 - double(step) / 200.0, wall});
+        delta.points.push_back({7, step, QStringLiteral("elapsed_s"), double(step), wall});
+    }
+    for (qint64 step : {0, 150, 300}) {
+        delta.points.push_back({7, step, QStringLiteral("dev_bleu"), double(step) / 10.0, 1000.0 + double(step)});
+        delta.points.push_back({7, step, QStringLiteral("dev_bleu.en-de"), double(step) / 12.0, 1000.0 + double(step)});
+    }
+    std::sort(delta.points.begin(), delta.points.end(),
+              [](const db::MetricPoint &a, const db::MetricPoint &b) { return a.step < b.step || (a.step == b.step && a.key < b.key); });
+    monitor.showRuns({7});
+    monitor.applyDelta(delta);
+    monitor.redrawNow();
+    QCOMPARE(monitor.progressBar()->maximum(), 1000);
+    QCOMPARE(monitor.progressBar()->value(), 500);   // 300 s of 600
+    QVERIFY2(monitor.progressBar()->text().contains(QStringLiteral("step 300")), qPrintable(monitor.progressBar()->text()));
+    const auto labels = monitor.findChildren<QLabel *>();
+    bool etaShown = false;
+    for (const QLabel *l : labels)
+        etaShown |= l->text().contains(QStringLiteral("ETA 5 min 0 s"));
+    QVERIFY2(etaShown, "the ETA is what is left of the budget");
+    int bleuCurves = 0;
+    for (int i = 0; i < monitor.plot()->graphCount(); ++i)
+        bleuCurves += monitor.plot()->graph(i)->keyAxis()->axisRect() == monitor.panel(ui::RunMonitor::BleuPanel);
+    QCOMPARE(bleuCurves, 2);   // the mean and en-de
 }
 
 void TestMainWindow::screenshot()

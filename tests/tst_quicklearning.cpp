@@ -48,11 +48,12 @@ private slots:
     void quickDensePresetLearnsToTranslateWithinItsBudget()
     {
         const QString db = m_dir.filePath(QStringLiteral("quick.sqlite"));
-        // 500 steps instead of a 15-minute budget (the learning rate decays over the steps), so
-        // that a loaded machine trains as far as an idle one.
+        // 500 steps instead of a 15-minute budget, so that a loaded machine trains as far as an
+        // idle one, with the inverse square root schedule: a cosine decay over only 500 steps
+        // would cool down before the model has learnt to align (dev BLEU 1.3 instead of ~7 here).
         const Result train = run({"train", "--db", db, "--preset", "dense", "--set", "train.steps=500", "--set",
-                                  "train.max_minutes=null", "--set", "train.eval_every=250", "--set",
-                                  "train.checkpoint_every=250"},
+                                  "train.max_minutes=null", "--set", "train.schedule=rsqrt", "--set",
+                                  "train.eval_every=250", "--set", "train.checkpoint_every=250"},
                                  20 * 60 * 1000);
         QVERIFY2(train.exitCode == 0, qPrintable(train.err));
         {
@@ -71,9 +72,9 @@ private slots:
               static_cast<long long>(bleu.rbegin()->first), best);
         QCOMPARE(bleu.begin()->first, qint64(0));
         QVERIFY2(first < 1.0, qPrintable(QString::number(first)));
-        // After 500 steps (2 million tokens) the model is past repeating frequent words but far from
-        // trained: dev BLEU 1.34 and dev cross-entropy 2.04 here (from 0.01 and 7.54).
-        QVERIFY2(last > 0.8 && last > 20 * first, qPrintable(QString("dev BLEU only reached %1").arg(last)));
+        // After 500 steps (2 million tokens) the model has begun to translate, far from trained:
+        // the quick preset's own run was at dev BLEU 6.85 and dev cross-entropy 1.52 at step 500.
+        QVERIFY2(last > 3.0, qPrintable(QString("dev BLEU only reached %1").arg(last)));
         const auto devLoss = metric(db, 1, QStringLiteral("dev_loss"));
         QVERIFY2(devLoss.rbegin()->second < devLoss.begin()->second - 4,
                  qPrintable(QString("dev cross-entropy %1 -> %2").arg(devLoss.begin()->second).arg(devLoss.rbegin()->second)));

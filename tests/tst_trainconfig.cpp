@@ -292,6 +292,66 @@ private slots:
         QTest::newRow("unknown routing") << R"("model": {"decoder_routing": "task:source"})"
                                          << "src: model.decoder_routing must be one of dense, token, sentence";
         QTest::newRow("layers 0") << R"("model": {"layers": 0})" << "src: model.encoder_layers must be at least 1";
+        QTest::newRow("max_minutes 0") << R"("train": {"max_minutes": 0})" << "src: train.max_minutes must be greater than 0";
+        QTest::newRow("max_minutes negative") << R"("train": {"max_minutes": -5})"
+                                              << "src: train.max_minutes must be greater than 0";
+        QTest::newRow("schedule") << R"("train": {"schedule": "step"})"
+                                  << "src: train.schedule must be one of rsqrt, linear, cosine (got 'step')";
+        QTest::newRow("dev_bleu_sentences negative") << R"("train": {"dev_bleu_sentences": -1})"
+                                                     << "src: train.dev_bleu_sentences must be between 0";
+        QTest::newRow("corpus") << R"("data": {"corpus": "wmt"})" << "src: data.corpus must be quick, full, gettext";
+    }
+
+    void timeBudgetIsAbsentUnlessGivenAndNullTakesItAway()
+    {
+        TrainConfig c = loadPreset("dense", kPresetDir);
+        QCOMPARE(c.train.maxMinutes, 15.0);
+        QCOMPARE(c.train.schedule, std::string("rsqrt"));
+        QCOMPARE(c.data.corpus, std::string("quick"));
+        QVERIFY(trainConfigToJson(c).find("max_minutes") != std::string::npos);
+        applyOverride(c, "train.max_minutes=null");
+        QCOMPARE(c.train.maxMinutes, 0.0);
+        // No budget: the key is absent from the canonical form, which still round-trips.
+        const std::string json = trainConfigToJson(c);
+        QVERIFY(json.find("max_minutes") == std::string::npos);
+        QVERIFY(parseTrainConfig(json, "again") == c);
+        applyOverride(c, "train.max_minutes=2.5");
+        QCOMPARE(c.train.maxMinutes, 2.5);
+        const std::string message = errorOf<InputError>([&] { applyOverride(c, "train.max_minutes=0"); });
+        QVERIFY2(message.find("train.max_minutes must be greater than 0") != std::string::npos, message.c_str());
+        QCOMPARE(c.train.maxMinutes, 2.5);   // unchanged by a refused override
+    }
+
+    void quickAndFullPresetsDifferInSizeAndCorpus()
+    {
+        for (const char *name : {"dense", "token-moe", "sentence-moe", "task-moe-target", "task-moe-pair", "task-moe-both"}) {
+            const TrainConfig quick = loadPreset(name, kPresetDir);
+            const TrainConfig full = loadPreset(std::string(name) + "-full", kPresetDir);
+            QCOMPARE(quick.model.dModel, std::int64_t(128));
+            QCOMPARE(full.model.dModel, std::int64_t(256));
+            QCOMPARE(quick.data.corpus, std::string("quick"));
+            QCOMPARE(full.data.corpus, std::string("full"));
+            QVERIFY(quick.train.maxMinutes > 0);
+            QCOMPARE(routingName(quick.model.encoderRouting), routingName(full.model.encoderRouting));
+            QCOMPARE(routingName(quick.model.decoderRouting), routingName(full.model.decoderRouting));
+            // Both fit this kind of machine by the memory estimate (a few GiB at most).
+            QVERIFY(estimateTrainingMemory(quick).total() < (std::int64_t(2) << 30));
+            QVERIFY(estimateTrainingMemory(full).total() < (std::int64_t(4) << 30));
+        }
+        for (const char *name : {"gettext-dense", "gettext-token-moe", "gettext-task-moe-target"})
+            QCOMPARE(loadPreset(name, kPresetDir).data.corpus, std::string("gettext"));
+    }
+
+    void memoryEstimateGrowsWithTheExperts()
+    {
+        TrainConfig c = loadPreset("tiny", kPresetDir);
+        const MemoryEstimate small = estimateTrainingMemory(c);
+        applyOverride(c, "model.experts=100000");
+        const MemoryEstimate huge = estimateTrainingMemory(c);
+        // 2 MoE layers of 100,000 experts of 2 · 32 · 64 weights: 819 million parameters.
+        QVERIFY(huge.parameters > 819000000 && huge.parameters < 830000000);
+        QVERIFY(huge.total() > 20 * (std::int64_t(1) << 30));   // it took 22.9 GB here before it was refused
+        QVERIFY(small.total() < (std::int64_t(1) << 30));
     }
 
     void ranges()

@@ -24,5 +24,11 @@ for seed in $seeds; do
     "$bin" eval --db "$store" --run "$run" --checkpoint best --beam 1 --no-routing --format json > "$store.eval-$run.json"
     eval_end=$(date +%s)
     echo "run $run $name: trained $((end - start)) s, evaluated (greedy) $((eval_end - eval_start)) s"
+    if [ "$seed" = "$(echo $seeds | cut -d' ' -f1)" ]; then
+      # The first seed's runs are also evaluated with beam 4, the evaluation's default, to time it.
+      beam_start=$(date +%s)
+      "$bin" eval --db "$store" --run "$run" --checkpoint best --beam 4 --format json > "$store.eval-$run-beam4.json"
+      echo "run $run $name: evaluated (beam 4, routing statistics) $(( $(date +%s) - beam_start )) s"
+    fi
   done
 done

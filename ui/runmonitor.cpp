@@ -313,7 +313,7 @@ void RunMonitor::updateHeader()
     const qint64 planned = plannedSteps(run);
     qint64 step = 0;
     QString rate;
-    QString eta;
+    double etaSeconds = -1;
     if (const auto it = current->series.find(QStringLiteral("loss")); it != current->series.end() && !it->second.steps.isEmpty()) {
         const Series &s = it->second;
         step = qint64(s.steps.back());
@@ -324,18 +324,43 @@ void RunMonitor::updateHeader()
         const double dSteps = s.steps[n - 1] - s.steps[first];
         const double dWall = s.walls[n - 1] - s.walls[first];
         if (run.status == QLatin1String("running") && dSteps > 0 && dWall > 0 && planned > step)
-            eta = tr("ETA %1").arg(durationText((double(planned) - double(step)) * dWall / dSteps));
+            etaSeconds = (double(planned) - double(step)) * dWall / dSteps;
         if (const auto tps = current->series.find(QStringLiteral("tokens_per_s"));
             tps != current->series.end() && !tps->second.values.isEmpty())
             rate = tr("%1 tokens/s").arg(QLocale().toString(tps->second.values.back(), 'f', 0));
     }
-    m_progress->setRange(0, int(std::max<qint64>(planned, 1)));
-    m_progress->setValue(int(std::min<qint64>(step, std::max<qint64>(planned, 1))));
+    const double budget = budgetMinutes(run) * 60;
+    if (budget > 0) {
+        // A time budget: the bar follows the training time (which every process of a resumed
+        // run adds to); the run ends at the budget or at train.steps, whichever comes first.
+        double elapsed = 0;
+        if (const auto it = current->series.find(QStringLiteral("elapsed_s")); it != current->series.end()
+                                                                              && !it->second.values.isEmpty())
+            elapsed = it->second.values.back();
+        else if (const auto loss = current->series.find(QStringLiteral("loss")); loss != current->series.end()
+                                                                                && loss->second.walls.size() > 1)
+            elapsed = loss->second.walls.back() - loss->second.walls.front();   // runs that did not log it
+        const bool done = run.status == QLatin1String("finished");
+        const double share = done ? 1.0 : std::clamp(elapsed / budget, 0.0, 1.0);
+        m_progress->setRange(0, 1000);
+        m_progress->setValue(int(std::lround(share * 1000)));
+        m_progress->setFormat(elapsed > 0 ? tr("step %1 · %2 of %3").arg(step).arg(durationText(std::min(elapsed, budget)),
+                                                                                  durationText(budget))
+                                          : tr("step %1 · %2 budget").arg(step).arg(durationText(budget)));
+        if (run.status == QLatin1String("running") && elapsed > 0) {
+            const double left = std::max(0.0, budget - elapsed);
+            etaSeconds = etaSeconds < 0 ? left : std::min(etaSeconds, left);
+        }
+    } else {
+        m_progress->setFormat(QStringLiteral("%v / %m steps"));
+        m_progress->setRange(0, int(std::max<qint64>(planned, 1)));
+        m_progress->setValue(int(std::min<qint64>(step, std::max<qint64>(planned, 1))));
+    }
     QStringList parts{run.status};
     if (!rate.isEmpty())
         parts << rate;
-    if (!eta.isEmpty())
-        parts << eta;
+    if (etaSeconds >= 0)
+        parts << tr("ETA %1").arg(durationText(etaSeconds));
     m_eta->setText(parts.join(QStringLiteral(" · ")));
     m_cancel->setEnabled(run.status == QLatin1String("running"));
     m_resume->setEnabled(run.kind == QLatin1String("train")
