@@ -1,6 +1,6 @@
 #include "app/cli.h"
 
-#include "core/system.h"
+#include "core/model/backend.h"
 #include "db/store.h"
 
 #include <QFileInfo>
@@ -261,6 +261,11 @@ void warnIfSlowBlas(const core::BackendInfo &info)
                      "taskmoe: warning: matrix products run at %.1f GFLOP/s with %s (%s); an optimised BLAS gives "
                      "50-150 here: install libopenblas0-pthread\n",
                      info.gemmGflops, info.blasName.c_str(), info.blasLibrary.c_str());
+}
+
+void printNote(const QString &note)
+{
+    std::fprintf(stderr, "taskmoe: %s\n", note.toLocal8Bit().constData());
 }
 
 } // namespace taskmoe::app

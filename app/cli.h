@@ -127,4 +127,7 @@ void addTrainConfigOptions(CommandLine &cli);
 /// The training configuration those options give (InputError / UsageError naming the problem).
 core::TrainConfig trainConfigurationFrom(const CommandLine &cli, const QString &command);
 
+/// A use case's note about a long step, on standard error ("taskmoe: …").
+void printNote(const QString &note);
+
 } // namespace taskmoe::app

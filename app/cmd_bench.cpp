@@ -1,9 +1,9 @@
 // `taskmoe bench …`: benchmarks that print measured ratios side by side in one run.
 #include "app/cli.h"
 
-#include "core/moebench.h"
-#include "core/trainbench.h"
-#include "core/trainconfig.h"
+#include "core/bench/moebench.h"
+#include "core/bench/trainbench.h"
+#include "core/config/trainconfig.h"
 #include "db/store.h"
 
 #include <QDateTime>
@@ -41,7 +41,7 @@ int benchStore(const CommandLine &cli)
         db::Store bench(scratch.filePath(QStringLiteral("bench.sqlite")));
         db::RunRecord run;
         run.kind = QStringLiteral("bench");
-        run.status = QStringLiteral("running");
+        run.status = db::RunStatus::Running;
         const qint64 runId = bench.addRun(run);
         // Keys as a training run writes them: a dozen scalars and per-layer values each step.
         const QStringList keys = {QStringLiteral("loss"), QStringLiteral("ce"), QStringLiteral("balance"),

@@ -9,7 +9,7 @@
 // with --sentence); `--format csv` a row per score.
 #include "app/cli.h"
 
-#include "core/bleu.h"
+#include "core/eval/bleu.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

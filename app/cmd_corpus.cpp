@@ -1,17 +1,17 @@
 // `taskmoe corpus …`: build datasets from the synthetic generator or real corpora, register
 // them in the store, show their sizes, and train a shared SentencePiece vocabulary.
 #include "app/cli.h"
-#include "app/datasets.h"
+#include "usecases/datasets.h"
 
-#include "core/corpus.h"
-#include "core/errors.h"
-#include "core/gettext.h"
-#include "core/readers.h"
-#include "core/sampler.h"
-#include "core/sentencepiece.h"
-#include "core/sha256.h"
-#include "core/synth.h"
-#include "core/text.h"
+#include "core/data/corpus.h"
+#include "core/base/errors.h"
+#include "core/data/gettext/gettext.h"
+#include "core/data/readers.h"
+#include "core/data/sampler.h"
+#include "core/data/sentencepiece.h"
+#include "core/base/sha256.h"
+#include "core/data/synth/synth.h"
+#include "core/base/text.h"
 #include "db/store.h"
 
 #include <QFileInfo>
@@ -29,6 +29,12 @@
 namespace taskmoe::app {
 
 namespace {
+
+using usecases::StoredCorpus;
+using usecases::VocabRequest;
+using usecases::storeCorpus;
+using usecases::synthParams;
+
 
 QString qs(const std::string &s) { return QString::fromStdString(s); }
 
@@ -143,7 +149,10 @@ int corpusSynth(const QStringList &args)
     if (!cli.parse(args))
         return ExitOk;
     const QString profile = cli.value(QStringLiteral("profile"));
-    core::SynthOptions o = synthProfile(profile);
+    const auto profileOptions = usecases::synthProfile(profile);
+    if (!profileOptions)
+        throw UsageError(QStringLiteral("--profile: unknown synthetic corpus profile '%1' (known: quick, full)").arg(profile));
+    core::SynthOptions o = *profileOptions;
     o.seed = static_cast<std::uint64_t>(cli.intValue(QStringLiteral("seed"), 0, std::numeric_limits<qint64>::max()));
     // Anything that makes the dataset differ from the profile's default makes it "custom".
     bool changed = cli.isSet(QStringLiteral("seed")) || cli.isSet(QStringLiteral("dev-size"))
@@ -368,7 +377,7 @@ int corpusVocab(const QStringList &args)
     request.options.seed = static_cast<std::uint64_t>(cli.intValue(QStringLiteral("seed"), 0, std::numeric_limits<qint64>::max()));
     request.temperature = cli.doubleValue(QStringLiteral("temperature"), 0.01, 1000);
     request.sentencePairs = static_cast<std::size_t>(cli.intValue(QStringLiteral("sentences"), 1, 100000000));
-    const db::VocabularyRecord v = trainVocabulary(*store, dataset, request);
+    const db::VocabularyRecord v = usecases::trainVocabulary(*store, dataset, request, printNote);
     const auto model = core::SentencePieceModel::fromBytes(v.model.toStdString());
     if (cli.isSet(QStringLiteral("output")))
         core::writeFileAtomically(cli.value(QStringLiteral("output")).toStdString(), model.bytes());

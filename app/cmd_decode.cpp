@@ -5,16 +5,20 @@
 //   taskmoe routing --run N --side S --layer L         a stored task × expert matrix
 #include "app/cli.h"
 
-#include "core/bleu.h"
-#include "core/decoding.h"
-#include "core/errors.h"
-#include "core/modelfile.h"
-#include "core/routingviews.h"
-#include "core/sentencepiece.h"
-#include "core/sha256.h"
-#include "core/text.h"
-#include "core/transformer.h"
+#include "core/eval/bleu.h"
+#include "core/decoding/decoding.h"
+#include "core/base/errors.h"
+#include "core/model/modelfile.h"
+#include "core/eval/routingviews.h"
+#include "core/data/sentencepiece.h"
+#include "core/base/sha256.h"
+#include "core/base/text.h"
+#include "core/model/transformer.h"
+#include "db/routingtable.h"
 #include "db/store.h"
+#include "protocol/jobevents.h"
+#include "usecases/evaluate.h"
+#include "usecases/models.h"
 
 #include <QElapsedTimer>
 #include <QFileInfo>
@@ -74,145 +78,52 @@ core::DecodeOptions decodeOptions(const CommandLine &cli)
     return o;
 }
 
-QJsonObject decodeOptionsJson(const core::DecodeOptions &o)
-{
-    return {{QStringLiteral("beam"), o.beam},
-            {QStringLiteral("length_penalty"), o.lengthPenalty},
-            {QStringLiteral("max_length_ratio"), o.maxLengthRatio},
-            {QStringLiteral("max_length_extra"), o.maxLengthExtra},
-            {QStringLiteral("capacity_factor"), o.capacityFactor},
-            {QStringLiteral("batch_size"), o.batchSize}};
-}
+using Model = usecases::TranslationModel;
+using usecases::decodeOptionsJson;
 
-/// A model ready to translate, with where it came from.
-struct Model
+/// --checkpoint: the newest (not given), best, or a step.
+usecases::CheckpointChoice checkpointChoice(const CommandLine &cli)
 {
-    core::LoadedModel loaded;
-    std::optional<core::SentencePieceModel> spm;   ///< set once the model is loaded
-    db::CheckpointRecord checkpoint;   ///< id 0 for --model FILE
-    db::RunRecord run;                 ///< id 0 for --model FILE
-    QString path;
-};
-
-/// The checkpoint --checkpoint names, or the run's newest.
-db::CheckpointRecord chooseCheckpoint(const db::Store &store, const CommandLine &cli, qint64 runId)
-{
-    const auto all = store.checkpoints(runId);
-    if (all.isEmpty())
-        throw CommandError(QStringLiteral("run %1 has no checkpoints yet (a run writes one every train.checkpoint_every "
-                                          "steps and when it stops)").arg(runId));
+    usecases::CheckpointChoice choice;
     if (!cli.isSet(QStringLiteral("checkpoint")))
-        return all.back();
+        return choice;
     if (cli.value(QStringLiteral("checkpoint")) == QLatin1String("best")) {
-        const auto best = store.bestCheckpoint(runId);
-        if (!best)
-            throw CommandError(QStringLiteral("--checkpoint best: run %1 has no checkpoint with a dev BLEU yet (the "
-                                              "dev_bleu metric is written at every dev evaluation when "
-                                              "train.dev_bleu_sentences > 0)").arg(runId));
-        std::fprintf(stderr, "taskmoe: run %lld's best checkpoint is step %lld (dev BLEU %.2f)\n",
-                     static_cast<long long>(runId), static_cast<long long>(best->first.step), best->second);
-        return best->first;
+        choice.kind = usecases::CheckpointChoice::Kind::Best;
+        return choice;
     }
-    const qint64 step = cli.intValue(QStringLiteral("checkpoint"), 0, std::numeric_limits<qint64>::max());
-    QStringList steps;
-    for (const auto &c : all) {
-        if (c.step == step)
-            return c;
-        steps << QString::number(c.step);
-    }
-    throw CommandError(QStringLiteral("run %1 has no checkpoint at step %2 (it has: %3)").arg(runId).arg(step).arg(steps.join(QStringLiteral(", "))));
+    choice.kind = usecases::CheckpointChoice::Kind::Step;
+    choice.step = cli.intValue(QStringLiteral("checkpoint"), 0, std::numeric_limits<qint64>::max());
+    return choice;
 }
 
-/// The model of --model FILE (when `storeOut` is null) or of --run N [--checkpoint STEP].
+void noteBest(const usecases::CheckpointChoice &choice, qint64 runId, qint64 step, double devBleu)
+{
+    if (choice.kind == usecases::CheckpointChoice::Kind::Best)
+        std::fprintf(stderr, "taskmoe: run %lld's best checkpoint is step %lld (dev BLEU %.2f)\n",
+                     static_cast<long long>(runId), static_cast<long long>(step), devBleu);
+}
+
+/// The model of --model FILE (when `storeOut` is null) or of --run N [--checkpoint STEP|best].
 Model loadModelFrom(const CommandLine &cli, std::unique_ptr<db::Store> *storeOut)
 {
     const bool byRun = cli.isSet(QStringLiteral("run"));
     const bool byFile = !storeOut && cli.isSet(QStringLiteral("model"));
     if (byFile == byRun)
         throw UsageError(storeOut ? QStringLiteral("give the run with --run N") : QStringLiteral("give either --model FILE or --run N"));
-    Model m;
-    if (byRun) {
-        auto store = cli.openStore(CommandLine::StoreAccess::MustExist);
-        m.run = store->run(cli.intValue(QStringLiteral("run"), 1, std::numeric_limits<qint64>::max()));
-        m.checkpoint = chooseCheckpoint(*store, cli, m.run.id);
-        m.path = m.checkpoint.path;
-        if (!QFileInfo::exists(m.path))
-            throw CommandError(QStringLiteral("%1: the checkpoint of run %2 at step %3 is missing")
-                                   .arg(m.path).arg(m.run.id).arg(m.checkpoint.step));
-        if (storeOut)
-            *storeOut = std::move(store);
-    } else {
+    if (!byRun) {
         if (cli.isSet(QStringLiteral("checkpoint")))
             throw UsageError(QStringLiteral("--checkpoint goes with --run"));
-        m.path = cli.value(QStringLiteral("model"));
+        return usecases::loadModelFile(cli.value(QStringLiteral("model")));
     }
-    m.loaded = core::loadModel(m.path.toStdString());   // checks size, SHA-256, manifest, tensors
-    if (m.checkpoint.id != 0 && qs(m.loaded.sha256) != m.checkpoint.sha256)
-        throw CommandError(QStringLiteral("%1: the file's SHA-256 differs from the one recorded for run %2's checkpoint "
-                                          "at step %3 (was it replaced?)").arg(m.path).arg(m.run.id).arg(m.checkpoint.step));
-    if (m.loaded.info.sentencePiece.empty())
-        throw CommandError(QStringLiteral("%1: the model file does not embed its SentencePiece model, which translation "
-                                          "needs").arg(m.path));
-    m.spm.emplace(core::SentencePieceModel::fromBytes(m.loaded.info.sentencePiece));
+    auto store = cli.openStore(CommandLine::StoreAccess::MustExist);
+    const auto choice = checkpointChoice(cli);
+    double best = 0;
+    Model m = usecases::loadRunModel(*store, cli.intValue(QStringLiteral("run"), 1, std::numeric_limits<qint64>::max()),
+                                     choice, &best);
+    noteBest(choice, m.run.id, m.checkpoint.step, best);
+    if (storeOut)
+        *storeOut = std::move(store);
     return m;
-}
-
-QString knownLanguages(const core::TaskTable &t)
-{
-    QStringList codes;
-    for (const auto &l : t.languages)
-        codes << qs(l);
-    return codes.join(QStringLiteral(", "));
-}
-
-/// Task ids of a translation direction; --from may be empty when the model does not route by pair.
-std::pair<int, int> directionIds(const Model &m, const QString &from, const QString &to)
-{
-    const auto &tasks = m.loaded.info.tasks;
-    const int tgt = tasks.languageId(to.toStdString());
-    if (tgt < 0)
-        throw CommandError(QStringLiteral("--to %1: the model does not know this target language (it knows: %2)")
-                               .arg(to, knownLanguages(tasks)));
-    const auto &o = m.loaded.model->options();
-    const bool needsPair = o.encoderRouting == core::Routing::TaskPair || o.decoderRouting == core::Routing::TaskPair;
-    if (from.isEmpty()) {
-        if (needsPair)
-            throw UsageError(QStringLiteral("this model routes by language pair: give the source language with --from"));
-        for (std::size_t p = 0; p < tasks.pairs.size(); ++p)
-            if (tasks.pairs[p].second == tgt)
-                return {tgt, int(p)};
-        return {tgt, 0};
-    }
-    const int src = tasks.languageId(from.toStdString());
-    if (src < 0)
-        throw CommandError(QStringLiteral("--from %1: the model does not know this language (it knows: %2)")
-                               .arg(from, knownLanguages(tasks)));
-    const int pair = tasks.pairId(src, tgt);
-    if (pair < 0) {
-        if (needsPair)
-            throw CommandError(QStringLiteral("the model was not trained on %1-%2 and routes by language pair").arg(from, to));
-        return {tgt, 0};
-    }
-    return {tgt, pair};
-}
-
-/// <2xx> + pieces of `text`. A sentence longer than the model's positions is cut to fit (as
-/// Marian's --max-length-crop does) and counted in `cropped`, so that a test set keeps every line.
-core::DecodeRequest makeRequest(const Model &m, const std::string &text, int targetLang, int pair, int *cropped)
-{
-    core::DecodeRequest r;
-    r.src.push_back(m.spm->pieceToId(core::targetToken(m.loaded.info.tasks.languages[std::size_t(targetLang)])));
-    for (const int id : m.spm->encode(text))
-        r.src.push_back(id);
-    const auto max = std::size_t(m.loaded.model->options().maxLength);
-    if (r.src.size() > max) {
-        r.src.resize(max);
-        if (cropped)
-            ++*cropped;
-    }
-    r.targetLang = targetLang;
-    r.pair = pair;
-    return r;
 }
 
 void warnCropped(int cropped, const Model &m, const std::string &where)
@@ -220,11 +131,6 @@ void warnCropped(int cropped, const Model &m, const std::string &where)
     if (cropped > 0)
         std::fprintf(stderr, "taskmoe: warning: %s: %d sentence(s) longer than the model's %lld positions were cut to fit\n",
                      where.c_str(), cropped, static_cast<long long>(m.loaded.model->options().maxLength - 1));
-}
-
-std::string detokenize(const Model &m, const std::vector<std::int32_t> &tokens)
-{
-    return m.spm->decode(std::vector<int>(tokens.begin(), tokens.end()));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -247,7 +153,7 @@ int translateCommand(const QStringList &args)
     const core::DecodeOptions options = decodeOptions(cli);
     cli.threads();
     const Model m = loadModelFrom(cli, nullptr);
-    const auto [tgt, pair] = directionIds(m, cli.value(QStringLiteral("from")), cli.value(QStringLiteral("to")));
+    const auto [tgt, pair] = m.direction(cli.value(QStringLiteral("from")), cli.value(QStringLiteral("to")));
 
     // Read everything first: a bad line is reported before any output is written.
     std::vector<core::DecodeRequest> requests;
@@ -265,14 +171,14 @@ int translateCommand(const QStringList &args)
         emptyLine.push_back(empty);
         if (empty)
             continue;  // an empty line translates to an empty line
-        requests.push_back(makeRequest(m, line, tgt, pair, &cropped));
+        requests.push_back(m.request(line, tgt, pair, &cropped));
         lineOfRequest.push_back(std::size_t(lineNo - 1));
     }
     warnCropped(cropped, m, "<stdin>");
     const auto results = core::translate(*m.loaded.model, requests, options);
     std::vector<std::string> out(emptyLine.size());
     for (std::size_t i = 0; i < results.size(); ++i)
-        out[lineOfRequest[i]] = detokenize(m, results[i].tokens);
+        out[lineOfRequest[i]] = m.detokenize(results[i].tokens);
     for (const auto &s : out) {
         std::fwrite(s.data(), 1, s.size(), stdout);
         std::fputc('\n', stdout);
@@ -281,15 +187,6 @@ int translateCommand(const QStringList &args)
 }
 
 // ---------------------------------------------------------------------------------------------
-
-struct PairResult
-{
-    QString name, resource;
-    bool toEnglish = false, fromEnglish = false;
-    qint64 sentences = 0;
-    core::BleuScore bleu;
-    core::ChrfScore chrf;
-};
 
 int evalCommand(const QStringList &args)
 {
@@ -312,193 +209,76 @@ int evalCommand(const QStringList &args)
         return ExitOk;
     if (!cli.isSet(QStringLiteral("run")))
         throw UsageError(QStringLiteral("eval: --run N is required"));
-    const QString split = cli.value(QStringLiteral("split"));
-    if (split != QLatin1String("test") && split != QLatin1String("dev") && split != QLatin1String("multiway"))
-        throw UsageError(QStringLiteral("eval: --split must be test, dev or multiway (got '%1')").arg(split));
-    const core::DecodeOptions options = decodeOptions(cli);
-    const qint64 limit = cli.isSet(QStringLiteral("limit")) ? cli.intValue(QStringLiteral("limit"), 1, std::numeric_limits<qint64>::max()) : 0;
+    usecases::EvaluateRequest request;
+    request.split = cli.value(QStringLiteral("split"));
+    if (request.split != QLatin1String("test") && request.split != QLatin1String("dev") && request.split != QLatin1String("multiway"))
+        throw UsageError(QStringLiteral("eval: --split must be test, dev or multiway (got '%1')").arg(request.split));
+    request.decoding = decodeOptions(cli);
+    request.limit = cli.isSet(QStringLiteral("limit")) ? cli.intValue(QStringLiteral("limit"), 1, std::numeric_limits<qint64>::max()) : 0;
+    request.recordRouting = !cli.isSet(QStringLiteral("no-routing"));
+    request.runId = cli.intValue(QStringLiteral("run"), 1, std::numeric_limits<qint64>::max());
+    request.checkpoint = checkpointChoice(cli);
+    for (const auto &p : cli.value(QStringLiteral("pairs")).split(QLatin1Char(','), Qt::SkipEmptyParts))
+        request.pairs.insert(p.trimmed());
     const bool events = cli.isSet(QStringLiteral("events"));
     const Format format = cli.format();
     cli.threads();
+    const auto store = cli.openStore(CommandLine::StoreAccess::MustExist);
 
-    std::unique_ptr<db::Store> store;
-    const Model m = loadModelFrom(cli, &store);
-    const auto &tasks = m.loaded.info.tasks;
-    if (m.run.datasetId == 0)
-        throw CommandError(QStringLiteral("run %1 does not record its dataset").arg(m.run.id));
-    const db::DatasetRecord dataset = store->dataset(m.run.datasetId);
-
-    std::set<QString> only;
-    for (const auto &p : cli.value(QStringLiteral("pairs")).split(QLatin1Char(','), Qt::SkipEmptyParts))
-        only.insert(p.trimmed());
-    for (const auto &p : only) {
-        const auto parts = p.split(QLatin1Char('-'));
-        if (parts.size() != 2 || tasks.pairId(tasks.languageId(parts[0].toStdString()), tasks.languageId(parts[1].toStdString())) < 0)
-            throw CommandError(QStringLiteral("--pairs: the model was not trained on '%1'").arg(p));
-    }
-
-    const auto report = [&](const QJsonObject &o) {
+    const auto report = [&](const protocol::JobEvent &e) {
         if (!events)
             return;
-        std::fputs(QJsonDocument(o).toJson(QJsonDocument::Compact).constData(), stdout);
-        std::fputc('\n', stdout);
+        std::fputs(protocol::toJsonLine(e).constData(), stdout);
         std::fflush(stdout);
     };
-    QElapsedTimer total;
-    total.start();
-    core::RoutingRecorder recorder(*m.loaded.model, tasks.pairs.size());
-    std::vector<PairResult> results;
-    std::vector<std::size_t> todo;
-    for (std::size_t p = 0; p < tasks.pairs.size(); ++p)
-        if (only.empty() || only.count(qs(tasks.pairName(int(p)))))
-            todo.push_back(p);
-    report({{QStringLiteral("event"), QStringLiteral("started")}, {QStringLiteral("run"), m.run.id},
-          {QStringLiteral("step"), m.checkpoint.step}, {QStringLiteral("pairs"), qint64(todo.size())}});
-    for (std::size_t n = 0; n < todo.size(); ++n) {
-        const int p = int(todo[n]);
-        const std::string src = tasks.languages[std::size_t(tasks.pairs[std::size_t(p)].first)];
-        const std::string tgt = tasks.languages[std::size_t(tasks.pairs[std::size_t(p)].second)];
-        const db::DatasetPairRecord *record = nullptr;
-        bool reversed = false;
-        for (const auto &dp : dataset.pairs) {
-            if (dp.srcLang == qs(src) && dp.tgtLang == qs(tgt))
-                record = &dp;
-            else if (dp.srcLang == qs(tgt) && dp.tgtLang == qs(src))
-                record = &dp, reversed = true;
-        }
-        if (!record)
-            throw CommandError(QStringLiteral("dataset %1 has no %2-%3 pair").arg(dataset.id).arg(qs(src), qs(tgt)));
-        QElapsedTimer timer;
-        timer.start();
-        std::vector<core::DecodeRequest> requests;
-        std::vector<std::string> refs;
-        int cropped = 0;
-        for (const auto &row : store->segments(record->id, split)) {
-            if (limit > 0 && qint64(requests.size()) >= limit)
-                break;
-            const std::string source = (reversed ? row.tgt : row.src).toStdString();
-            requests.push_back(makeRequest(m, source, int(tasks.pairs[std::size_t(p)].second), p, &cropped));
-            refs.push_back((reversed ? row.src : row.tgt).toStdString());
-        }
-        if (requests.empty())
-            throw CommandError(QStringLiteral("dataset %1 has no %2 sentences for %3").arg(dataset.id).arg(split, qs(tasks.pairName(p))));
-        warnCropped(cropped, m, tasks.pairName(p));
-        const auto decoded = core::translate(*m.loaded.model, requests, options);
-        std::vector<std::string> hyps;
-        std::vector<std::vector<std::int32_t>> pieces;
-        for (const auto &d : decoded) {
-            hyps.push_back(detokenize(m, d.tokens));
-            pieces.push_back(d.tokens);
-        }
-        if (!cli.isSet(QStringLiteral("no-routing")))
-            recorder.record(requests, pieces, options);
-        PairResult r;
-        r.name = qs(tasks.pairName(p));
-        r.resource = record->resourceClass;
-        r.toEnglish = tgt == "en";
-        r.fromEnglish = src == "en";
-        r.sentences = qint64(requests.size());
-        r.bleu = core::corpusBleu(hyps, refs, core::BleuOptions());
-        r.chrf = core::corpusChrf(hyps, refs, core::ChrfOptions());
-        results.push_back(r);
-        const double seconds = double(timer.elapsed()) / 1000.0;
-        std::fprintf(stderr, "taskmoe eval: [%zu/%zu] %s  %lld sentences  BLEU %.2f  chrF %.2f  (%.1f s)\n", n + 1,
-                     todo.size(), tasks.pairName(p).c_str(), static_cast<long long>(r.sentences), r.bleu.score,
-                     r.chrf.score, seconds);
-        report({{QStringLiteral("event"), QStringLiteral("progress")}, {QStringLiteral("run"), m.run.id},
-              {QStringLiteral("pair"), r.name}, {QStringLiteral("done"), qint64(n + 1)},
-              {QStringLiteral("pairs"), qint64(todo.size())}, {QStringLiteral("bleu"), r.bleu.score},
-              {QStringLiteral("chrf"), r.chrf.score}, {QStringLiteral("seconds"), seconds}});
-    }
-
-    // The paper's aggregates: means of the per-pair scores over a group of pairs.
-    struct Aggregate { QString name; std::function<bool(const PairResult &)> member; };
-    const std::vector<Aggregate> groups = {
-        {QStringLiteral("average"), [](const PairResult &) { return true; }},
-        {QStringLiteral("xx-en"), [](const PairResult &r) { return r.toEnglish; }},
-        {QStringLiteral("en-xx"), [](const PairResult &r) { return r.fromEnglish; }},
-        {QStringLiteral("high"), [](const PairResult &r) { return r.resource == QLatin1String("high"); }},
-        {QStringLiteral("low"), [](const PairResult &r) { return r.resource == QLatin1String("low"); }},
+    usecases::EvaluateHooks hooks;
+    hooks.started = [&](const usecases::EvaluationResult &r, int pairs) {
+        noteBest(request.checkpoint, r.run.id, r.checkpoint.step, r.bestDevBleu);
+        protocol::JobEvent started;
+        started.type = protocol::JobEventType::Started;
+        started.run = r.run.id;
+        started.step = r.checkpoint.step;
+        started.pairs = pairs;
+        report(started);
     };
-
-    QJsonObject settings = decodeOptionsJson(options);
-    settings.insert(QStringLiteral("limit_per_pair"), limit);   // 0: every sentence of the split
-    const QString config = QString::fromUtf8(QJsonDocument(settings).toJson(QJsonDocument::Compact));
-    const QDateTime created = QDateTime::currentDateTimeUtc();
-    QVector<db::EvaluationRecord> rows;
-    const auto addRow = [&](const QString &pair, bool aggregate, const QString &metric, double score,
-                            const std::string &signature, qint64 sentences) {
-        db::EvaluationRecord e;
-        e.runId = m.run.id;
-        e.step = m.checkpoint.step;
-        e.split = split;
-        e.pair = pair;
-        e.aggregate = aggregate;
-        e.metric = metric;
-        e.score = score;
-        e.signature = qs(signature);
-        e.sentences = sentences;
-        e.configJson = config;
-        e.createdAt = created;
-        rows.push_back(e);
+    hooks.pairDone = [&](const usecases::PairScore &s, int done, int total) {
+        if (s.cropped > 0)
+            std::fprintf(stderr, "taskmoe: warning: %s: %d sentence(s) were cut to the model's positions\n",
+                         qPrintable(s.pair), s.cropped);
+        std::fprintf(stderr, "taskmoe eval: [%d/%d] %s  %lld sentences  BLEU %.2f  chrF %.2f  (%.1f s)\n", done, total,
+                     qPrintable(s.pair), static_cast<long long>(s.sentences), s.bleu.score, s.chrf.score, s.seconds);
+        protocol::JobEvent progress;
+        progress.type = protocol::JobEventType::Progress;
+        progress.run = request.runId;
+        progress.pair = s.pair;
+        progress.done = done;
+        progress.pairs = total;
+        progress.bleu = s.bleu.score;
+        progress.chrf = s.chrf.score;
+        progress.seconds = s.seconds;
+        report(progress);
     };
+    const usecases::EvaluationResult result = usecases::evaluate(*store, request, hooks);
+
+    protocol::JobEvent finished;
+    finished.type = protocol::JobEventType::Finished;
+    finished.run = result.run.id;
+    finished.model = result.modelId;
+    finished.seconds = result.seconds;
+    report(finished);
+    if (events)
+        return ExitOk;
     ResultTable table({QStringLiteral("pair"), QStringLiteral("kind"), QStringLiteral("sentences"), QStringLiteral("BLEU"),
                        QStringLiteral("chrF")});
-    for (const auto &r : results) {
-        addRow(r.name, false, QStringLiteral("BLEU"), r.bleu.score, r.bleu.signature, r.sentences);
-        addRow(r.name, false, QStringLiteral("chrF"), r.chrf.score, r.chrf.signature, r.sentences);
-        table.addRow({r.name, r.resource, r.sentences, r.bleu.score, r.chrf.score});
-    }
-    for (const auto &g : groups) {
-        double bleu = 0, chrf = 0;
-        qint64 sentences = 0, count = 0;
-        for (const auto &r : results)
-            if (g.member(r)) {
-                bleu += r.bleu.score;
-                chrf += r.chrf.score;
-                sentences += r.sentences;
-                ++count;
-            }
-        if (count == 0)
-            continue;
-        addRow(g.name, true, QStringLiteral("BLEU"), bleu / double(count), results.front().bleu.signature, sentences);
-        addRow(g.name, true, QStringLiteral("chrF"), chrf / double(count), results.front().chrf.signature, sentences);
-        table.addRow({g.name, QStringLiteral("mean of %1").arg(count), sentences, bleu / double(count), chrf / double(count)});
-    }
-
-    // Routing statistics: one row per (side, layer, pair, expert) of the pairs evaluated.
-    std::vector<db::RoutingStatRecord> stats;
-    const auto counts = m.loaded.model->parameterCounts();
-    db::ModelRecord details;
-    details.paramsTotal = counts.total;
-    details.paramsEmbedding = counts.embedding;
-    details.paramsEncoder = counts.encoder;
-    details.paramsDecoder = counts.decoder;
-    details.paramsExpert = counts.expert;
-    details.paramsActive = counts.activePerToken;
-    details.manifestJson = qs(m.loaded.info.json);
-    const qint64 modelId = store->checkpointModel(m.checkpoint, details);
-    if (!cli.isSet(QStringLiteral("no-routing")))
-        for (const auto &layer : recorder.layers())
-            for (const std::size_t p : todo)
-                for (std::size_t e = 0; e < recorder.experts(); ++e) {
-                    const auto &c = layer.cells[p * recorder.experts() + e];
-                    stats.push_back({modelId, m.checkpoint.step, layer.decoder ? QStringLiteral("decoder") : QStringLiteral("encoder"),
-                                     layer.layer, qs(tasks.pairName(int(p))), int(e), c.top1, c.topk, c.gate, c.processed});
-                }
-    for (auto &row : rows)
-        row.modelId = modelId;
-    store->addEvaluations(rows);
-    if (!stats.empty())
-        store->replaceRoutingStats(modelId, m.checkpoint.step, stats);
-
-    report({{QStringLiteral("event"), QStringLiteral("finished")}, {QStringLiteral("run"), m.run.id},
-          {QStringLiteral("model"), modelId}, {QStringLiteral("seconds"), double(total.elapsed()) / 1000.0}});
-    if (!events)
-        table.print(format, QStringLiteral("Run %1 (%2), checkpoint step %3, %4 split, beam %5\nBLEU|%6\n%7|%8")
-                                .arg(m.run.id).arg(m.run.name).arg(m.checkpoint.step).arg(split).arg(options.beam)
-                                .arg(qs(results.front().bleu.signature), qs(results.front().chrf.name),
-                                     qs(results.front().chrf.signature)));
+    for (const auto &r : result.pairs)
+        table.addRow({r.pair, r.resource, r.sentences, r.bleu.score, r.chrf.score});
+    for (const auto &a : result.aggregates)
+        table.addRow({a.name, QStringLiteral("mean of %1").arg(a.pairs), a.sentences, a.bleu, a.chrf});
+    const auto &first = result.pairs.front();
+    table.print(format, QStringLiteral("Run %1 (%2), checkpoint step %3, %4 split, beam %5\nBLEU|%6\n%7|%8")
+                            .arg(result.run.id).arg(result.run.name).arg(result.checkpoint.step).arg(request.split)
+                            .arg(request.decoding.beam)
+                            .arg(qs(first.bleu.signature), qs(first.chrf.name), qs(first.chrf.signature)));
     return ExitOk;
 }
 
@@ -525,7 +305,7 @@ int routeCommand(const QStringList &args)
     const core::DecodeOptions options = decodeOptions(cli);
     cli.threads();
     const Model m = loadModelFrom(cli, nullptr);
-    const auto [tgt, pair] = directionIds(m, cli.value(QStringLiteral("from")), cli.value(QStringLiteral("to")));
+    const auto [tgt, pair] = m.direction(cli.value(QStringLiteral("from")), cli.value(QStringLiteral("to")));
     std::string text;
     if (cli.isSet(QStringLiteral("text")))
         text = cli.value(QStringLiteral("text")).toStdString();
@@ -537,7 +317,7 @@ int routeCommand(const QStringList &args)
     if (!core::isValidUtf8(text, &bad))
         throw core::InputError("the sentence is not valid UTF-8 (byte " + std::to_string(bad + 1) + ")");
     int cropped = 0;
-    const auto request = makeRequest(m, text, tgt, pair, &cropped);
+    const auto request = m.request(text, tgt, pair, &cropped);
     warnCropped(cropped, m, "the sentence");
     const auto result = core::translate(*m.loaded.model, {request}, options).front();
     const auto trace = core::traceRouting(*m.loaded.model, {request}, {result.tokens}, options).front();
@@ -578,7 +358,7 @@ int routeCommand(const QStringList &args)
         {QStringLiteral("model"), m.path},
         {QStringLiteral("source"), QJsonObject{{QStringLiteral("text"), qs(text)}, {QStringLiteral("pieces"), pieces(request.src)}}},
         {QStringLiteral("translation"),
-         QJsonObject{{QStringLiteral("text"), qs(detokenize(m, result.tokens))},
+         QJsonObject{{QStringLiteral("text"), qs(m.detokenize(result.tokens))},
                      {QStringLiteral("pieces"), pieces(result.tokens)},
                      {QStringLiteral("log_prob"), result.logProb},
                      {QStringLiteral("finished"), result.finished}}},
@@ -613,13 +393,14 @@ int routingCommand(const QStringList &args)
     if (side != QLatin1String("encoder") && side != QLatin1String("decoder"))
         throw UsageError(QStringLiteral("routing: --side must be encoder or decoder (got '%1')").arg(side));
     const QString measure = cli.value(QStringLiteral("measure"));
-    if (!QStringList{QStringLiteral("top1"), QStringLiteral("topk"), QStringLiteral("gate"), QStringLiteral("processed")}.contains(measure))
+    const auto measured = db::routingMeasureFromKey(measure);
+    if (!measured)
         throw UsageError(QStringLiteral("routing: --measure must be top1, topk, gate or processed (got '%1')").arg(measure));
     const Format format = cli.format();
 
     auto store = cli.openStore(CommandLine::StoreAccess::MustExist);
     const db::RunRecord run = store->run(cli.intValue(QStringLiteral("run"), 1, std::numeric_limits<qint64>::max()));
-    const db::CheckpointRecord checkpoint = chooseCheckpoint(*store, cli, run.id);
+    const db::CheckpointRecord checkpoint = usecases::chooseCheckpoint(*store, run.id, checkpointChoice(cli));
     qint64 modelId = 0;
     for (const auto &model : store->models())
         if (model.checkpointId == checkpoint.id && model.kind == QLatin1String("full"))
@@ -628,10 +409,11 @@ int routingCommand(const QStringList &args)
     if (all.empty())
         throw CommandError(QStringLiteral("no routing statistics for run %1 at step %2 yet; record them with "
                                           "`taskmoe eval --run %1 --checkpoint %2`").arg(run.id).arg(checkpoint.step));
+    const db::RoutingTable routing = db::routingTable(all);
     std::set<int> layers;
-    for (const auto &s : all)
-        if (s.side == side)
-            layers.insert(s.layer);
+    for (const auto &l : routing.layers)
+        if (l.side == side)
+            layers.insert(l.layer);
     if (layers.empty())
         throw CommandError(QStringLiteral("run %1 has no MoE layer in the %2").arg(run.id).arg(side));
     const int layer = cli.isSet(QStringLiteral("layer")) ? int(cli.intValue(QStringLiteral("layer"), 0, 1000)) : *layers.begin();
@@ -642,46 +424,31 @@ int routingCommand(const QStringList &args)
         throw CommandError(QStringLiteral("the %1's MoE layers are %2; there is no MoE layer %3").arg(side, have.join(QStringLiteral(", "))).arg(layer));
     }
 
-    // Rows in the model's pair order as stored (task names), columns = experts.
-    std::map<QString, std::map<int, const db::RoutingStatRecord *>> cells;
-    std::vector<QString> order;
-    int experts = 0;
-    for (const auto &s : all)
-        if (s.side == side && s.layer == layer) {
-            if (!cells.count(s.task))
-                order.push_back(s.task);
-            cells[s.task][s.expert] = &s;
-            experts = std::max(experts, s.expert + 1);
-        }
-    std::sort(order.begin(), order.end());
+    // Rows: the tasks present in the layer, by name; columns: experts.
+    const db::RoutingTable::Layer &cells = *routing.find(side, layer);
+    const int experts = routing.experts;
     core::RoutingMatrix matrix;
     matrix.experts = std::size_t(experts);
+    std::vector<QString> order;
     std::vector<qint64> tokens;
-    for (const auto &task : order) {
-        matrix.tasks.push_back(task.toStdString());
+    for (std::size_t t = 0; t < routing.tasks.size(); ++t) {
+        if (!cells.taskPresent[t])
+            continue;
+        order.push_back(routing.tasks[t]);
+        matrix.tasks.push_back(routing.tasks[t].toStdString());
         qint64 n = 0;
         for (int e = 0; e < experts; ++e) {
-            const auto *c = cells[task].count(e) ? cells[task][e] : nullptr;
-            double v = 0;
-            if (c)
-                v = measure == QLatin1String("top1") ? double(c->top1)
-                    : measure == QLatin1String("topk") ? double(c->topk)
-                    : measure == QLatin1String("gate") ? c->gateMass
-                                                       : double(c->processed);
-            n += c ? c->top1 : 0;
-            matrix.values.push_back(v);
+            matrix.values.push_back(cells.cell(t, e, experts).value(*measured));
+            n += cells.cell(t, e, experts).top1;
         }
         tokens.push_back(n);
     }
     const auto shares = core::taskDistributions(matrix);
     // The layer's expert load: copies each expert processed, over all tasks.
-    std::vector<double> load(std::size_t(experts), 0.0);
+    std::vector<double> load = routing.processedLoad(cells);
     double loadTotal = 0;
-    for (const auto &task : order)
-        for (const auto &[e, c] : cells[task]) {
-            load[std::size_t(e)] += double(c->processed);
-            loadTotal += double(c->processed);
-        }
+    for (const double l : load)
+        loadTotal += l;
     for (double &l : load)
         l = loadTotal > 0 ? l / loadTotal : 0;
     QStringList columns{QStringLiteral("task"), QStringLiteral("tokens")};
@@ -726,7 +493,7 @@ int benchDecode(const CommandLine &cli)
             for (const auto &row : store->segments(dp.id, QStringLiteral("test"))) {
                 if (qint64(requests.size()) >= wanted || ++taken > 8)
                     break;  // a few sentences of many pairs
-                requests.push_back(makeRequest(m, (forward ? row.src : row.tgt).toStdString(), tasks.pairs[p].second, int(p), nullptr));
+                requests.push_back(m.request((forward ? row.src : row.tgt).toStdString(), tasks.pairs[p].second, int(p)));
             }
         }
     }

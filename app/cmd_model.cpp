@@ -1,8 +1,8 @@
 // `taskmoe model …`: inspect self-describing model files.
 #include "app/cli.h"
 
-#include "core/modelfile.h"
-#include "core/transformer.h"
+#include "core/model/modelfile.h"
+#include "core/model/transformer.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

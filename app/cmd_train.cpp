@@ -1,21 +1,22 @@
 // `taskmoe train|runs|metrics|cancel`: training jobs from a shell (or started by the
 // workbench), with the store as the durable record and JSON lines on stdout as the live one.
 #include "app/cli.h"
-#include "app/datasets.h"
+#include "usecases/trainingdata.h"
 
-#include "core/errors.h"
-#include "core/sentencepiece.h"
-#include "core/sha256.h"
-#include "core/system.h"
-#include "core/text.h"
-#include "core/trainconfig.h"
-#include "core/trainer.h"
+#include "core/base/errors.h"
+#include "core/data/sentencepiece.h"
+#include "core/base/sha256.h"
+#include "core/model/backend.h"
+#include "core/base/text.h"
+#include "core/config/trainconfig.h"
+#include "core/train/trainer.h"
 #include "db/store.h"
+#include "protocol/jobevents.h"
+#include "protocol/processes.h"
 
 #include <QDateTime>
 #include <QDir>
 #include <QFileInfo>
-#include <QJsonArray>
 #include <QJsonDocument>
 #include <QTextStream>
 
@@ -53,15 +54,21 @@ void installStopHandlers()
 }
 
 /// One JSON object per line on stdout, flushed at once: the workbench reads it live.
-void emitEvent(const QJsonObject &event)
+void emitEvent(const protocol::JobEvent &event)
 {
-    const QByteArray line = QJsonDocument(event).toJson(QJsonDocument::Compact);
+    const QByteArray line = protocol::toJsonLine(event);
     std::fwrite(line.constData(), 1, static_cast<std::size_t>(line.size()), stdout);
-    std::fputc('\n', stdout);
     std::fflush(stdout);
 }
 
-QString hostName() { return db::Store::hostName(); }
+QString hostName() { return protocol::hostName(); }
+
+
+/// Marks this machine's runs whose process has died as interrupted.
+void markInterruptedRuns(db::Store &store)
+{
+    store.markInterruptedRuns(protocol::hostName(), protocol::processAlive);
+}
 
 /// The run's human-readable log, `train.log` in its folder: appended by every process that
 /// trains the run (a resumed run continues the same file), one line at a time and flushed,
@@ -95,138 +102,6 @@ public:
 private:
     std::FILE *m_file = nullptr;
 };
-
-QString gigabytes(std::int64_t bytes)
-{
-    return QString::number(double(bytes) / double(1 << 30), 'f', 1) + QStringLiteral(" GiB");
-}
-
-/// Refuses a configuration whose estimated training memory exceeds what the machine has
-/// available, before anything is stored (a run the kernel kills later leaves an
-/// interrupted run behind and can take the machine's other work with it).
-void checkMemory(const core::TrainConfig &config)
-{
-    const core::MemoryEstimate need = core::estimateTrainingMemory(config);
-    const std::int64_t available = core::availableMemoryBytes();
-    // A margin for what the estimate leaves out (allocator slack, the data, other programs).
-    if (available <= 0 || double(need.total()) <= 0.9 * double(available))
-        return;
-    throw CommandError(
-        QStringLiteral("this configuration needs about %1 to train (%2 parameters: %3 for weights, gradients and "
-                       "optimiser state; %4 of activations for train.batch_tokens = %5), more than 90% of the %6 this "
-                       "machine has available (%7 in all); make model.experts, model.d_ff, model.d_model, "
-                       "model.vocab_size or train.batch_tokens smaller")
-            .arg(gigabytes(need.total()))
-            .arg(double(need.parameters), 0, 'g', 3)
-            .arg(gigabytes(need.parameterBytes), gigabytes(need.activationBytes))
-            .arg(config.train.batchTokens)
-            .arg(gigabytes(available), gigabytes(core::totalMemoryBytes())));
-}
-
-/// Everything the loop needs from the store: the dataset's sentences encoded with its
-/// vocabulary, one task per direction and pair.
-struct PreparedData
-{
-    core::TrainData data;
-    qint64 datasetId = 0;
-    qint64 vocabularyId = 0;
-};
-
-PreparedData prepareData(db::Store &store, core::TrainConfig &config, int threads)
-{
-    PreparedData prepared;
-    prepared.datasetId = config.data.dataset > 0 ? config.data.dataset : ensureNamedDataset(store, config.data.corpus);
-    const db::DatasetRecord dataset = store.dataset(prepared.datasetId);  // throws naming the id when absent
-
-    db::VocabularyRecord vocabulary;
-    if (config.data.vocabulary > 0) {
-        vocabulary = store.vocabulary(config.data.vocabulary);
-        if (vocabulary.datasetId != dataset.id)
-            throw CommandError(QStringLiteral("data.vocabulary %1 belongs to dataset %2, not to data.dataset %3")
-                                   .arg(vocabulary.id).arg(vocabulary.datasetId).arg(dataset.id));
-    } else {
-        // The newest vocabulary trained for this size, else a new one.
-        for (const auto &v : store.vocabularies(dataset.id)) {
-            const auto requested = QJsonDocument::fromJson(v.paramsJson.toUtf8()).object().value(QStringLiteral("requested_size")).toInteger();
-            if (requested == config.model.vocabSize)
-                vocabulary = store.vocabulary(v.id);
-        }
-        if (vocabulary.id == 0) {
-            VocabRequest request;
-            request.options.vocabSize = static_cast<int>(config.model.vocabSize);
-            request.options.threads = threads;
-            request.temperature = config.data.temperature;
-            vocabulary = trainVocabulary(store, dataset, request);
-        }
-    }
-    prepared.vocabularyId = vocabulary.id;
-    const auto spm = core::SentencePieceModel::fromBytes(vocabulary.model.toStdString());
-    config.model.vocabSize = spm.size();
-    prepared.data.sentencePiece = spm.bytes();
-
-    // Tasks: every language is a possible target; pairs in the directions asked for.
-    std::set<std::string> codes;
-    for (const auto &l : dataset.languages)
-        codes.insert(l.code.toStdString());
-    auto &tasks = prepared.data.tasks;
-    tasks.languages.assign(codes.begin(), codes.end());
-    struct Direction { const db::DatasetPairRecord *pair; bool reversed; };
-    std::vector<Direction> directions;
-    for (const auto &p : dataset.pairs) {
-        const bool fromPivot = p.srcLang == QLatin1String("en");
-        const bool forward = config.data.directions == "both" || (config.data.directions == "en-xx") == fromPivot;
-        const bool backward = config.data.directions == "both" || (config.data.directions == "xx-en") == fromPivot;
-        if (forward)
-            directions.push_back({&p, false});
-        if (backward)
-            directions.push_back({&p, true});
-    }
-    const auto encodeTask = [&](const Direction &d, const QString &split) {
-        const std::string src = (d.reversed ? d.pair->tgtLang : d.pair->srcLang).toStdString();
-        const std::string tgt = (d.reversed ? d.pair->srcLang : d.pair->tgtLang).toStdString();
-        core::TrainTask task;
-        task.name = src + "-" + tgt;
-        task.targetLang = tasks.languageId(tgt);
-        int pairId = tasks.pairId(tasks.languageId(src), task.targetLang);
-        if (pairId < 0) {
-            tasks.pairs.emplace_back(tasks.languageId(src), task.targetLang);
-            pairId = static_cast<int>(tasks.pairs.size()) - 1;
-        }
-        task.pair = pairId;
-        const int tag = spm.pieceToId(core::targetToken(tgt));
-        const bool keepReferences = split == QLatin1String("dev");  // dev BLEU scores against the real text
-        for (const auto &row : store.segments(d.pair->id, split)) {
-            core::TrainExample e;
-            e.src.push_back(tag);
-            for (const int id : spm.encode((d.reversed ? row.tgt : row.src).toStdString()))
-                e.src.push_back(id);
-            for (const int id : spm.encode((d.reversed ? row.src : row.tgt).toStdString()))
-                e.tgt.push_back(id);
-            if (std::int64_t(e.src.size()) + 1 > config.data.maxLength || std::int64_t(e.tgt.size()) + 1 > config.data.maxLength)
-                continue;
-            task.examples.push_back(std::move(e));
-            if (keepReferences)
-                task.references.push_back((d.reversed ? row.src : row.tgt).toStdString());
-        }
-        return task;
-    };
-    for (const auto &d : directions) {
-        auto train = encodeTask(d, QStringLiteral("train"));
-        if (train.examples.empty())
-            continue;
-        prepared.data.train.push_back(std::move(train));
-        auto dev = encodeTask(d, QStringLiteral("dev"));
-        if (!dev.examples.empty())
-            prepared.data.dev.push_back(std::move(dev));
-    }
-    if (prepared.data.train.empty())
-        throw CommandError(QStringLiteral("dataset %1 has no training sentence of at most data.max_length = %2 pieces")
-                               .arg(dataset.id).arg(config.data.maxLength));
-    config.model.numLanguages = std::int64_t(tasks.languages.size());
-    config.model.numPairs = std::int64_t(tasks.pairs.size());
-    config.model.validate();
-    return prepared;
-}
 
 /// The newest checkpoint of a run whose model file still has its recorded size and SHA-256
 /// and whose state file exists; older ones are the fallback.
@@ -344,17 +219,17 @@ int trainCommand(const QStringList &args)
     std::string resumeState;
     if (!resuming) {
         config = trainConfigurationFrom(cli, QStringLiteral("train"));  // every check before the store is even opened
-        checkMemory(config);
+        usecases::checkTrainingMemory(config, core::availableMemoryBytes(), core::totalMemoryBytes());
     }
     auto store = cli.openStore(resuming ? CommandLine::StoreAccess::MustExist : CommandLine::StoreAccess::CreateIfMissing);
     if (resuming) {
         run = store->run(cli.intValue(QStringLiteral("resume"), 1, std::numeric_limits<qint64>::max()));
         if (run.kind != QLatin1String("train"))
             throw CommandError(QStringLiteral("run %1 is a %2 run, not a training run").arg(run.id).arg(run.kind));
-        if (run.status == QLatin1String("finished"))
+        if (run.status == db::RunStatus::Finished)
             throw CommandError(QStringLiteral("run %1 has finished; there is nothing to resume").arg(run.id));
-        store->markInterruptedRuns();
-        if (store->run(run.id).status == QLatin1String("running"))
+        markInterruptedRuns(*store);
+        if (store->run(run.id).status == db::RunStatus::Running)
             throw CommandError(QStringLiteral("run %1 is still running (process %2 on %3); cancel it first")
                                    .arg(run.id).arg(run.pid).arg(run.host));
         config = core::parseTrainConfig(run.configJson.toStdString(), "run " + std::to_string(run.id));
@@ -374,7 +249,7 @@ int trainCommand(const QStringList &args)
         probe.close();
         probe.remove();
     }
-    PreparedData prepared = prepareData(*store, config, cli.threads());
+    usecases::PreparedData prepared = usecases::prepareTrainingData(*store, config, cli.threads(), printNote);
     // The run's stored configuration names exactly what it trained on, so that --resume
     // (and anyone reading the run later) gets the same dataset and vocabulary back, not
     // "the newest one of this size" — SentencePiece may give fewer pieces than asked for.
@@ -387,7 +262,7 @@ int trainCommand(const QStringList &args)
         run.preset = qs(config.preset);
         run.datasetId = prepared.datasetId;
         run.configJson = qs(core::trainConfigToJson(config, -1));
-        run.status = QStringLiteral("running");
+        run.status = db::RunStatus::Running;
         run.pid = ::getpid();
         run.host = hostName();
         run.startedAt = QDateTime::currentDateTimeUtc();
@@ -395,7 +270,7 @@ int trainCommand(const QStringList &args)
     } else {
         store->updateRunProcess(run.id, ::getpid(), hostName());
     }
-    const QString checkpointDir = db::Store::runFolder(store->path(), run.id);
+    const QString checkpointDir = resuming ? store->runFolderOf(run.id) : db::Store::runFolder(store->path(), run.id);
     RunLog log(checkpointDir);
     log.line(resuming ? QStringLiteral("resuming run %1 from %2 (process %3 on %4)")
                             .arg(run.id).arg(qs(resumeState)).arg(::getpid()).arg(hostName())
@@ -406,13 +281,21 @@ int trainCommand(const QStringList &args)
                             .arg(config.train.steps).arg(prepared.datasetId).arg(prepared.vocabularyId).arg(::getpid())
                             .arg(hostName()));
 
-    emitEvent({{QStringLiteral("event"), QStringLiteral("started")}, {QStringLiteral("run"), run.id},
-               {QStringLiteral("resumed"), resuming}, {QStringLiteral("pid"), qint64(::getpid())},
-               {QStringLiteral("steps"), qint64(config.train.steps)}, {QStringLiteral("preset"), qs(config.preset)},
-               {QStringLiteral("dataset"), prepared.datasetId}, {QStringLiteral("vocabulary"), prepared.vocabularyId},
-               {QStringLiteral("encoder_routing"), qs(core::routingName(config.model.encoderRouting))},
-               {QStringLiteral("decoder_routing"), qs(core::routingName(config.model.decoderRouting))},
-               {QStringLiteral("checkpoints"), checkpointDir}});
+    {
+        protocol::JobEvent started;
+        started.type = protocol::JobEventType::Started;
+        started.run = run.id;
+        started.resumed = resuming;
+        started.pid = qint64(::getpid());
+        started.steps = qint64(config.train.steps);
+        started.preset = qs(config.preset);
+        started.dataset = prepared.datasetId;
+        started.vocabulary = prepared.vocabularyId;
+        started.encoderRouting = qs(core::routingName(config.model.encoderRouting));
+        started.decoderRouting = qs(core::routingName(config.model.decoderRouting));
+        started.checkpoints = checkpointDir;
+        emitEvent(started);
+    }
     installStopHandlers();
     const bool terminal = ::isatty(STDERR_FILENO);
 
@@ -420,41 +303,47 @@ int trainCommand(const QStringList &args)
     hooks.progress = [&](const core::TrainProgress &p) {
         const double wall = double(QDateTime::currentMSecsSinceEpoch()) / 1000.0;
         std::vector<db::MetricPoint> points;
-        QJsonObject event{{QStringLiteral("event"), QStringLiteral("progress")}, {QStringLiteral("run"), run.id},
-                          {QStringLiteral("step"), qint64(p.step)}, {QStringLiteral("steps"), qint64(p.totalSteps)}};
+        protocol::JobEvent event;
+        event.type = protocol::JobEventType::Progress;
+        event.run = run.id;
+        event.step = qint64(p.step);
+        event.steps = qint64(p.totalSteps);
         if (p.hasReport) {
             for (const auto &[key, value] : std::initializer_list<std::pair<const char *, double>>{
                      {"loss", p.loss}, {"ce", p.ce}, {"balance", p.balance}, {"lr", p.lr}, {"grad_norm", p.gradNorm},
-                     {"tokens_per_s", p.tokensPerSecond}}) {
+                     {"tokens_per_s", p.tokensPerSecond}})
                 points.push_back({run.id, p.step, QLatin1String(key), value, wall});
-                event.insert(QLatin1String(key), value);
-            }
-            event.insert(QStringLiteral("eta_s"), p.etaSeconds);
+            event.loss = p.loss;
+            event.ce = p.ce;
+            event.balance = p.balance;
+            event.lr = p.lr;
+            event.gradNorm = p.gradNorm;
+            event.tokensPerSecond = p.tokensPerSecond;
+            event.etaSeconds = p.etaSeconds;
             // The run's training time so far: a time budget's progress (the live panel's bar).
             points.push_back({run.id, p.step, QStringLiteral("elapsed_s"), p.elapsedSeconds, wall});
             addLayerMetrics(points, run.id, p.step, wall, p);
-            QJsonArray layers;
+            QVector<protocol::LayerReport> layers;
             for (const auto &l : p.layers)
-                layers.append(QJsonObject{{QStringLiteral("layer"), qs(l.name)}, {QStringLiteral("entropy"), l.entropy},
-                                          {QStringLiteral("dropped"), l.droppedFraction}});
-            event.insert(QStringLiteral("layers"), layers);
+                layers.push_back({qs(l.name), l.entropy, l.droppedFraction});
+            event.layers = layers;
         }
         if (p.hasDev) {
             points.push_back({run.id, p.step, QStringLiteral("dev_loss"), p.devLoss, wall});
-            event.insert(QStringLiteral("dev_loss"), p.devLoss);
+            event.devLoss = p.devLoss;
             points.push_back({run.id, p.step, QStringLiteral("dev_eval_s"), p.devSeconds, wall});
             if (std::isfinite(p.devBleu)) {
                 points.push_back({run.id, p.step, QStringLiteral("dev_bleu"), p.devBleu, wall});
-                event.insert(QStringLiteral("dev_bleu"), p.devBleu);
-                QJsonObject perPair;
+                event.devBleu = p.devBleu;
+                QVector<std::pair<QString, double>> perPair;
                 for (const auto &[pair, bleu] : p.devBleuTasks) {
                     points.push_back({run.id, p.step, QStringLiteral("dev_bleu.") + qs(pair), bleu, wall});
-                    perPair.insert(qs(pair), bleu);
+                    perPair.push_back({qs(pair), bleu});
                 }
-                event.insert(QStringLiteral("dev_bleu_pairs"), perPair);
+                event.devBleuPairs = perPair;
             }
         }
-        event.insert(QStringLiteral("elapsed_s"), p.elapsedSeconds);
+        event.elapsedSeconds = p.elapsedSeconds;
         store->addMetrics(points);
         emitEvent(event);
         if (p.hasReport)
@@ -476,8 +365,12 @@ int trainCommand(const QStringList &args)
     };
     hooks.checkpoint = [&](const core::CheckpointInfo &c) {
         store->addCheckpoint({0, run.id, c.step, qs(c.modelPath), qs(c.modelSha256), c.modelBytes, {}});
-        emitEvent({{QStringLiteral("event"), QStringLiteral("checkpoint")}, {QStringLiteral("run"), run.id},
-                   {QStringLiteral("step"), qint64(c.step)}, {QStringLiteral("path"), qs(c.modelPath)}});
+        protocol::JobEvent written;
+        written.type = protocol::JobEventType::Checkpoint;
+        written.run = run.id;
+        written.step = qint64(c.step);
+        written.path = qs(c.modelPath);
+        emitEvent(written);
         log.line(QStringLiteral("checkpoint at step %1: %2 (%3 bytes)").arg(c.step).arg(qs(c.modelPath)).arg(c.modelBytes));
     };
     hooks.stopRequested = [] { return g_stopRequested.load(); };
@@ -486,28 +379,34 @@ int trainCommand(const QStringList &args)
     try {
         result = core::train(config, prepared.data, checkpointDir.toStdString(), resumeState, hooks);
     } catch (const std::exception &e) {
-        store->updateRunStatus(run.id, QStringLiteral("failed"), QString::fromUtf8(e.what()));
+        store->updateRunStatus(run.id, db::RunStatus::Failed, QString::fromUtf8(e.what()));
         log.line(QStringLiteral("failed: ") + QString::fromUtf8(e.what()));
-        emitEvent({{QStringLiteral("event"), QStringLiteral("failed")}, {QStringLiteral("run"), run.id},
-                   {QStringLiteral("error"), QString::fromUtf8(e.what())}});
+        protocol::JobEvent failed;
+        failed.type = protocol::JobEventType::Failed;
+        failed.run = run.id;
+        failed.error = QString::fromUtf8(e.what());
+        emitEvent(failed);
         throw;
     }
     if (terminal)
         std::fputc('\n', stderr);
-    const QString status = result.stopped ? QStringLiteral("cancelled") : QStringLiteral("finished");
-    store->updateRunStatus(run.id, status);
+    const db::RunStatus final = result.stopped ? db::RunStatus::Cancelled : db::RunStatus::Finished;
+    store->updateRunStatus(run.id, final);
+    const QString status = db::runStatusName(final);
     log.line(QStringLiteral("%1 at step %2").arg(status).arg(result.lastStep)
              + (result.budgetUsed ? QStringLiteral(" (the time budget of %1 minutes is used up)").arg(config.train.maxMinutes)
                                   : QString())
              + (std::isfinite(result.lastDevLoss) ? QStringLiteral(", dev cross-entropy %1").arg(result.lastDevLoss, 0, 'f', 4)
                                                   : QString()));
-    QJsonObject done{{QStringLiteral("event"), status}, {QStringLiteral("run"), run.id},
-                     {QStringLiteral("step"), qint64(result.lastStep)},
-                     {QStringLiteral("checkpoint"), qs(result.lastCheckpointModel)}};
+    protocol::JobEvent done;
+    done.type = result.stopped ? protocol::JobEventType::Cancelled : protocol::JobEventType::Finished;
+    done.run = run.id;
+    done.step = qint64(result.lastStep);
+    done.checkpoint = qs(result.lastCheckpointModel);
     if (std::isfinite(result.lastDevLoss))
-        done.insert(QStringLiteral("dev_loss"), result.lastDevLoss);
+        done.devLoss = result.lastDevLoss;
     if (result.budgetUsed)
-        done.insert(QStringLiteral("budget_used"), true);
+        done.budgetUsed = true;
     emitEvent(done);
     return ExitOk;
 }
@@ -520,7 +419,7 @@ int runsCommand(const QStringList &args)
     if (!cli.parse(args))
         return ExitOk;
     auto store = cli.openStore(CommandLine::StoreAccess::MustExist);
-    store->markInterruptedRuns();
+    markInterruptedRuns(*store);
     ResultTable table({QStringLiteral("id"), QStringLiteral("name"), QStringLiteral("preset"), QStringLiteral("routing"),
                        QStringLiteral("status"), QStringLiteral("steps"), QStringLiteral("last_loss"),
                        QStringLiteral("started")});
@@ -531,7 +430,7 @@ int runsCommand(const QStringList &args)
                                                 : model.value(QStringLiteral("encoder_routing")).toString() + QLatin1Char('/')
                                                       + model.value(QStringLiteral("decoder_routing")).toString();
         const auto loss = store->metrics(run.id, QStringLiteral("loss"));
-        table.addRow({run.id, run.name, run.preset, routing, run.status,
+        table.addRow({run.id, run.name, run.preset, routing, db::runStatusName(run.status),
                       loss.empty() ? QVariant(qint64(0)) : QVariant(qint64(loss.back().step)),
                       loss.empty() ? QVariant() : QVariant(loss.back().value), run.startedAt.toString(Qt::ISODate)});
     }
@@ -578,10 +477,10 @@ int cancelCommand(const QStringList &args)
     auto store = cli.openStore(CommandLine::StoreAccess::MustExist);
     const qint64 runId = cli.intValue(QStringLiteral("run"), 1, std::numeric_limits<qint64>::max());
     store->run(runId);   // names the id when there is no such run
-    store->markInterruptedRuns();
+    markInterruptedRuns(*store);
     const db::RunRecord run = store->run(runId);
-    if (run.status != QLatin1String("running"))
-        throw CommandError(QStringLiteral("run %1 is not running (status %2)").arg(run.id).arg(run.status));
+    if (run.status != db::RunStatus::Running)
+        throw CommandError(QStringLiteral("run %1 is not running (status %2)").arg(run.id).arg(db::runStatusName(run.status)));
     if (run.host != hostName())
         throw CommandError(QStringLiteral("run %1 runs on %2, not on this machine").arg(run.id).arg(run.host));
     if (::kill(static_cast<pid_t>(run.pid), SIGTERM) != 0)

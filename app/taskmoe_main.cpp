@@ -2,8 +2,8 @@
 // becomes one sentence on stderr and an exit status (1 bad input / failed job, 2 usage).
 #include "app/cli.h"
 
-#include "core/errors.h"
-#include "core/system.h"
+#include "core/base/errors.h"
+#include "core/model/backend.h"
 #include "db/store.h"
 
 #include <QCoreApplication>

@@ -1,8 +1,8 @@
 // taskmoe-workbench: the GUI. Option parsing and wiring only; the window lives in ui/.
 #include "db/store.h"
 #include "ui/mainwindow.h"
-#include "ui/routingbrowser.h"
-#include "ui/storecontroller.h"
+#include "ui/routing/routingbrowser.h"
+#include "ui/common/storecontroller.h"
 
 #include <QApplication>
 #include <QCommandLineParser>

@@ -1,6 +1,25 @@
 #include "db/records.h"
 
+#include "core/base/names.h"
+
 namespace taskmoe::db {
+
+namespace {
+constexpr core::EnumName<RunStatus> kStatusNames[] = {
+    {RunStatus::Queued, "queued"},       {RunStatus::Running, "running"},     {RunStatus::Finished, "finished"},
+    {RunStatus::Failed, "failed"},       {RunStatus::Cancelled, "cancelled"}, {RunStatus::Interrupted, "interrupted"},
+};
+} // namespace
+
+QString runStatusName(RunStatus status)
+{
+    return QLatin1String(core::nameOf(kStatusNames, status));
+}
+
+std::optional<RunStatus> runStatusFromName(const QString &name)
+{
+    return core::valueNamed(kStatusNames, name.toStdString());
+}
 
 qint64 DatasetRecord::totalSentences() const
 {

@@ -5,9 +5,20 @@
 #include <QVector>
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace taskmoe::db {
+
+/// Where a run is in its life. Stored as its name (the runs table's CHECK lists the same six).
+enum class RunStatus { Queued, Running, Finished, Failed, Cancelled, Interrupted };
+
+/// "queued", "running", "finished", "failed", "cancelled", "interrupted".
+QString runStatusName(RunStatus status);
+/// The status of a name; nothing for any other text.
+std::optional<RunStatus> runStatusFromName(const QString &name);
+/// Running or queued: the run may still change.
+inline bool isActive(RunStatus status) { return status == RunStatus::Running || status == RunStatus::Queued; }
 
 struct LanguageRecord
 {
@@ -94,7 +105,7 @@ struct RunRecord
     QString kind;                ///< train, eval, distill, bench, …
     QString preset;
     QString configJson;
-    QString status;              ///< queued, running, finished, failed, cancelled, interrupted
+    RunStatus status = RunStatus::Queued;
     qint64 pid = 0;
     QString host;
     QDateTime startedAt;

@@ -71,25 +71,26 @@ public:
     qint64 addExperiment(const ExperimentRecord &experiment);
     QVector<ExperimentRecord> experiments() const;
     qint64 addRun(const RunRecord &run);
-    void updateRunStatus(qint64 runId, const QString &status, const QString &error = {});
+    void updateRunStatus(qint64 runId, RunStatus status, const QString &error = {});
     /// Records the process now running the run (a resumed run has a new one) and marks the
     /// run running again, in one statement, so that nobody sees the new status with the old
     /// (dead) process and calls the run interrupted.
     void updateRunProcess(qint64 runId, qint64 pid, const QString &host);
-    /// Runs marked running on this host whose process no longer exists died without a final
-    /// status: marks them `interrupted` (only while status and pid are still the ones seen,
-    /// so a run just resumed by a new process is left alone). Returns how many it marked.
-    int markInterruptedRuns();
-    /// Whether process `pid` on this machine exists and is not a zombie (a detached job whose
-    /// exit nobody has collected yet has ended all the same).
-    static bool processAlive(qint64 pid);
-    /// This machine's name as runs record it in `host`.
-    static QString hostName();
-    /// The folder that holds a run's checkpoints and its log (`train.log`): `runs/run-N`
-    /// next to the store file. Everything that starts, resumes or follows a run agrees on it.
+    /// Runs marked running on `host` whose process `alive` says no longer exists died without
+    /// a final status: marks them `interrupted` (only while status and pid are still the ones
+    /// seen, so a run just resumed by a new process is left alone). Returns how many it marked.
+    /// (protocol/processes.h has the checks for this machine.)
+    int markInterruptedRuns(const QString &host, const std::function<bool(qint64 pid)> &alive);
+    /// The folder that holds a new run's checkpoints and its log (`train.log`): `run-N` in the
+    /// store's runs folder. Everything that starts or follows a run agrees on it.
     static QString runFolder(const QString &storePath, qint64 runId);
-    /// The folder that holds every run's folder: `runs` next to the store file.
+    /// The folder that holds every run's folder and the workbench's job files: the store's
+    /// file name with `-runs` appended (`taskmoe.sqlite-runs`, beside `taskmoe.sqlite-wal`), so
+    /// that two stores in one folder never share a run folder.
     static QString runsFolder(const QString &storePath);
+    /// Where run `runId` keeps its files: the folder of its newest checkpoint (runs of older
+    /// versions kept them in `runs/run-N`), or runFolder() when it has none yet.
+    QString runFolderOf(qint64 runId) const;
     RunRecord run(qint64 id) const;
     QVector<RunRecord> runs() const;
 

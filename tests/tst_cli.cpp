@@ -464,7 +464,7 @@ private slots:
 
         // A corrupt newest checkpoint: --resume falls back to the one before and finishes.
         const qint64 cancelled = runs.last().toObject().value("id").toInteger();
-        QDir folder(QFileInfo(db).absolutePath() + QStringLiteral("/runs/run-%1").arg(cancelled));
+        QDir folder(QFileInfo(db).absoluteFilePath() + QStringLiteral("-runs/run-%1").arg(cancelled));
         const QStringList models = folder.entryList({QStringLiteral("step-*.tmf")}, QDir::Files, QDir::Name);
         QVERIFY2(models.size() >= 2, qPrintable(models.join(' ')));
         {
@@ -549,10 +549,10 @@ private slots:
         // Root may write anywhere, so "unwritable" is a file where the runs folder must go.
         QDir(m_dir.path()).mkpath(QStringLiteral("blocked"));
         const QString db = m_dir.filePath(QStringLiteral("blocked/store.sqlite"));
-        write(QStringLiteral("blocked/runs"), "not a folder");
+        write(QStringLiteral("blocked/store.sqlite-runs"), "not a folder");
         Result r = run({"train", "--db", db, "--preset", "tiny"});
         QCOMPARE(r.exitCode, 1);
-        QVERIFY2(r.err.contains(QStringLiteral("blocked/runs")) && r.err.contains(QStringLiteral("not a folder")),
+        QVERIFY2(r.err.contains(QStringLiteral("blocked/store.sqlite-runs")) && r.err.contains(QStringLiteral("not a folder")),
                  qPrintable(r.err));
         r = run({"runs", "--db", db, "--format", "json"});
         QCOMPARE(r.exitCode, 0);

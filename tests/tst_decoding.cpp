@@ -1,11 +1,12 @@
 // Decoding: the incremental decoder with its cache against full re-runs, beam search against
 // greedy under the model, causal sentence routing, routing traces and recorded statistics.
 // Models are tiny and trained here for real on a toy two-language task.
-#include "core/decoding.h"
-#include "core/errors.h"
-#include "core/moe.h"
-#include "core/sentencepiece.h"
-#include "core/transformer.h"
+#include "tests/fixtures.h"
+#include "core/decoding/decoding.h"
+#include "core/base/errors.h"
+#include "core/model/moe.h"
+#include "core/data/sentencepiece.h"
+#include "core/model/transformer.h"
 
 #include <QtTest>
 
@@ -21,22 +22,15 @@ constexpr int kFirstWord = 6;  // ids 4, 5 are the <2xx> tokens of languages 0 a
 
 ModelOptions tinyOptions(Routing encoder, Routing decoder)
 {
-    ModelOptions o;
+    ModelOptions o = taskmoe::test::tinyModelOptions(encoder, decoder);
     o.vocabSize = kVocab;
-    o.dModel = 32;
     o.heads = 4;
     o.dFf = 48;
-    o.encoderLayers = 2;
-    o.decoderLayers = 2;
     o.maxLength = 40;
     o.dropout = 0.0;
     o.labelSmoothing = 0.0;
-    o.experts = 4;
-    o.topK = 2;
     o.encoderMoeEvery = 1;
     o.decoderMoeEvery = 2;
-    o.encoderRouting = encoder;
-    o.decoderRouting = decoder;
     o.numLanguages = 2;
     o.numPairs = 2;
     return o;

@@ -2,7 +2,7 @@
 // (`translate`), evaluated (`eval`: BLEU/chrF per pair, aggregates and routing statistics in the
 // store), traced (`route`) and its routing matrices printed (`routing`); bad input is refused
 // with a message that names what is wrong.
-#include "core/bleu.h"
+#include "core/eval/bleu.h"
 #include "db/store.h"
 
 #include <QJsonArray>
@@ -129,7 +129,7 @@ private slots:
             db::RunRecord rec = store.run(m_run);
             rec.id = 0;
             rec.name = QStringLiteral("no checkpoints");
-            rec.status = QStringLiteral("queued");
+            rec.status = db::RunStatus::Queued;
             empty = store.addRun(rec);
         }
         r = run({"translate", "--db", m_db, "--run", QString::number(empty), "--to", "de"}, "hello\n");

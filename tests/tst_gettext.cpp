@@ -1,8 +1,9 @@
 // Tests of the gettext catalog reader: binary .mo files (made by a small writer below, so
-// the suite does not need msgfmt), text .po files, cleaning and the locale-tree import.
-#include "core/errors.h"
-#include "core/gettext.h"
-#include "core/text.h"
+// the suite does not need msgfmt), text .po files, cleaning and the locale-tree import. One
+// suite for the one reader, with its malformed-input cases spelled out, hence its length.
+#include "core/base/errors.h"
+#include "core/data/gettext/gettext.h"
+#include "core/base/text.h"
 
 #include <QDir>
 #include <QElapsedTimer>

@@ -1,15 +1,16 @@
 // Training jobs from the workbench's side, end to end: the real `taskmoe` program trains the
 // tiny preset into a real store while the JobController reports it, the follower reads it
 // back from the store on its thread, and the live panel and runs list show it.
-#include "core/trainconfig.h"
+#include "core/config/trainconfig.h"
 #include "db/store.h"
-#include "ui/evaluatedialog.h"
-#include "ui/jobcontroller.h"
-#include "ui/routingbrowser.h"
+#include "protocol/processes.h"
+#include "ui/runs/evaluatedialog.h"
+#include "ui/jobs/jobcontroller.h"
+#include "ui/routing/routingbrowser.h"
 #include "ui/mainwindow.h"
-#include "ui/runfollower.h"
-#include "ui/runmodel.h"
-#include "ui/runmonitor.h"
+#include "ui/runs/runfollower.h"
+#include "ui/runs/runmodel.h"
+#include "ui/runs/runmonitor.h"
 
 #include <qcustomplot.h>
 
@@ -38,6 +39,8 @@
 using namespace taskmoe;
 
 namespace {
+
+using State = ui::JobController::JobState;
 
 QString taskmoeProgram()
 {
@@ -97,28 +100,29 @@ private slots:
         const qint64 runId = started.at(0).at(1).toLongLong();
         QVERIFY(runId > 0);
         QCOMPARE(ended.at(0).at(1).toLongLong(), runId);
-        QCOMPARE(ended.at(0).at(2).toString(), QStringLiteral("finished"));
+        QCOMPARE(ended.at(0).at(2).value<State>(), State::Finished);
         // tiny logs every 5 steps: 6 progress reports, steps increasing to 30.
         QVERIFY2(progress.count() >= 7, qPrintable(QString::number(progress.count())));
         // First the initial model's dev cross-entropy (step 0), then increasing steps.
         qint64 lastStep = -1;
         for (const auto &args : progress) {
             QCOMPARE(args.at(0).toLongLong(), runId);
-            const QJsonObject event = args.at(1).toJsonObject();
-            const qint64 step = event.value(QStringLiteral("step")).toInteger();
+            const auto event = args.at(1).value<protocol::JobEvent>();
+            QVERIFY(event.step.has_value());
+            const qint64 step = *event.step;
             QVERIFY(step > lastStep);
             lastStep = step;
         }
-        QCOMPARE(progress.at(0).at(1).toJsonObject().value(QStringLiteral("step")).toInteger(), qint64(0));
-        QVERIFY(progress.at(0).at(1).toJsonObject().contains(QStringLiteral("dev_loss")));
+        QCOMPARE(progress.at(0).at(1).value<protocol::JobEvent>().step, std::optional<qint64>(0));
+        QVERIFY(progress.at(0).at(1).value<protocol::JobEvent>().devLoss.has_value());
         QCOMPARE(lastStep, qint64(30));
         QVERIFY(checkpoints.count() >= 3);
         QVERIFY(!jobs.hasActiveJobs());
-        QCOMPARE(jobs.jobForRun(runId)->status, QStringLiteral("finished"));
+        QCOMPARE(jobs.jobForRun(runId)->state, State::Finished);
 
         db::Store store(m_store);
         const db::RunRecord run = store.run(runId);
-        QCOMPARE(run.status, QStringLiteral("finished"));
+        QCOMPARE(run.status, db::RunStatus::Finished);
         QCOMPARE(run.name, QStringLiteral("from the controller"));
         QCOMPARE(store.metrics(runId, QStringLiteral("loss")).size(), size_t(6));
         QVERIFY(QFile::exists(db::Store::runFolder(m_store, runId) + QStringLiteral("/train.log")));
@@ -138,8 +142,8 @@ private slots:
         const int job = o.jobs.startEvaluation(request, &error);
         QVERIFY2(job > 0, qPrintable(error));
         QTRY_VERIFY_WITH_TIMEOUT(o.ended.count() == 1, 240000);
-        QCOMPARE(o.ended.at(0).at(2).toString(), QStringLiteral("finished"));
-        QCOMPARE(o.jobs.jobs().at(job).kind, QStringLiteral("eval"));
+        QCOMPARE(o.ended.at(0).at(2).value<State>(), State::Finished);
+        QCOMPARE(o.jobs.jobs().at(job).kind, protocol::JobKind::Eval);
         // One report per language pair, counting up to all of them.
         QVERIFY(evalProgress.count() >= 2);
         const int pairs = evalProgress.at(0).at(3).toInt();
@@ -159,7 +163,7 @@ private slots:
         request.checkpointStep = 12345;
         QVERIFY(o.jobs.startEvaluation(request) > 0);
         QTRY_VERIFY_WITH_TIMEOUT(o.ended.count() == 2, 60000);
-        QCOMPARE(o.ended.at(1).at(2).toString(), QStringLiteral("failed"));
+        QCOMPARE(o.ended.at(1).at(2).value<State>(), State::Failed);
         QVERIFY2(o.ended.at(1).at(3).toString().contains(QStringLiteral("12345")), qPrintable(o.ended.at(1).at(3).toString()));
     }
 
@@ -204,7 +208,7 @@ private slots:
         auto *progress = window.findChild<QProgressBar *>(QStringLiteral("evalProgress"));
         QVERIFY(progress && progress->isVisible());
         QTRY_VERIFY_WITH_TIMEOUT(ended.count() == 1, 240000);
-        QCOMPARE(ended.at(0).at(2).toString(), QStringLiteral("finished"));
+        QCOMPARE(ended.at(0).at(2).value<State>(), State::Finished);
         QVERIFY(!progress->isVisible());
         // The Routing tab opens on the statistics just recorded.
         QTRY_VERIFY_WITH_TIMEOUT(window.routingBrowser()->hasView() && window.routingBrowser()->currentStep() == 30, 20000);
@@ -221,7 +225,7 @@ private slots:
         QVERIFY(job > 0);
         QTRY_VERIFY_WITH_TIMEOUT(ended.count() == 1, 60000);
         QCOMPARE(ended.at(0).at(1).toLongLong(), qint64(0));
-        QCOMPARE(ended.at(0).at(2).toString(), QStringLiteral("failed"));
+        QCOMPARE(ended.at(0).at(2).value<State>(), State::Failed);
         QVERIFY2(ended.at(0).at(3).toString().contains(QStringLiteral("999")), qPrintable(ended.at(0).at(3).toString()));
     }
 
@@ -237,10 +241,10 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(cancelled.count() == 1, 30000);
         QVERIFY2(cancelled.at(0).at(1).toBool(), qPrintable(cancelled.at(0).at(2).toString()));
         QTRY_VERIFY_WITH_TIMEOUT(ended.count() == 1, 60000);
-        QCOMPARE(ended.at(0).at(2).toString(), QStringLiteral("cancelled"));
+        QCOMPARE(ended.at(0).at(2).value<State>(), State::Cancelled);
         {
             db::Store store(m_store);
-            QCOMPARE(store.run(runId).status, QStringLiteral("cancelled"));
+            QCOMPARE(store.run(runId).status, db::RunStatus::Cancelled);
             QVERIFY(!store.checkpoints(runId).isEmpty());   // the stop wrote one
         }
 
@@ -259,7 +263,7 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(progress.count() > before, 60000);
         jobs.cancel(runId);
         QTRY_VERIFY_WITH_TIMEOUT(ended.count() == 2, 60000);
-        QCOMPARE(ended.at(1).at(2).toString(), QStringLiteral("cancelled"));
+        QCOMPARE(ended.at(1).at(2).value<State>(), State::Cancelled);
         m_cancelledRun = runId;
     }
 
@@ -274,10 +278,10 @@ private slots:
         QVERIFY(job);
         QCOMPARE(::kill(pid_t(job->pid), SIGKILL), 0);
         QTRY_VERIFY_WITH_TIMEOUT(ended.count() == 1, 30000);
-        QCOMPARE(ended.at(0).at(2).toString(), QStringLiteral("interrupted"));
+        QCOMPARE(ended.at(0).at(2).value<State>(), State::Interrupted);
         db::Store store(m_store);
-        QCOMPARE(store.markInterruptedRuns(), 1);
-        QCOMPARE(store.run(runId).status, QStringLiteral("interrupted"));
+        QCOMPARE(store.markInterruptedRuns(protocol::hostName(), protocol::processAlive), 1);
+        QCOMPARE(store.run(runId).status, db::RunStatus::Interrupted);
         m_killedRun = runId;
     }
 
@@ -408,7 +412,7 @@ private slots:
 
         QTest::mouseClick(monitor->cancelButton(), Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(o.ended.count(), 1, 60000);
-        QCOMPARE(o.ended.at(0).at(2).toString(), QStringLiteral("cancelled"));
+        QCOMPARE(o.ended.at(0).at(2).value<State>(), State::Cancelled);
         QTRY_VERIFY_WITH_TIMEOUT(monitor->resumeButton()->isEnabled(), 10000);
         QTRY_VERIFY_WITH_TIMEOUT(monitor->logView()->toPlainText().contains(QStringLiteral("cancelled at step")), 10000);
     }

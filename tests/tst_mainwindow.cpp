@@ -1,13 +1,13 @@
 // The workbench window on real stores made through the db API: datasets, pairs, chart,
 // runs, reload, and the error path for files that are not stores.
 #include "db/store.h"
-#include "ui/datasetmodels.h"
+#include "ui/datasets/datasetmodels.h"
 #include "ui/mainwindow.h"
-#include "ui/pairsizechart.h"
-#include "ui/runfollower.h"
-#include "ui/runmodel.h"
-#include "ui/runmonitor.h"
-#include "ui/storecontroller.h"
+#include "ui/datasets/pairsizechart.h"
+#include "ui/runs/runfollower.h"
+#include "ui/runs/runmodel.h"
+#include "ui/runs/runmonitor.h"
+#include "ui/common/storecontroller.h"
 
 #include <qcustomplot.h>
 
@@ -305,7 +305,7 @@ void TestMainWindow::runsTab()
         run.name = QStringLiteral("token-moe baseline");
         run.kind = QStringLiteral("train");
         run.preset = QStringLiteral("tiny");
-        run.status = QStringLiteral("running");
+        run.status = db::RunStatus::Running;
         run.startedAt = QDateTime::currentDateTimeUtc();
         QVERIFY(store.addRun(run) > 0);
     }
@@ -454,7 +454,7 @@ void TestMainWindow::liveRunWithATimeBudgetShowsTimeProgressAndDevBleu()
     run.id = 7;
     run.name = QStringLiteral("quick");
     run.kind = QStringLiteral("train");
-    run.status = QStringLiteral("running");
+    run.status = db::RunStatus::Running;
     run.configJson = QStringLiteral(R"({"train": {"steps": 100000, "max_minutes": 10}})");
     ui::RunDelta delta;
     delta.run = run;

@@ -1,11 +1,12 @@
 // Self-describing model files: a saved model reloads to identical outputs and metadata, and a
 // damaged or inconsistent file is refused with a message naming the file and the problem.
-#include "core/errors.h"
-#include "core/modelfile.h"
-#include "core/sentencepiece.h"
-#include "core/sha256.h"
-#include "core/text.h"
-#include "core/transformer.h"
+#include "tests/fixtures.h"
+#include "core/base/errors.h"
+#include "core/model/modelfile.h"
+#include "core/data/sentencepiece.h"
+#include "core/base/sha256.h"
+#include "core/base/text.h"
+#include "core/model/transformer.h"
 
 #include <QtTest>
 
@@ -22,19 +23,7 @@ namespace {
 
 ModelOptions tinyOptions()
 {
-    ModelOptions o;
-    o.vocabSize = 50;
-    o.dModel = 32;
-    o.heads = 2;
-    o.dFf = 64;
-    o.encoderLayers = 2;
-    o.decoderLayers = 2;
-    o.maxLength = 32;
-    o.experts = 4;
-    o.topK = 2;
-    o.encoderRouting = Routing::Token;
-    o.decoderRouting = Routing::TaskTarget;
-    o.numLanguages = 3;
+    ModelOptions o = taskmoe::test::tinyModelOptions();
     o.numPairs = 3;
     o.capacityFactorTrain = 1.5;
     o.balanceLossCoef = 0.02;

@@ -1,7 +1,7 @@
 // Table models of the workbench: structure (QAbstractItemModelTester), displayed values,
 // sort values, header data — empty and filled.
-#include "ui/datasetmodels.h"
-#include "ui/runmodel.h"
+#include "ui/datasets/datasetmodels.h"
+#include "ui/runs/runmodel.h"
 
 #include <QAbstractItemModelTester>
 #include <QIcon>
@@ -66,7 +66,7 @@ std::vector<db::RunRecord> sampleRuns()
     r1.name = QStringLiteral("token-moe baseline");
     r1.kind = QStringLiteral("train");
     r1.preset = QStringLiteral("tiny");
-    r1.status = QStringLiteral("finished");
+    r1.status = db::RunStatus::Finished;
     r1.host = QStringLiteral("node1");
     r1.pid = 4242;
     r1.startedAt = QDateTime(QDate(2024, 6, 1), QTime(9, 0), Qt::LocalTime);
@@ -77,7 +77,7 @@ std::vector<db::RunRecord> sampleRuns()
     r2.name = QStringLiteral("token/target");
     r2.kind = QStringLiteral("train");
     r2.preset = QStringLiteral("tiny");
-    r2.status = QStringLiteral("failed");
+    r2.status = db::RunStatus::Failed;
     r2.error = QStringLiteral("out of memory");
     r2.parentRunId = 1;
     r2.startedAt = QDateTime(QDate(2024, 6, 2), QTime(8, 5), Qt::LocalTime);
@@ -372,7 +372,7 @@ void TestModels::runModelRefreshesInPlaceKeepingTheSelection()
     RunTableModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     auto runs = sampleRuns();
-    runs[0].status = QStringLiteral("running");
+    runs[0].status = db::RunStatus::Running;
     runs[0].configJson = QStringLiteral(R"({"train": {"steps": 400}})");
     model.updateRuns(runs, {});
     QItemSelectionModel selection(&model);
@@ -384,7 +384,7 @@ void TestModels::runModelRefreshesInPlaceKeepingTheSelection()
     QVERIFY(!roleData(model, 0, C::StatusColumn, Qt::DecorationRole).value<QIcon>().isNull());
 
     // The same runs with new values: cells change, rows and selection stay.
-    runs[0].status = QStringLiteral("finished");
+    runs[0].status = db::RunStatus::Finished;
     model.updateRuns(runs, {{1, 400}});
     QCOMPARE(resets.count(), 0);
     QCOMPARE(display(model, 0, C::StatusColumn), QStringLiteral("finished"));

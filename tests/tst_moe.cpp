@@ -1,8 +1,8 @@
 // The MoE layer: routing invariants per granularity, capacity in its documented order, the
 // balance loss on a hand-computed case, gradients, and the fast dispatch against the
 // straightforward reference.
-#include "core/moe.h"
-#include "core/system.h"
+#include "core/model/moe.h"
+#include "core/model/backend.h"
 
 #include <QtTest>
 

@@ -1,7 +1,7 @@
 // Tests of the "New run" dialog: its fields come from the presets, every edit is checked with
 // core::parseTrainConfig, problems are marked on the fields that cause them, and the start
 // button and the JSON view follow.
-#include "ui/newrundialog.h"
+#include "ui/runs/newrundialog.h"
 
 #include <QComboBox>
 #include <QJsonDocument>

@@ -3,8 +3,8 @@
 // gradient-norm clipping, training a tiny model with both optimisers, and exact resumption
 // through a saved state (plus refusal of a state that does not fit).
 #include "tests/testsupport.h"
-#include "core/errors.h"
-#include "core/optim.h"
+#include "core/base/errors.h"
+#include "core/train/optim.h"
 
 #include <QtTest>
 

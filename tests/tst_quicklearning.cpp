@@ -60,7 +60,7 @@ private slots:
             db::Store store(db);
             const auto runs = store.runs();
             QCOMPARE(runs.size(), 1);
-            QCOMPARE(runs[0].status, QStringLiteral("finished"));
+            QCOMPARE(runs[0].status, db::RunStatus::Finished);
         }
         const auto bleu = metric(db, 1, QStringLiteral("dev_bleu"));
         QVERIFY(bleu.size() >= 2);
@@ -111,7 +111,7 @@ private slots:
         QVERIFY2(train.out.contains(QStringLiteral("\"budget_used\":true")), qPrintable(train.out.right(600)));
         db::Store store(db);
         QCOMPARE(store.runs().size(), 1);
-        QCOMPARE(store.runs()[0].status, QStringLiteral("finished"));
+        QCOMPARE(store.runs()[0].status, db::RunStatus::Finished);
         const auto checkpoints = store.checkpoints(1);
         QCOMPARE(checkpoints.size(), 1);   // the final one, at the step the budget ended
         const auto devLoss = metric(db, 1, QStringLiteral("dev_loss"));

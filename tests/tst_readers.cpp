@@ -1,6 +1,6 @@
 // Readers for Moses-style parallel text and TSV, including every kind of bad input.
-#include "core/errors.h"
-#include "core/readers.h"
+#include "core/base/errors.h"
+#include "core/data/readers.h"
 
 #include <QTemporaryDir>
 #include <QtTest>

@@ -1,12 +1,12 @@
 // The gating heatmap browser on a fixture store: the colour map's cells, the row orders, the
 // hover text, the row-click profile, the per-layer summary, the similarity matrix, exports,
 // the main window's Routing tab, and an empty store.
-#include "core/routingviews.h"
+#include "core/eval/routingviews.h"
 #include "db/store.h"
 #include "ui/mainwindow.h"
-#include "ui/routingbrowser.h"
-#include "ui/routingstatsmodel.h"
-#include "ui/routingstatsworker.h"
+#include "ui/routing/routingbrowser.h"
+#include "ui/routing/routingstatsmodel.h"
+#include "ui/routing/routingstatsworker.h"
 
 #include <qcustomplot.h>
 
@@ -245,7 +245,7 @@ void TestRoutingBrowser::initTestCase()
     db::RunRecord run;
     run.name = QStringLiteral("task-moe-target");
     run.kind = QStringLiteral("train");
-    run.status = QStringLiteral("finished");
+    run.status = db::RunStatus::Finished;
     run.configJson = QStringLiteral("{\"data\": {\"dataset\": %1}}").arg(datasetId);
     m_runId = store.addRun(run);
     const qint64 checkpoint = store.addCheckpoint({0, m_runId, 400, QStringLiteral("/tmp/c.tmf"), QStringLiteral("ab"), 1, {}});

@@ -1,6 +1,6 @@
 // Routing views against values worked out by hand: distributions, entropy, Jensen–Shannon,
 // cosine, the similarity matrix, and the task order from hierarchical clustering.
-#include "core/routingviews.h"
+#include "core/eval/routingviews.h"
 
 #include <QTest>
 

@@ -1,6 +1,6 @@
 // Temperature sampling over language pairs and token-count batching.
-#include "core/errors.h"
-#include "core/sampler.h"
+#include "core/base/errors.h"
+#include "core/data/sampler.h"
 
 #include <QtTest>
 

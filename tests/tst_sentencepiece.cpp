@@ -1,8 +1,8 @@
 // The shared SentencePiece vocabulary, reached through the run-time-loaded module in a
 // process that also links LibTorch (the combination that crashes when linked directly).
-#include "core/errors.h"
-#include "core/sentencepiece.h"
-#include "core/system.h"
+#include "core/base/errors.h"
+#include "core/data/sentencepiece.h"
+#include "core/model/backend.h"
 
 #include <QtTest>
 

@@ -203,7 +203,7 @@ private slots:
         RunRecord run;
         run.kind = QStringLiteral("train");
         run.name = evil;
-        run.status = QStringLiteral("finished");
+        run.status = RunStatus::Finished;
         const qint64 runId = store.addRun(run);
         QCOMPARE(store.run(runId).name, evil);
     }
@@ -243,7 +243,7 @@ private slots:
         Store store(m_dir.filePath(QStringLiteral("metrics.sqlite")));
         RunRecord run;
         run.kind = QStringLiteral("train");
-        run.status = QStringLiteral("running");
+        run.status = RunStatus::Running;
         const qint64 runId = store.addRun(run);
         std::vector<MetricPoint> points;
         for (int step = 0; step < 450; ++step) {  // 900 rows: four full multi-row inserts and a remainder
@@ -266,17 +266,35 @@ private slots:
         Store store(m_dir.filePath(QStringLiteral("runs.sqlite")));
         RunRecord run;
         run.kind = QStringLiteral("train");
-        run.status = QStringLiteral("running");
+        run.status = RunStatus::Running;
         run.startedAt = QDateTime::currentDateTimeUtc();
         const qint64 id = store.addRun(run);
         QVERIFY(!store.run(id).endedAt.isValid());
-        store.updateRunStatus(id, QStringLiteral("failed"), QStringLiteral("out of memory"));
+        store.updateRunStatus(id, RunStatus::Failed, QStringLiteral("out of memory"));
         const RunRecord r = store.run(id);
-        QCOMPARE(r.status, QStringLiteral("failed"));
+        QCOMPARE(r.status, RunStatus::Failed);
         QCOMPARE(r.error, QStringLiteral("out of memory"));
         QVERIFY(r.endedAt.isValid());
-        QVERIFY_THROWS_EXCEPTION(StoreError, store.updateRunStatus(id, QStringLiteral("exploded")));
-        QVERIFY_THROWS_EXCEPTION(StoreError, store.updateRunStatus(999, QStringLiteral("failed")));
+        for (RunStatus s : {RunStatus::Queued, RunStatus::Running, RunStatus::Finished, RunStatus::Failed,
+                            RunStatus::Cancelled, RunStatus::Interrupted})
+            QCOMPARE(runStatusFromName(runStatusName(s)), std::optional<RunStatus>(s));
+        QVERIFY(!runStatusFromName(QStringLiteral("exploded")));
+        QVERIFY_THROWS_EXCEPTION(StoreError, store.updateRunStatus(999, RunStatus::Failed));
+    }
+
+    void twoStoresInOneFolderKeepTheirRunsApart()
+    {
+        const QString a = m_dir.filePath(QStringLiteral("a.sqlite")), b = m_dir.filePath(QStringLiteral("b.sqlite"));
+        QCOMPARE(Store::runsFolder(a), a + QStringLiteral("-runs"));
+        QVERIFY(Store::runFolder(a, 1) != Store::runFolder(b, 1));
+        // A run's files are where its checkpoints are (older versions used runs/run-N).
+        Store store(a);
+        RunRecord run;
+        run.kind = QStringLiteral("train");
+        const qint64 id = store.addRun(run);
+        QCOMPARE(store.runFolderOf(id), Store::runFolder(a, id));
+        store.addCheckpoint({0, id, 500, m_dir.filePath(QStringLiteral("runs/run-1/step-000500.tmf")), QStringLiteral("ff"), 1, {}});
+        QCOMPARE(store.runFolderOf(id), m_dir.filePath(QStringLiteral("runs/run-1")));
     }
 
     void resultTablesRoundTrip()
@@ -296,7 +314,7 @@ private slots:
         const qint64 exp = store.addExperiment({0, QStringLiteral("routing study"), QStringLiteral("token vs task"), {}});
         RunRecord run;
         run.kind = QStringLiteral("train");
-        run.status = QStringLiteral("finished");
+        run.status = RunStatus::Finished;
         run.experimentId = exp;
         run.datasetId = datasetId;
         const qint64 runId = store.addRun(run);
@@ -342,7 +360,7 @@ private slots:
         Store store(m_dir.filePath(QStringLiteral("best.sqlite")));
         RunRecord run;
         run.kind = QStringLiteral("train");
-        run.status = QStringLiteral("finished");
+        run.status = RunStatus::Finished;
         const qint64 a = store.addRun(run), b = store.addRun(run);
         for (const qint64 step : {100, 200, 300})
             store.addCheckpoint({0, a, step, QStringLiteral("/tmp/a%1.tmf").arg(step), QStringLiteral("ff"), 1, {}});
@@ -382,7 +400,7 @@ private slots:
 
         RunRecord run;
         run.kind = QStringLiteral("train");
-        run.status = QStringLiteral("finished");
+        run.status = RunStatus::Finished;
         run.name = QStringLiteral("task-moe 'target'");
         const qint64 runId = store.addRun(run);
         const qint64 ckpt = store.addCheckpoint({0, runId, 400, QStringLiteral("/tmp/c400.tmf"), QStringLiteral("ff"), 1, {}});

@@ -1,8 +1,8 @@
 // Tests of the synthetic multilingual corpus generator (core/synth.h).
-#include "core/corpus.h"
-#include "core/sha256.h"
-#include "core/synth.h"
-#include "core/text.h"
+#include "core/data/corpus.h"
+#include "core/base/sha256.h"
+#include "core/data/synth/synth.h"
+#include "core/base/text.h"
 
 #include <QElapsedTimer>
 #include <QtTest>

@@ -1,9 +1,9 @@
 // Text utilities, SHA-256, language codes and corpus splitting.
-#include "core/corpus.h"
-#include "core/errors.h"
-#include "core/languages.h"
-#include "core/sha256.h"
-#include "core/text.h"
+#include "core/data/corpus.h"
+#include "core/base/errors.h"
+#include "core/base/languages.h"
+#include "core/base/sha256.h"
+#include "core/base/text.h"
 
 #include <QtTest>
 

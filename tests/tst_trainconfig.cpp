@@ -2,8 +2,8 @@
 // every kind of bad input (malformed JSON, unknown key, wrong type, out of range, bad override)
 // is refused with a message naming the source and the key.
 #include "tests/testsupport.h"
-#include "core/errors.h"
-#include "core/trainconfig.h"
+#include "core/base/errors.h"
+#include "core/config/trainconfig.h"
 
 #include <QtTest>
 

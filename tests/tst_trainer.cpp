@@ -2,10 +2,11 @@
 // (an interrupted and resumed run equals an uninterrupted one step by step), refusal of a
 // checkpoint whose model file was altered or truncated, stopping from the progress callback,
 // and checkpoint files in place when the checkpoint callback runs.
+#include "tests/fixtures.h"
 #include "tests/testsupport.h"
-#include "core/errors.h"
-#include "core/system.h"
-#include "core/trainer.h"
+#include "core/base/errors.h"
+#include "core/model/backend.h"
+#include "core/train/trainer.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -62,21 +63,13 @@ TrainConfig makeConfig(std::int64_t steps)
 {
     TrainConfig c;
     ModelOptions &m = c.model;
+    m = taskmoe::test::tinyModelOptions();
     m.vocabSize = 64;
     m.dModel = 16;
-    m.heads = 2;
     m.dFf = 32;
-    m.encoderLayers = 2;
-    m.decoderLayers = 2;
-    m.maxLength = 32;
     m.dropout = 0.1;
-    m.experts = 4;
-    m.topK = 2;
     m.encoderMoeEvery = 2;
     m.decoderMoeEvery = 2;
-    m.encoderRouting = Routing::Token;
-    m.decoderRouting = Routing::TaskTarget;
-    m.numLanguages = 3;
     m.numPairs = 3;
     c.data.maxLength = 32;
     c.data.temperature = 5;

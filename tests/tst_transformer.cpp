@@ -1,8 +1,9 @@
 // The MoE Transformer: every routing combination trains, padding and causality are respected,
 // the embedding is tied, parameter counts add up, the loss matches PyTorch's, and bad options
 // are refused naming the field.
-#include "core/sentencepiece.h"
-#include "core/transformer.h"
+#include "tests/fixtures.h"
+#include "core/data/sentencepiece.h"
+#include "core/model/transformer.h"
 
 #include <QtTest>
 
@@ -14,21 +15,7 @@ namespace {
 
 ModelOptions tinyOptions(Routing encoder = Routing::Token, Routing decoder = Routing::TaskTarget)
 {
-    ModelOptions o;
-    o.vocabSize = 50;
-    o.dModel = 32;
-    o.heads = 2;
-    o.dFf = 64;
-    o.encoderLayers = 2;
-    o.decoderLayers = 2;
-    o.maxLength = 32;
-    o.experts = 4;
-    o.topK = 2;
-    o.encoderRouting = encoder;
-    o.decoderRouting = decoder;
-    o.numLanguages = 3;
-    o.numPairs = 4;
-    return o;
+    return taskmoe::test::tinyModelOptions(encoder, decoder);
 }
 
 /// Three sentence pairs of different lengths, padded: src [3, 7], tgtIn/tgtOut [3, 6].

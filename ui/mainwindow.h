@@ -1,6 +1,8 @@
 #pragma once
 /// The workbench's main window: datasets of a store with their pairs and sizes, runs, and the
 /// routing statistics of evaluated checkpoints.
+#include "ui/jobs/jobcontroller.h"
+
 #include <QMainWindow>
 #include <QPointer>
 
@@ -23,7 +25,6 @@ struct DatasetRecord;
 namespace taskmoe::ui {
 
 class DatasetTableModel;
-class JobController;
 class RoutingBrowser;
 class RunFollowerThread;
 class RunMonitor;
@@ -116,7 +117,7 @@ private:
     void onRunSelectionChanged();
     void resumeRun(qint64 runId);
     void updateEvaluateAction();
-    void onJobEnded(int job, qint64 runId, const QString &status, const QString &message);
+    void onJobEnded(int job, qint64 runId, JobController::JobState state, const QString &message);
     void onCurrentDatasetChanged(const QModelIndex &current);
     void showDataset(const db::DatasetRecord *dataset);
     void updateStatus();

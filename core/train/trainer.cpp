@@ -1,0 +1,747 @@
+#include "core/train/trainer.h"
+
+#include "core/eval/bleu.h"
+#include "core/decoding/decoding.h"
+#include "core/base/errors.h"
+#include "core/model/modelfile.h"
+#include "core/train/optim.h"
+#include "core/data/sampler.h"
+#include "core/data/sentencepiece.h"
+#include "core/base/sha256.h"
+#include "core/base/text.h"
+#include "core/eval/routingviews.h"
+#include "core/model/torch.h"
+#include "core/model/transformer.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <tuple>
+#include <sstream>
+#include <unistd.h>
+
+namespace taskmoe::core {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+namespace fs = std::filesystem;
+
+constexpr char kStateMagic[8] = {'T', 'M', 'S', 'T', 'A', 'T', 'E', '1'};
+constexpr std::size_t kDevCap = 2000;
+
+void putSection(std::string &out, const std::string &bytes)
+{
+    std::uint64_t n = bytes.size();
+    unsigned char len[8];
+    for (int i = 0; i < 8; ++i)
+        len[i] = static_cast<unsigned char>(n >> (8 * i));
+    out.append(reinterpret_cast<const char *>(len), 8);
+    out += bytes;
+}
+
+std::string getSection(const std::string &path, const std::string &in, std::size_t &pos, std::size_t end)
+{
+    if (end - pos < 8)
+        throw offsetError(path, std::int64_t(pos), "truncated state file");
+    std::uint64_t n = 0;
+    for (int i = 0; i < 8; ++i)
+        n |= std::uint64_t(static_cast<unsigned char>(in[pos + std::size_t(i)])) << (8 * i);
+    pos += 8;
+    if (n > end - pos)
+        throw offsetError(path, std::int64_t(pos), "truncated state file (a section runs past the end)");
+    std::string s = in.substr(pos, std::size_t(n));
+    pos += std::size_t(n);
+    return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Torch's default CPU generator
+
+std::string rngState()
+{
+    at::Generator gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    torch::Tensor state = gen.get_state().contiguous();
+    return std::string(static_cast<const char *>(state.data_ptr()), std::size_t(state.numel()));
+}
+
+void setRngState(const std::string &bytes, const std::string &path)
+{
+    at::Generator gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    if (std::int64_t(bytes.size()) != gen.get_state().numel())
+        throw fileError(path, "the random generator state has " + std::to_string(bytes.size())
+                                  + " bytes, not the " + std::to_string(gen.get_state().numel())
+                                  + " this LibTorch uses");
+    torch::Tensor state = torch::empty({std::int64_t(bytes.size())}, torch::kUInt8);
+    std::memcpy(state.data_ptr(), bytes.data(), bytes.size());
+    gen.set_state(state);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Progress window: sums since the last report (saved in checkpoints so resumed means match)
+
+struct LayerWindow
+{
+    std::string name;
+    std::vector<double> load;  ///< summed expert loads
+    double dropped = 0;
+};
+
+struct Window
+{
+    std::int64_t steps = 0;
+    double loss = 0, ce = 0, balance = 0, gradNorm = 0, tokens = 0;
+    std::vector<LayerWindow> layers;
+
+    void clear()
+    {
+        steps = 0;
+        loss = ce = balance = gradNorm = tokens = 0;
+        layers.clear();
+    }
+
+    Json toJson() const
+    {
+        Json j;
+        j["steps"] = steps;
+        j["loss"] = loss;
+        j["ce"] = ce;
+        j["balance"] = balance;
+        j["grad_norm"] = gradNorm;
+        j["tokens"] = tokens;
+        Json ls = Json::array();
+        for (const auto &l : layers)
+            ls.push_back(Json{{"name", l.name}, {"load", l.load}, {"dropped", l.dropped}});
+        j["layers"] = ls;
+        return j;
+    }
+
+    void fromJson(const Json &j)
+    {
+        clear();
+        steps = j.at("steps").get<std::int64_t>();
+        loss = j.at("loss").get<double>();
+        ce = j.at("ce").get<double>();
+        balance = j.at("balance").get<double>();
+        gradNorm = j.at("grad_norm").get<double>();
+        tokens = j.at("tokens").get<double>();
+        for (const auto &l : j.at("layers"))
+            layers.push_back({l.at("name").get<std::string>(), l.at("load").get<std::vector<double>>(),
+                              l.at("dropped").get<double>()});
+    }
+};
+
+// ---------------------------------------------------------------------------------------------
+// State files
+
+struct TrainState
+{
+    std::int64_t step = 0;
+    std::string modelFile;  ///< file name, in the state file's folder
+    std::string modelSha256;
+    std::int64_t modelBytes = 0;
+    Window window;
+    double elapsedSeconds = 0;  ///< wall time the run has trained so far (for the time budget)
+    std::string optimizer, sampler, rng;
+};
+
+std::string encodeState(const TrainState &s)
+{
+    Json meta;
+    meta["format"] = "taskmoe-train-state";
+    meta["version"] = 1;
+    meta["step"] = s.step;
+    meta["model_file"] = s.modelFile;
+    meta["model_sha256"] = s.modelSha256;
+    meta["model_bytes"] = s.modelBytes;
+    meta["window"] = s.window.toJson();
+    meta["elapsed_s"] = s.elapsedSeconds;
+    std::string out(kStateMagic, sizeof kStateMagic);
+    putSection(out, meta.dump());
+    putSection(out, s.optimizer);
+    putSection(out, s.sampler);
+    putSection(out, s.rng);
+    out += Sha256::hex(out);
+    return out;
+}
+
+TrainState decodeState(const std::string &path)
+{
+    const std::string bytes = readFile(path);
+    if (bytes.size() < sizeof kStateMagic + 64)
+        throw fileError(path, "truncated: " + std::to_string(bytes.size()) + " bytes, too short for a training state file");
+    if (std::memcmp(bytes.data(), kStateMagic, sizeof kStateMagic) != 0)
+        throw fileError(path, "not a TaskMoE training state file (wrong magic bytes)");
+    const std::size_t end = bytes.size() - 64;
+    if (Sha256::hex(std::string_view(bytes).substr(0, end)) != bytes.substr(end))
+        throw fileError(path, "checksum mismatch: the state file is corrupt or truncated");
+    std::size_t pos = sizeof kStateMagic;
+    TrainState s;
+    const std::string metaText = getSection(path, bytes, pos, end);
+    s.optimizer = getSection(path, bytes, pos, end);
+    s.sampler = getSection(path, bytes, pos, end);
+    s.rng = getSection(path, bytes, pos, end);
+    if (pos != end)
+        throw offsetError(path, std::int64_t(pos), "unexpected bytes after the last section");
+    try {
+        const Json meta = Json::parse(metaText);
+        if (meta.at("format").get<std::string>() != "taskmoe-train-state" || meta.at("version").get<int>() != 1)
+            throw fileError(path, "unsupported training state format");
+        s.step = meta.at("step").get<std::int64_t>();
+        s.modelFile = meta.at("model_file").get<std::string>();
+        s.modelSha256 = meta.at("model_sha256").get<std::string>();
+        s.modelBytes = meta.at("model_bytes").get<std::int64_t>();
+        s.window.fromJson(meta.at("window"));
+        s.elapsedSeconds = meta.value("elapsed_s", 0.0);  // absent in states written before time budgets
+    } catch (const Json::exception &e) {
+        throw fileError(path, std::string("malformed metadata: ") + e.what());
+    }
+    if (s.step < 0)
+        throw fileError(path, "negative step " + std::to_string(s.step));
+    return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Batches
+
+struct BatchBuilder
+{
+    const std::vector<TrainTask> *tasks = nullptr;
+    std::size_t maxLength = 0;
+
+    std::size_t srcLen(const TrainExample &e) const { return std::min(e.src.size(), maxLength); }
+    std::size_t tgtLen(const TrainExample &e) const { return std::min(e.tgt.size() + 1, maxLength); }
+
+    /// `tokens` receives the real (non-padding) source + target tokens.
+    Seq2SeqBatch build(const std::vector<ExampleRef> &refs, double *tokens) const
+    {
+        const std::int64_t B = std::int64_t(refs.size());
+        std::size_t S = 1, L = 1;
+        for (const auto &r : refs) {
+            const TrainExample &e = (*tasks)[r.task].examples[r.index];
+            S = std::max(S, srcLen(e));
+            L = std::max(L, tgtLen(e));
+        }
+        std::vector<std::int64_t> src(std::size_t(B) * S, kPadId), tin(std::size_t(B) * L, kPadId),
+            tout(std::size_t(B) * L, kPadId), lang(std::size_t(B), 0), pair(std::size_t(B), 0);
+        double count = 0;
+        for (std::size_t b = 0; b < refs.size(); ++b) {
+            const TrainTask &task = (*tasks)[refs[b].task];
+            const TrainExample &e = task.examples[refs[b].index];
+            const std::size_t s = srcLen(e), l = tgtLen(e);
+            for (std::size_t i = 0; i < s; ++i)
+                src[b * S + i] = e.src[i];
+            tin[b * L] = kBosId;
+            for (std::size_t i = 0; i + 1 < l; ++i) {
+                tin[b * L + i + 1] = e.tgt[i];
+                tout[b * L + i] = e.tgt[i];
+            }
+            tout[b * L + l - 1] = l - 1 < e.tgt.size() ? e.tgt[l - 1] : kEosId;
+            lang[b] = task.targetLang;
+            pair[b] = task.pair;
+            count += double(s + l);
+        }
+        if (tokens)
+            *tokens = count;
+        auto make = [](std::vector<std::int64_t> &v, std::int64_t rows, std::int64_t cols) {
+            return torch::from_blob(v.data(), {rows, cols}, torch::kInt64).clone();
+        };
+        Seq2SeqBatch batch;
+        batch.src = make(src, B, std::int64_t(S));
+        batch.tgtIn = make(tin, B, std::int64_t(L));
+        batch.tgtOut = make(tout, B, std::int64_t(L));
+        batch.targetLang = torch::from_blob(lang.data(), {B}, torch::kInt64).clone();
+        batch.pair = torch::from_blob(pair.data(), {B}, torch::kInt64).clone();
+        return batch;
+    }
+};
+
+void checkTasks(const std::vector<TrainTask> &tasks, const ModelOptions &o, const char *which, bool needExamples)
+{
+    for (const auto &t : tasks) {
+        if (needExamples && t.examples.empty())
+            throw InputError(std::string(which) + " task '" + t.name + "' has no examples");
+        if (t.targetLang < 0 || t.targetLang >= o.numLanguages)
+            throw InputError(std::string(which) + " task '" + t.name + "': target language id "
+                             + std::to_string(t.targetLang) + " is outside model.num_languages = "
+                             + std::to_string(o.numLanguages));
+        if (t.pair < 0 || t.pair >= o.numPairs)
+            throw InputError(std::string(which) + " task '" + t.name + "': pair id " + std::to_string(t.pair)
+                             + " is outside model.num_pairs = " + std::to_string(o.numPairs));
+        for (const auto &e : t.examples) {
+            for (auto id : e.src)
+                if (id < 0 || id >= o.vocabSize)
+                    throw InputError(std::string(which) + " task '" + t.name + "': token id " + std::to_string(id)
+                                     + " is outside the vocabulary (model.vocab_size = " + std::to_string(o.vocabSize) + ")");
+            for (auto id : e.tgt)
+                if (id < 0 || id >= o.vocabSize)
+                    throw InputError(std::string(which) + " task '" + t.name + "': token id " + std::to_string(id)
+                                     + " is outside the vocabulary (model.vocab_size = " + std::to_string(o.vocabSize) + ")");
+        }
+    }
+}
+
+/// Dev batches: at most kDevCap examples taken round-robin over the tasks, sorted by length,
+/// cut at `batchTokens` padded tokens.
+std::vector<std::vector<ExampleRef>> devBatches(const BatchBuilder &builder, std::size_t batchTokens)
+{
+    std::vector<ExampleRef> refs;
+    const auto &tasks = *builder.tasks;
+    for (std::size_t i = 0; refs.size() < kDevCap; ++i) {
+        bool any = false;
+        for (std::size_t t = 0; t < tasks.size() && refs.size() < kDevCap; ++t)
+            if (i < tasks[t].examples.size()) {
+                refs.push_back({std::uint32_t(t), std::uint32_t(i)});
+                any = true;
+            }
+        if (!any)
+            break;
+    }
+    auto len = [&](const ExampleRef &r) {
+        const auto &e = tasks[r.task].examples[r.index];
+        return std::max(builder.srcLen(e), builder.tgtLen(e));
+    };
+    std::stable_sort(refs.begin(), refs.end(), [&](const ExampleRef &a, const ExampleRef &b) { return len(a) < len(b); });
+    std::vector<std::vector<ExampleRef>> batches;
+    std::vector<ExampleRef> current;
+    std::size_t longest = 0;
+    for (const auto &r : refs) {
+        const std::size_t l = std::max(longest, len(r));
+        if (!current.empty() && l * (current.size() + 1) > batchTokens) {
+            batches.push_back(std::move(current));
+            current.clear();
+            longest = 0;
+        }
+        current.push_back(r);
+        longest = std::max(longest, len(r));
+    }
+    if (!current.empty())
+        batches.push_back(std::move(current));
+    return batches;
+}
+
+/// Mean token-level NLL over the dev batches, in eval mode without gradients; leaves the
+/// model in training mode and the random generator as it was.
+double evaluate(Transformer &model, const BatchBuilder &builder, const std::vector<std::vector<ExampleRef>> &batches)
+{
+    const std::string rng = rngState();
+    torch::NoGradGuard noGrad;
+    model->eval();
+    double sum = 0, tokens = 0;
+    for (const auto &refs : batches) {
+        ModelOutput out = model->forward(builder.build(refs, nullptr));
+        sum += out.nll.item<double>() * double(out.targetTokens);
+        tokens += double(out.targetTokens);
+    }
+    model->train();
+    setRngState(rng, "random generator state");
+    return tokens > 0 ? sum / tokens : std::numeric_limits<double>::quiet_NaN();
+}
+
+/// Pieces as text: decoded by the vocabulary, or written as ids when there is none (tests).
+std::string piecesText(const std::vector<std::int32_t> &ids, const SentencePieceModel *spm)
+{
+    if (spm)
+        return spm->decode(std::vector<int>(ids.begin(), ids.end()));
+    std::string out;
+    for (auto id : ids)
+        out += (out.empty() ? "" : " ") + std::to_string(id);
+    return out;
+}
+
+/// The dev BLEU sample: the first N examples of every dev task, with their references.
+struct DevBleuSample
+{
+    std::vector<DecodeRequest> requests;
+    std::vector<std::string> references;
+    std::vector<std::size_t> task;      ///< dev task index of each request
+};
+
+DevBleuSample devBleuSample(const std::vector<TrainTask> &dev, std::size_t perTask,
+                            const SentencePieceModel *spm, std::size_t maxLength)
+{
+    DevBleuSample sample;
+    for (std::size_t t = 0; t < dev.size(); ++t) {
+        const TrainTask &task = dev[t];
+        for (std::size_t i = 0; i < task.examples.size() && i < perTask; ++i) {
+            const TrainExample &e = task.examples[i];
+            DecodeRequest r;
+            r.src.assign(e.src.begin(), e.src.begin() + std::ptrdiff_t(std::min(e.src.size(), maxLength)));
+            r.targetLang = task.targetLang;
+            r.pair = task.pair;
+            sample.requests.push_back(std::move(r));
+            sample.references.push_back(i < task.references.size() ? task.references[i] : piecesText(e.tgt, spm));
+            sample.task.push_back(t);
+        }
+    }
+    return sample;
+}
+
+/// Greedy translations of the sample scored per task with SacreBLEU's BLEU (13a, exp
+/// smoothing); the mean over tasks first. Without a vocabulary, pieces are written as ids.
+/// Leaves the model in training mode and the random generator as it was.
+std::pair<double, std::vector<std::pair<std::string, double>>>
+devBleu(Transformer &model, const std::vector<TrainTask> &dev, const DevBleuSample &sample, const SentencePieceModel *spm)
+{
+    const std::string rng = rngState();
+    DecodeOptions options;
+    options.beam = 1;
+    options.batchSize = 64;
+    const std::vector<DecodeResult> results = translate(*model, sample.requests, options);
+    model->train();
+    setRngState(rng, "random generator state");
+    std::vector<std::vector<std::string>> hyps(dev.size()), refs(dev.size());
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        hyps[sample.task[i]].push_back(piecesText(results[i].tokens, spm));
+        refs[sample.task[i]].push_back(sample.references[i]);
+    }
+    std::vector<std::pair<std::string, double>> perTask;
+    double sum = 0;
+    for (std::size_t t = 0; t < dev.size(); ++t) {
+        if (hyps[t].empty())
+            continue;
+        const double bleu = corpusBleu(hyps[t], refs[t], BleuOptions()).score;
+        perTask.emplace_back(dev[t].name, bleu);
+        sum += bleu;
+    }
+    const double mean = perTask.empty() ? std::numeric_limits<double>::quiet_NaN() : sum / double(perTask.size());
+    return {mean, std::move(perTask)};
+}
+
+std::string layerName(const MoeLayerStats &s)
+{
+    return std::string(s.decoder ? "dec." : "enc.") + std::to_string(s.layer);
+}
+
+/// The model file a state names, after checking its size and SHA-256.
+std::string verifiedModelPath(const std::string &statePath, const TrainState &state)
+{
+    const std::string modelPath = (fs::path(statePath).parent_path() / state.modelFile).string();
+    std::error_code sizeError;
+    const auto size = fs::file_size(modelPath, sizeError);
+    if (sizeError)
+        throw fileError(modelPath, "cannot read the checkpoint's model file: " + sizeError.message());
+    if (std::int64_t(size) != state.modelBytes)
+        throw fileError(modelPath, "truncated or altered: " + std::to_string(size) + " bytes, the training state "
+                                       + statePath + " recorded " + std::to_string(state.modelBytes));
+    const std::string sha = sha256File(modelPath);
+    if (sha != state.modelSha256)
+        throw fileError(modelPath, "SHA-256 mismatch: the model file is " + sha + ", the training state "
+                                       + statePath + " recorded " + state.modelSha256);
+    return modelPath;
+}
+
+} // namespace
+
+std::int64_t verifyCheckpoint(const std::string &statePath)
+{
+    const TrainState state = decodeState(statePath);
+    verifiedModelPath(statePath, state);
+    return state.step;
+}
+
+std::string latestGoodCheckpoint(const std::string &checkpointDir, std::vector<std::string> *skipped)
+{
+    std::vector<std::pair<std::string, std::string>> states;  // (file name, path)
+    std::error_code ec;
+    for (fs::directory_iterator it(checkpointDir, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.size() > 11 && name.compare(0, 5, "step-") == 0 && name.compare(name.size() - 6, 6, ".state") == 0)
+            states.emplace_back(name, it->path().string());
+    }
+    // Zero-padded names sort by step; a longer name (a step ≥ 10⁶) is a later step.
+    std::sort(states.begin(), states.end(), [](const auto &a, const auto &b) {
+        return a.first.size() != b.first.size() ? a.first.size() > b.first.size() : a.first > b.first;
+    });
+    for (const auto &[name, path] : states) {
+        try {
+            verifyCheckpoint(path);
+            return path;
+        } catch (const InputError &e) {
+            if (skipped)
+                skipped->push_back(e.what());
+        }
+    }
+    return {};
+}
+
+std::string checkpointBaseName(std::int64_t step)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "step-%06lld", static_cast<long long>(step));
+    return buf;
+}
+
+std::int64_t readCheckpointStep(const std::string &statePath)
+{
+    return decodeState(statePath).step;
+}
+
+TrainResult train(const TrainConfig &config, const TrainData &data, const std::string &checkpointDir,
+                  const std::string &resumeStatePath, const TrainHooks &hooks)
+{
+    const ModelOptions &mo = config.model;
+    mo.validate();
+    const TrainSettings &ts = config.train;
+    if (data.train.empty())
+        throw InputError("no training data: the dataset has no training task");
+    checkTasks(data.train, mo, "train", true);
+    checkTasks(data.dev, mo, "dev", false);
+
+    OptimizerOptions oo;
+    oo.kind = ts.optimizer;
+    oo.lr = ts.lr;
+    oo.warmup = ts.warmup;
+    oo.clipNorm = ts.clipNorm;
+    oo.schedule = ts.schedule;
+    oo.validate();
+
+    std::error_code ec;
+    fs::create_directories(checkpointDir, ec);
+    if (ec || !fs::is_directory(checkpointDir))
+        throw fileError(checkpointDir, "cannot create the checkpoint folder: " + (ec ? ec.message() : "not a folder"));
+
+    BatchBuilder builder{&data.train, std::size_t(std::max<std::int64_t>(2, std::min(config.data.maxLength, mo.maxLength)))};
+    BatchBuilder devBuilder{&data.dev, builder.maxLength};
+
+    std::vector<std::vector<std::uint32_t>> lengths;
+    for (const auto &t : data.train) {
+        std::vector<std::uint32_t> l;
+        l.reserve(t.examples.size());
+        for (const auto &e : t.examples)
+            l.push_back(std::uint32_t(std::max(builder.srcLen(e), builder.tgtLen(e))));
+        lengths.push_back(std::move(l));
+    }
+    SamplerOptions so;
+    so.temperature = config.data.temperature;
+    so.batchTokens = std::size_t(ts.batchTokens);
+    so.seed = ts.seed;
+    TemperatureSampler sampler(std::move(lengths), so);
+
+    torch::manual_seed(ts.seed);
+    Transformer model(mo);
+    model->train();
+
+    Window window;
+    std::int64_t step = 0;
+    double elapsedBefore = 0;  // training wall time of earlier processes of this run
+    TrainResult result;
+    result.lastDevLoss = std::numeric_limits<double>::quiet_NaN();
+
+    std::unique_ptr<Optimizer> optimizer;
+    if (!resumeStatePath.empty()) {
+        TrainState state = decodeState(resumeStatePath);
+        const std::string modelPath = verifiedModelPath(resumeStatePath, state);
+        LoadedModel loaded = loadModel(modelPath);
+        if (modelOptionsToJson(loaded.model->options(), -1) != modelOptionsToJson(mo, -1))
+            throw fileError(modelPath, "the model options differ from the run's configuration");
+        model = Transformer(loaded.model);
+        model->train();
+        optimizer = makeOptimizer(oo, model->named_parameters());
+        try {
+            optimizer->loadFromString(state.optimizer);
+        } catch (const InputError &e) {
+            throw fileError(resumeStatePath, std::string("optimiser state: ") + e.what());
+        }
+        try {
+            sampler.restoreState(state.sampler);
+        } catch (const InputError &e) {
+            throw fileError(resumeStatePath, std::string("sampler state: ") + e.what());
+        }
+        setRngState(state.rng, resumeStatePath);
+        window = state.window;
+        elapsedBefore = state.elapsedSeconds;
+        step = state.step;
+        result.lastCheckpointModel = modelPath;
+        result.lastCheckpointState = resumeStatePath;
+    } else {
+        optimizer = makeOptimizer(oo, model->named_parameters());
+    }
+
+    const auto devSet = data.dev.empty() ? std::vector<std::vector<ExampleRef>>()
+                                         : devBatches(devBuilder, std::size_t(ts.batchTokens));
+    std::optional<SentencePieceModel> spm;
+    if (!data.sentencePiece.empty())
+        spm.emplace(SentencePieceModel::fromBytes(data.sentencePiece));
+    const DevBleuSample bleuSample =
+        devBleuSample(data.dev, std::size_t(ts.devBleuSentences), spm ? &*spm : nullptr, builder.maxLength);
+
+    using Clock = std::chrono::steady_clock;
+    const auto runStart = Clock::now();
+    const double budgetSeconds = ts.maxMinutes * 60.0;  // 0: none
+    auto elapsed = [&] { return elapsedBefore + std::chrono::duration<double>(Clock::now() - runStart).count(); };
+    /// Dev loss and BLEU into `p`.
+    auto devEvaluation = [&](TrainProgress &p) {
+        const auto start = Clock::now();
+        p.hasDev = true;
+        p.devLoss = evaluate(model, devBuilder, devSet);
+        p.devBleu = std::numeric_limits<double>::quiet_NaN();
+        if (!bleuSample.requests.empty())
+            std::tie(p.devBleu, p.devBleuTasks) = devBleu(model, data.dev, bleuSample, spm ? &*spm : nullptr);
+        p.devSeconds = std::chrono::duration<double>(Clock::now() - start).count();
+        result.lastDevLoss = p.devLoss;
+    };
+    const std::int64_t total = ts.steps;
+    const std::int64_t logEvery = std::max<std::int64_t>(1, ts.logEvery);
+    const std::int64_t evalEvery = std::max<std::int64_t>(1, ts.evalEvery);
+    const std::int64_t checkpointEvery = std::max<std::int64_t>(1, ts.checkpointEvery);
+
+    auto writeCheckpoint = [&](std::int64_t atStep) {
+        const std::string base = (fs::path(checkpointDir) / checkpointBaseName(atStep)).string();
+        CheckpointInfo info;
+        info.step = atStep;
+        info.modelPath = base + ".tmf";
+        info.statePath = base + ".state";
+        ModelFileInfo fileInfo;
+        fileInfo.tasks = data.tasks;
+        fileInfo.sentencePiece = data.sentencePiece;
+        fileInfo.json = Json{{"step", atStep}}.dump();
+        info.modelSha256 = saveModel(info.modelPath, model, fileInfo);
+        info.modelBytes = std::int64_t(fs::file_size(info.modelPath));
+        TrainState state;
+        state.step = atStep;
+        state.modelFile = fs::path(info.modelPath).filename().string();
+        state.modelSha256 = info.modelSha256;
+        state.modelBytes = info.modelBytes;
+        state.window = window;
+        state.elapsedSeconds = elapsed();
+        state.optimizer = optimizer->saveToString();
+        state.sampler = sampler.saveState();
+        state.rng = rngState();
+        writeFileAtomically(info.statePath, encodeState(state));
+        result.lastCheckpointModel = info.modelPath;
+        result.lastCheckpointState = info.statePath;
+        if (hooks.checkpoint)
+            hooks.checkpoint(info);
+    };
+
+    // The dev cross-entropy of the initial model, so a run's curve shows where it started
+    // (evaluate() leaves the random generator as it was: resuming stays exact).
+    if (step == 0 && !devSet.empty()) {
+        TrainProgress initial;
+        initial.step = 0;
+        initial.totalSteps = ts.steps;
+        devEvaluation(initial);
+        initial.elapsedSeconds = elapsed();
+        if (hooks.progress)
+            hooks.progress(initial);
+    }
+
+    auto windowStart = Clock::now();
+    std::int64_t windowStartStep = step;
+    double windowTokens = 0;  // tokens since windowStart (not saved: timing is not reproducible anyway)
+    std::int64_t lastCheckpointStep = resumeStatePath.empty() ? -1 : step;
+
+    while (step < total) {
+        ++step;
+        const Batch batch = sampler.next();
+        double tokens = 0;
+        const Seq2SeqBatch input = builder.build(batch.examples, &tokens);
+        ModelOutput out = model->forward(input);
+        out.loss.backward();
+        // The share of the run done: of the planned steps, or of the time budget when larger.
+        double done = double(step) / double(total);
+        if (budgetSeconds > 0)
+            done = std::max(done, elapsed() / budgetSeconds);
+        const double gradNorm = optimizer->step(step, done);
+        optimizer->zeroGrad();
+
+        window.steps += 1;
+        window.loss += out.loss.item<double>();
+        window.ce += out.ce.item<double>();
+        window.balance += out.balance.defined() ? out.balance.item<double>() : 0.0;
+        window.gradNorm += gradNorm;
+        window.tokens += tokens;
+        windowTokens += tokens;
+        if (window.layers.size() != out.perLayer.size()) {
+            window.layers.clear();
+            for (const auto &s : out.perLayer)
+                window.layers.push_back({layerName(s), std::vector<double>(std::size_t(s.expertLoad.numel()), 0.0), 0});
+        }
+        for (std::size_t i = 0; i < out.perLayer.size(); ++i) {
+            const auto &s = out.perLayer[i];
+            torch::Tensor load = s.expertLoad.to(torch::kInt64).contiguous();
+            const std::int64_t *p = load.data_ptr<std::int64_t>();
+            for (std::size_t e = 0; e < window.layers[i].load.size(); ++e)
+                window.layers[i].load[e] += double(p[e]);
+            window.layers[i].dropped += double(s.dropped);
+        }
+
+        // Stop requests and the time budget are looked at before reporting, so that the
+        // step a run ends at gets its report and a final dev evaluation.
+        const bool budgetUsed = budgetSeconds > 0 && elapsed() >= budgetSeconds && step < total;
+        bool stop = budgetUsed || (hooks.stopRequested && hooks.stopRequested());
+        TrainProgress progress;
+        progress.step = step;
+        progress.totalSteps = total;
+        bool report = false;
+        if (step % logEvery == 0 || step == total || budgetUsed) {
+            report = true;
+            const double n = double(std::max<std::int64_t>(1, window.steps));
+            progress.hasReport = true;
+            progress.loss = window.loss / n;
+            progress.ce = window.ce / n;
+            progress.balance = window.balance / n;
+            progress.gradNorm = window.gradNorm / n;
+            progress.lr = optimizer->lastLearningRate();
+            const double seconds = std::chrono::duration<double>(Clock::now() - windowStart).count();
+            const std::int64_t stepsTimed = step - windowStartStep;
+            progress.tokensPerSecond = seconds > 0 ? windowTokens / seconds : 0;
+            progress.etaSeconds = stepsTimed > 0 ? seconds / double(stepsTimed) * double(total - step) : 0;
+            if (budgetSeconds > 0)
+                progress.etaSeconds = std::min(progress.etaSeconds, std::max(0.0, budgetSeconds - elapsed()));
+            for (const auto &l : window.layers) {
+                LayerLoad ll;
+                ll.name = l.name;
+                ll.entropy = countEntropy(l.load);
+                double sum = 0, mx = 0;
+                for (double v : l.load) {
+                    sum += v;
+                    mx = std::max(mx, v);
+                }
+                ll.maxLoad = mx / n;
+                ll.meanLoad = l.load.empty() ? 0 : sum / double(l.load.size()) / n;
+                ll.droppedFraction = sum + l.dropped > 0 ? l.dropped / (sum + l.dropped) : 0;
+                progress.layers.push_back(ll);
+            }
+            window.clear();
+            windowStart = Clock::now();
+            windowStartStep = step;
+            windowTokens = 0;
+        }
+        if (!devSet.empty() && (step % evalEvery == 0 || step == total || stop)) {
+            report = true;
+            devEvaluation(progress);
+        }
+        progress.elapsedSeconds = elapsed();
+        if (report && hooks.progress && !hooks.progress(progress))
+            stop = true;
+        if (stop || step % checkpointEvery == 0 || step == total) {
+            writeCheckpoint(step);
+            lastCheckpointStep = step;
+        }
+        if (stop) {
+            result.stopped = step < total && !budgetUsed;
+            result.budgetUsed = budgetUsed;
+            break;
+        }
+    }
+    if (lastCheckpointStep != step)
+        writeCheckpoint(step);
+    result.lastStep = step;
+    return result;
+}
+
+} // namespace taskmoe::core

@@ -1,0 +1,314 @@
+#include "ui/jobs/jobcontroller.h"
+
+#include "db/store.h"
+#include "protocol/processes.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QProcess>
+#include <QSaveFile>
+#include <QTimer>
+
+namespace taskmoe::ui {
+
+namespace {
+
+constexpr int kPollMilliseconds = 250;
+
+/// The last few non-empty lines of a text file: what a failed job said last.
+QString tailOf(const QString &path, int lines = 4)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    if (file.size() > 16384)
+        file.seek(file.size() - 16384);
+    QStringList all = QString::fromUtf8(file.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    // Drop carriage-return progress fragments: keep what follows the last '\r' of a line.
+    for (QString &l : all)
+        l = l.mid(l.lastIndexOf(QLatin1Char('\r')) + 1).trimmed();
+    all.removeAll(QString());
+    return all.mid(std::max<qsizetype>(0, all.size() - lines)).join(QLatin1Char('\n'));
+}
+
+} // namespace
+
+QString JobController::stateName(JobState state)
+{
+    switch (state) {
+    case JobState::Starting: return QStringLiteral("starting");
+    case JobState::Running: return QStringLiteral("running");
+    case JobState::Finished: return QStringLiteral("finished");
+    case JobState::Cancelled: return QStringLiteral("cancelled");
+    case JobState::Failed: return QStringLiteral("failed");
+    case JobState::Interrupted: return QStringLiteral("interrupted");
+    }
+    return {};
+}
+
+JobController::JobController(QObject *parent)
+    : QObject(parent),
+      m_program(QCoreApplication::applicationDirPath() + QStringLiteral("/taskmoe")),
+      m_timer(new QTimer(this))
+{
+    qRegisterMetaType<protocol::JobEvent>();
+    qRegisterMetaType<JobState>();
+    m_timer->setInterval(kPollMilliseconds);
+    connect(m_timer, &QTimer::timeout, this, &JobController::poll);
+}
+
+JobController::~JobController() = default;
+
+QString JobController::jobFolder() const
+{
+    return db::Store::runsFolder(m_storePath) + QStringLiteral("/jobs");
+}
+
+int JobController::startTraining(const QString &configJson, const QString &runName, QString *error)
+{
+    if (m_storePath.isEmpty()) {
+        if (error)
+            *error = tr("No store is open.");
+        return 0;
+    }
+    const QString stem = QStringLiteral("job-%1-%2")
+                             .arg(QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz")))
+                             .arg(m_nextId);
+    if (!ensureJobFolder(error))
+        return 0;
+    const QString configPath = jobFolder() + QLatin1Char('/') + stem + QStringLiteral(".json");
+    QSaveFile file(configPath);   // written to a temporary name and renamed on commit
+    if (!file.open(QIODevice::WriteOnly) || file.write(configJson.toUtf8()) < 0 || !file.commit()) {
+        if (error)
+            *error = tr("Cannot write %1: %2").arg(configPath, file.errorString());
+        return 0;
+    }
+    QStringList arguments{QStringLiteral("train"), QStringLiteral("--config"), configPath};
+    if (!runName.trimmed().isEmpty())
+        arguments << QStringLiteral("--name") << runName.trimmed();
+    return launch(arguments, stem, protocol::JobKind::Train, error);
+}
+
+int JobController::resume(qint64 runId, QString *error)
+{
+    if (m_storePath.isEmpty()) {
+        if (error)
+            *error = tr("No store is open.");
+        return 0;
+    }
+    if (!ensureJobFolder(error))
+        return 0;
+    const QString stem = QStringLiteral("job-%1-%2-resume-run-%3")
+                             .arg(QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz")))
+                             .arg(m_nextId)
+                             .arg(runId);
+    return launch({QStringLiteral("train"), QStringLiteral("--resume"), QString::number(runId)}, stem,
+                  protocol::JobKind::Train, error);
+}
+
+int JobController::startEvaluation(const EvalRequest &request, QString *error)
+{
+    if (m_storePath.isEmpty()) {
+        if (error)
+            *error = tr("No store is open.");
+        return 0;
+    }
+    if (!ensureJobFolder(error))
+        return 0;
+    const QString stem = QStringLiteral("job-%1-%2-eval-run-%3")
+                             .arg(QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz")))
+                             .arg(m_nextId)
+                             .arg(request.runId);
+    QStringList arguments{QStringLiteral("eval"), QStringLiteral("--events"), QStringLiteral("--run"),
+                          QString::number(request.runId), QStringLiteral("--split"), request.split,
+                          QStringLiteral("--beam"), QString::number(request.beam)};
+    if (request.checkpointStep >= 0)
+        arguments << QStringLiteral("--checkpoint") << QString::number(request.checkpointStep);
+    if (request.limit > 0)
+        arguments << QStringLiteral("--limit") << QString::number(request.limit);
+    return launch(arguments, stem, protocol::JobKind::Eval, error);
+}
+
+bool JobController::ensureJobFolder(QString *error) const
+{
+    if (QDir().mkpath(jobFolder()))
+        return true;
+    if (error)
+        *error = tr("Cannot create the job folder %1.").arg(jobFolder());
+    return false;
+}
+
+int JobController::launch(const QStringList &arguments, const QString &stem, protocol::JobKind kind, QString *error)
+{
+    Job job;
+    job.id = m_nextId++;
+    job.kind = kind;
+    job.outputPath = jobFolder() + QLatin1Char('/') + stem + QStringLiteral(".out");
+    job.errorPath = jobFolder() + QLatin1Char('/') + stem + QStringLiteral(".err");
+
+    QProcess process;
+    process.setProgram(m_program);
+    process.setArguments(QStringList(arguments) << QStringLiteral("--db") << m_storePath);
+    process.setStandardOutputFile(job.outputPath);
+    process.setStandardErrorFile(job.errorPath);
+    process.setStandardInputFile(QProcess::nullDevice());
+    qint64 pid = 0;
+    if (!process.startDetached(&pid)) {
+        if (error)
+            *error = tr("Cannot start %1: %2").arg(m_program, process.errorString());
+        return 0;
+    }
+    job.pid = pid;
+    m_jobs[job.id] = job;
+    m_readOffsets[job.id] = 0;
+    m_timer->start();
+    return job.id;
+}
+
+void JobController::cancel(qint64 runId)
+{
+    auto *process = new QProcess(this);
+    process->setProgram(m_program);
+    process->setArguments({QStringLiteral("cancel"), QStringLiteral("--run"), QString::number(runId),
+                           QStringLiteral("--db"), m_storePath});
+    connect(process, &QProcess::finished, this, [this, process, runId](int code, QProcess::ExitStatus status) {
+        const QString said = QString::fromUtf8(process->readAllStandardError()).trimmed();
+        process->deleteLater();
+        emit cancelDone(runId, status == QProcess::NormalExit && code == 0, said);
+    });
+    connect(process, &QProcess::errorOccurred, this, [this, process, runId](QProcess::ProcessError e) {
+        if (e != QProcess::FailedToStart)
+            return;
+        process->deleteLater();
+        emit cancelDone(runId, false, tr("Cannot start %1: %2").arg(m_program, process->errorString()));
+    });
+    process->start();
+}
+
+const JobController::Job *JobController::jobForRun(qint64 runId) const
+{
+    const Job *found = nullptr;
+    for (const auto &[id, job] : m_jobs)
+        if (job.runId == runId)
+            found = &job;   // the newest job of the run (a resume follows a cancel)
+    return found;
+}
+
+bool JobController::hasActiveJobs() const
+{
+    for (const auto &[id, job] : m_jobs)
+        if (isActive(job.state))
+            return true;
+    return false;
+}
+
+void JobController::poll()
+{
+    for (auto &[id, job] : m_jobs) {
+        if (!isActive(job.state))
+            continue;
+        const bool alive = protocol::processAlive(job.pid);
+        readOutput(job);   // after the liveness check: whatever a dead job wrote is read now
+        if (alive || !isActive(job.state))
+            continue;
+        // Ended without a final line: killed, crashed, or refused before it began.
+        const QString said = tailOf(job.errorPath);
+        if (job.kind == protocol::JobKind::Eval)
+            finish(job, JobState::Failed, said.isEmpty() ? tr("the evaluation ended without a result") : said);
+        else if (job.runId == 0)
+            finish(job, JobState::Failed, said.isEmpty() ? tr("the job ended before it started training") : said);
+        else
+            finish(job, JobState::Interrupted,
+                   said.isEmpty() ? tr("the training process ended without a final status") : said);
+    }
+    if (!hasActiveJobs())
+        m_timer->stop();
+}
+
+void JobController::readOutput(Job &job)
+{
+    QFile file(job.outputPath);
+    if (!file.open(QIODevice::ReadOnly))
+        return;
+    qint64 &offset = m_readOffsets[job.id];
+    if (file.size() <= offset || !file.seek(offset))
+        return;
+    const QByteArray bytes = file.readAll();
+    offset += bytes.size();
+    QByteArray &partial = m_partialLines[job.id];
+    partial += bytes;
+    qsizetype start = 0;
+    for (qsizetype nl = partial.indexOf('\n'); nl >= 0; nl = partial.indexOf('\n', start)) {
+        handleLine(job, partial.mid(start, nl - start));
+        start = nl + 1;
+    }
+    partial.remove(0, start);
+}
+
+void JobController::handleLine(Job &job, const QByteArray &line)
+{
+    QJsonParseError parseError{};
+    const QJsonDocument doc = QJsonDocument::fromJson(line, &parseError);
+    if (parseError.error != QJsonParseError::NoError || !doc.isObject())
+        return;   // not an event line (nothing else is written to stdout, but be lenient)
+    QString error;
+    const auto parsed = protocol::jobEventFromJson(doc.object(), &error);
+    if (!parsed) {
+        // A taskmoe of another version: say so once, keep following the job.
+        if (!job.protocolWarned)
+            qWarning("taskmoe job %d (%s): %s", job.id, qPrintable(job.outputPath), qPrintable(error));
+        job.protocolWarned = true;
+        return;
+    }
+    const protocol::JobEvent &event = *parsed;
+    const qint64 runId = event.run;
+    switch (event.type) {
+    case protocol::JobEventType::Started:
+        job.runId = runId;
+        job.state = JobState::Running;
+        job.steps = event.steps.value_or(event.pairs.value_or(0));
+        emit jobStarted(job.id, runId);
+        break;
+    case protocol::JobEventType::Progress:
+        if (job.kind == protocol::JobKind::Eval) {
+            job.step = event.done.value_or(job.step);
+            job.steps = event.pairs.value_or(job.steps);
+            emit evalProgress(job.id, runId, int(job.step), int(job.steps), event.pair.value_or(QString()),
+                              event.bleu.value_or(0), event.chrf.value_or(0));
+        } else {
+            job.step = event.step.value_or(job.step);
+            job.steps = event.steps.value_or(job.steps);
+            if (event.etaSeconds)
+                job.etaSeconds = *event.etaSeconds;
+            emit progress(runId, event);
+        }
+        break;
+    case protocol::JobEventType::Checkpoint:
+        emit checkpointWritten(runId, event.step.value_or(0));
+        break;
+    case protocol::JobEventType::Finished:
+    case protocol::JobEventType::Cancelled:
+    case protocol::JobEventType::Failed:
+        if (event.step)
+            job.step = *event.step;
+        finish(job,
+               event.type == protocol::JobEventType::Finished    ? JobState::Finished
+               : event.type == protocol::JobEventType::Cancelled ? JobState::Cancelled
+                                                                 : JobState::Failed,
+               event.error.value_or(QString()));
+        break;
+    }
+}
+
+void JobController::finish(Job &job, JobState state, const QString &message)
+{
+    job.state = state;
+    job.message = message;
+    emit jobEnded(job.id, job.runId, state, message);
+}
+
+} // namespace taskmoe::ui

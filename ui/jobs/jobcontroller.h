@@ -1,0 +1,129 @@
+#pragma once
+/// Starts training and evaluation jobs as separate `taskmoe` processes and reports what the
+/// ones it started say, as signals.
+///
+/// A job is `taskmoe train …` started detached (QProcess::startDetached) with its standard
+/// output and error going to files under the store's runs folder (`…sqlite-runs/jobs/`): a crash in training
+/// cannot take the workbench down, and closing the workbench does not stop the job. The
+/// controller reads the JSON lines the job writes (started, progress, checkpoint, and a final
+/// finished / cancelled / failed) on a timer and turns them into signals. A job that ends
+/// without a final line (killed, crashed) is reported with the last lines of its error file.
+///
+/// Runs that this controller did not start (from a shell, or before the workbench was
+/// reopened) are followed through the store instead (RunFollower); cancel() works for both,
+/// through `taskmoe cancel`, which signals the run's process to checkpoint and stop.
+#include "protocol/jobevents.h"
+
+#include <QObject>
+#include <QString>
+#include <QStringList>
+
+#include <map>
+
+class QTimer;
+
+namespace taskmoe::ui {
+
+class JobController : public QObject
+{
+    Q_OBJECT
+public:
+    /// Where a job is: starting until its "started" line, running, then how it ended (a job
+    /// that ends without a final line is interrupted, or failed if it never started).
+    enum class JobState { Starting, Running, Finished, Cancelled, Failed, Interrupted };
+    Q_ENUM(JobState)
+    /// "starting", "running", "finished", "cancelled", "failed", "interrupted".
+    static QString stateName(JobState state);
+    static bool isActive(JobState state) { return state == JobState::Starting || state == JobState::Running; }
+
+    /// What the controller knows of a job it started.
+    struct Job
+    {
+        int id = 0;
+        protocol::JobKind kind = protocol::JobKind::Train;
+        qint64 pid = 0;
+        qint64 runId = 0;            ///< 0 until the job's "started" line arrives
+        QString outputPath;          ///< the job's JSON lines (stdout)
+        QString errorPath;           ///< the job's standard error
+        JobState state = JobState::Starting;
+        QString message;             ///< why it failed, when it did
+        qint64 step = 0;             ///< train: the step; eval: language pairs done
+        qint64 steps = 0;            ///< train: planned steps; eval: pairs to evaluate
+        double etaSeconds = -1;
+        bool protocolWarned = false; ///< a line did not follow the protocol (said once)
+    };
+
+    /// What an evaluation job is asked to do (`taskmoe eval`'s options).
+    struct EvalRequest
+    {
+        qint64 runId = 0;
+        qint64 checkpointStep = -1;  ///< -1: the newest checkpoint
+        QString split = QStringLiteral("test");
+        int beam = 4;
+        qint64 limit = 0;            ///< sentences per pair; 0: all
+    };
+
+    explicit JobController(QObject *parent = nullptr);
+    ~JobController() override;
+
+    /// The store the jobs train into; required before starting one.
+    void setStorePath(const QString &path) { m_storePath = path; }
+    QString storePath() const { return m_storePath; }
+    /// The `taskmoe` program; by default the one next to this executable.
+    void setProgram(const QString &path) { m_program = path; }
+    QString program() const { return m_program; }
+
+    /// Starts `taskmoe train --config FILE` with `configJson` written to the job folder.
+    /// Returns the job id, or 0 with `error` set when the process could not be started.
+    int startTraining(const QString &configJson, const QString &runName, QString *error = nullptr);
+    /// Starts `taskmoe train --resume RUN`. Returns the job id or 0.
+    int resume(qint64 runId, QString *error = nullptr);
+    /// Starts `taskmoe eval --run RUN … --events`: BLEU/chrF per pair and routing statistics
+    /// into the store. Progress arrives as evalProgress(). Returns the job id or 0.
+    int startEvaluation(const EvalRequest &request, QString *error = nullptr);
+    /// Asks the run's process to checkpoint and stop (`taskmoe cancel --run RUN`); the
+    /// outcome arrives as cancelDone(). Works for any run of this machine, not only own jobs.
+    void cancel(qint64 runId);
+
+    const std::map<int, Job> &jobs() const { return m_jobs; }
+    /// The job that trains `runId`, or nullptr.
+    const Job *jobForRun(qint64 runId) const;
+    /// Whether any job started here is still running.
+    bool hasActiveJobs() const;
+
+    /// Reads what the jobs have written since the last poll (also done on a timer).
+    void poll();
+
+signals:
+    /// The job wrote its "started" line: it trains `runId` now (a new run or a resumed one).
+    void jobStarted(int job, qint64 runId);
+    /// A training job's "progress" line: step, steps, loss, ce, balance, lr, tokens_per_s, eta_s,
+    /// dev_loss …
+    void progress(qint64 runId, const taskmoe::protocol::JobEvent &event);
+    /// An evaluation job finished a language pair: `done` of `pairs`, with its scores.
+    void evalProgress(int job, qint64 runId, int done, int pairs, const QString &pair, double bleu, double chrf);
+    void checkpointWritten(qint64 runId, qint64 step);
+    /// The job ended: finished, cancelled, failed or interrupted; `runId` is 0 when it failed
+    /// before creating a run (e.g. a dataset that is not there).
+    void jobEnded(int job, qint64 runId, taskmoe::ui::JobController::JobState state, const QString &message);
+    /// `taskmoe cancel` returned: ok, or the reason it could not.
+    void cancelDone(qint64 runId, bool ok, const QString &message);
+
+private:
+    int launch(const QStringList &arguments, const QString &stem, protocol::JobKind kind, QString *error);
+    bool ensureJobFolder(QString *error) const;
+    void readOutput(Job &job);
+    void handleLine(Job &job, const QByteArray &line);
+    void finish(Job &job, JobState state, const QString &message);
+    QString jobFolder() const;
+
+    QString m_storePath;
+    QString m_program;
+    int m_nextId = 1;
+    std::map<int, Job> m_jobs;
+    std::map<int, qint64> m_readOffsets;
+    std::map<int, QByteArray> m_partialLines;
+    QTimer *m_timer = nullptr;
+};
+
+} // namespace taskmoe::ui

@@ -1,0 +1,135 @@
+#include "ui/runs/runfollower.h"
+
+#include "db/store.h"
+#include "protocol/processes.h"
+#include "ui/common/storecontroller.h"
+
+#include <QFile>
+#include <QTimer>
+
+#include <algorithm>
+#include <set>
+
+namespace taskmoe::ui {
+
+namespace {
+
+/// At most this much of a log is sent when a run is first watched: the tail is what matters.
+constexpr qint64 kInitialLogBytes = 64 * 1024;
+
+} // namespace
+
+RunFollower::RunFollower(QObject *parent) : QObject(parent) {}
+
+RunFollower::~RunFollower() = default;
+
+void RunFollower::open(const QString &path, int intervalMs)
+{
+    if (!m_timer) {
+        m_timer = new QTimer(this);
+        connect(m_timer, &QTimer::timeout, this, &RunFollower::poll);
+    }
+    m_timer->stop();
+    m_store.reset();
+    m_path = path;
+    for (auto &[id, cursor] : m_watched)
+        cursor = Cursor();
+    if (path.isEmpty())
+        return;
+    QString error;
+    m_store = openWorkerConnection(path, &error);
+    if (!m_store) {
+        emit failed(error);
+        return;
+    }
+    m_timer->start(intervalMs);
+    poll();
+}
+
+void RunFollower::watch(const QVector<qint64> &runIds)
+{
+    const std::set<qint64> wanted(runIds.begin(), runIds.end());
+    for (auto it = m_watched.begin(); it != m_watched.end();)
+        it = wanted.count(it->first) ? std::next(it) : m_watched.erase(it);
+    for (qint64 id : wanted)
+        m_watched.try_emplace(id);
+    poll();
+}
+
+void RunFollower::poll()
+{
+    if (!m_store)
+        return;
+    try {
+        m_store->markInterruptedRuns(protocol::hostName(), protocol::processAlive);
+        RunListing listing;
+        for (auto &run : m_store->runs())
+            listing.runs.push_back(std::move(run));
+        listing.lastSteps = m_store->lastMetricSteps();
+        listing.best = m_store->bestCheckpointSteps();
+        emit listed(listing);
+
+        for (auto &[id, cursor] : m_watched) {
+            const auto found = std::find_if(listing.runs.begin(), listing.runs.end(),
+                                            [id = id](const db::RunRecord &r) { return r.id == id; });
+            if (found == listing.runs.end())
+                continue;
+            RunDelta delta;
+            delta.run = *found;
+            delta.reset = !cursor.sentReset;
+            cursor.sentReset = true;
+            delta.points = m_store->metricsAfter(id, cursor.lastStep);
+            if (!delta.points.empty())
+                cursor.lastStep = delta.points.back().step;
+
+            QFile log(m_store->runFolderOf(id) + QStringLiteral("/train.log"));
+            if (log.open(QIODevice::ReadOnly)) {
+                if (delta.reset && log.size() > kInitialLogBytes)
+                    cursor.logOffset = log.size() - kInitialLogBytes;
+                if (log.size() > cursor.logOffset && log.seek(cursor.logOffset)) {
+                    QByteArray bytes = log.readAll();
+                    // Only whole lines: a line being written is read on the next poll.
+                    const qsizetype end = bytes.lastIndexOf('\n') + 1;
+                    bytes.truncate(end);
+                    cursor.logOffset += end;
+                    delta.newLog = QString::fromUtf8(bytes);
+                }
+            }
+            emit changed(delta);   // also without new points: the status may have changed
+        }
+    } catch (const db::StoreError &e) {
+        emit failed(e.message());
+    }
+}
+
+RunFollowerThread::RunFollowerThread(QObject *parent)
+    : QObject(parent), m_follower(this, new RunFollower, QStringLiteral("run follower"))
+{
+    qRegisterMetaType<RunDelta>();
+    qRegisterMetaType<RunListing>();
+    connect(m_follower.worker(), &RunFollower::listed, this, &RunFollowerThread::listed);
+    connect(m_follower.worker(), &RunFollower::changed, this, &RunFollowerThread::changed);
+    connect(m_follower.worker(), &RunFollower::failed, this, &RunFollowerThread::failed);
+}
+
+RunFollowerThread::~RunFollowerThread()
+{
+    m_follower.stop([](RunFollower *f) { f->open(QString(), 0); });
+}
+
+void RunFollowerThread::open(const QString &path, int intervalMs)
+{
+    m_follower.post([path, intervalMs](RunFollower *f) { f->open(path, intervalMs); });
+}
+
+void RunFollowerThread::watch(const QVector<qint64> &runIds)
+{
+    m_follower.post([runIds](RunFollower *f) { f->watch(runIds); });
+}
+
+void RunFollowerThread::pollNow()
+{
+    m_follower.post([](RunFollower *f) { f->poll(); });
+}
+
+} // namespace taskmoe::ui

@@ -1,0 +1,104 @@
+#pragma once
+/// Follows runs through the store, off the GUI thread: every poll it lists the runs (marking
+/// those whose process died as interrupted), and for the runs being watched reads the metric
+/// points logged since the last poll and the new lines of their `train.log`.
+///
+/// The store is the one source for every run — started by this workbench, by an earlier one
+/// or from a shell — so reopening the workbench re-attaches to runs still running without
+/// anything but the store. The follower lives in its own thread with its own connection;
+/// RunFollowerThread owns that thread and forwards calls to it.
+#include "db/records.h"
+#include "ui/common/workerthread.h"
+
+#include <QObject>
+#include <QString>
+#include <QVector>
+
+#include <map>
+#include <memory>
+#include <vector>
+
+class QTimer;
+
+namespace taskmoe::db {
+class Store;
+}
+
+namespace taskmoe::ui {
+
+/// What changed in one watched run since the last delta.
+struct RunDelta
+{
+    db::RunRecord run;
+    std::vector<db::MetricPoint> points;   ///< new points, ordered by step then key
+    QString newLog;                        ///< text appended to train.log since last time
+    bool reset = false;                    ///< the run was (re)added: drop what was shown of it
+};
+
+/// A store-wide refresh: all runs and each run's newest logged step.
+struct RunListing
+{
+    std::vector<db::RunRecord> runs;
+    std::map<qint64, qint64> lastSteps;
+    std::map<qint64, std::pair<qint64, double>> best;   ///< run → (step, dev BLEU) of its best checkpoint
+};
+
+/// The worker; use it through RunFollowerThread.
+class RunFollower : public QObject
+{
+    Q_OBJECT
+public:
+    explicit RunFollower(QObject *parent = nullptr);
+    ~RunFollower() override;
+
+public slots:
+    /// Opens `path` on this thread (empty: closes) and polls every `intervalMs`.
+    void open(const QString &path, int intervalMs);
+    /// The runs whose points and log to read; runs new to the set start from the beginning.
+    void watch(const QVector<qint64> &runIds);
+    /// Reads now.
+    void poll();
+
+signals:
+    void listed(const taskmoe::ui::RunListing &listing);
+    void changed(const taskmoe::ui::RunDelta &delta);
+    void failed(const QString &message);
+
+private:
+    struct Cursor
+    {
+        qint64 lastStep = -1;
+        qint64 logOffset = 0;
+        bool sentReset = false;
+    };
+    std::unique_ptr<db::Store> m_store;
+    QString m_path;
+    QTimer *m_timer = nullptr;
+    std::map<qint64, Cursor> m_watched;
+};
+
+/// Runs a RunFollower on its own thread and stops it cleanly on destruction.
+class RunFollowerThread : public QObject
+{
+    Q_OBJECT
+public:
+    explicit RunFollowerThread(QObject *parent = nullptr);
+    ~RunFollowerThread() override;
+
+    void open(const QString &path, int intervalMs = 1000);
+    void watch(const QVector<qint64> &runIds);
+    void pollNow();
+
+signals:
+    void listed(const taskmoe::ui::RunListing &listing);
+    void changed(const taskmoe::ui::RunDelta &delta);
+    void failed(const QString &message);
+
+private:
+    WorkerThread<RunFollower> m_follower;
+};
+
+} // namespace taskmoe::ui
+
+Q_DECLARE_METATYPE(taskmoe::ui::RunDelta)
+Q_DECLARE_METATYPE(taskmoe::ui::RunListing)

@@ -1,0 +1,555 @@
+#include "ui/runs/runmonitor.h"
+
+#include "ui/runs/runfollower.h"
+#include "ui/runs/runmodel.h"
+#include "ui/common/plotexport.h"
+
+#include <qcustomplot.h>
+
+#include <QFontDatabase>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLocale>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSignalBlocker>
+#include <QSlider>
+#include <QSplitter>
+#include <QTimer>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace taskmoe::ui {
+
+namespace {
+
+constexpr int kRedrawMilliseconds = 250;
+
+/// Colours of runs in an overlay (and of layers when one run is shown): Tableau 10.
+QColor paletteColour(int i)
+{
+    static const QColor colours[] = {{0x1f, 0x77, 0xb4}, {0xff, 0x7f, 0x0e}, {0x2c, 0xa0, 0x2c}, {0xd6, 0x27, 0x28},
+                                     {0x94, 0x67, 0xbd}, {0x8c, 0x56, 0x4b}, {0xe3, 0x77, 0xc2}, {0x7f, 0x7f, 0x7f},
+                                     {0xbc, 0xbd, 0x22}, {0x17, 0xbe, 0xcf}};
+    return colours[i % 10];
+}
+
+const char *panelTitle(int panel)
+{
+    switch (panel) {
+    case RunMonitor::LossPanel: return "loss";
+    case RunMonitor::BleuPanel: return "dev BLEU";
+    case RunMonitor::BalancePanel: return "balance loss";
+    case RunMonitor::LearningRatePanel: return "learning rate";
+    case RunMonitor::ThroughputPanel: return "tokens / s";
+    case RunMonitor::EntropyPanel: return "load entropy";
+    case RunMonitor::DroppedPanel: return "dropped share";
+    default: return "";
+    }
+}
+
+QString durationText(double seconds)
+{
+    if (!std::isfinite(seconds) || seconds < 0)
+        return QString();
+    const qint64 s = qint64(std::llround(seconds));
+    if (s >= 3600)
+        return QStringLiteral("%1 h %2 min").arg(s / 3600).arg((s % 3600) / 60);
+    if (s >= 60)
+        return QStringLiteral("%1 min %2 s").arg(s / 60).arg(s % 60);
+    return QStringLiteral("%1 s").arg(s);
+}
+
+bool isLayerKey(const QString &key, const QString &suffix)
+{
+    return key.endsWith(suffix) && (key.startsWith(QLatin1String("enc.")) || key.startsWith(QLatin1String("dec.")));
+}
+
+} // namespace
+
+RunMonitor::RunMonitor(QWidget *parent) : QWidget(parent)
+{
+    m_title = new QLabel(tr("Select one or more runs to see their curves."));
+    QFont titleFont = m_title->font();
+    titleFont.setBold(true);
+    m_title->setFont(titleFont);
+    m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_status = new QLabel;
+    m_progress = new QProgressBar;
+    m_progress->setRange(0, 1);
+    m_progress->setValue(0);
+    m_progress->setFormat(QStringLiteral("%v / %m steps"));
+    m_progress->setMinimumWidth(220);
+    m_eta = new QLabel;
+    m_cancel = new QPushButton(tr("Cancel"));
+    m_cancel->setToolTip(tr("Ask the run's process to write a checkpoint and stop (status: cancelled)."));
+    m_resume = new QPushButton(tr("Resume"));
+    m_resume->setToolTip(tr("Continue the run from its last good checkpoint, exactly where it stopped."));
+    m_cancel->setEnabled(false);
+    m_resume->setEnabled(false);
+    connect(m_cancel, &QPushButton::clicked, this, [this] {
+        if (!m_order.isEmpty())
+            emit cancelRequested(m_order.front());
+    });
+    connect(m_resume, &QPushButton::clicked, this, [this] {
+        if (!m_order.isEmpty())
+            emit resumeRequested(m_order.front());
+    });
+
+    m_slider = new QSlider(Qt::Horizontal);
+    m_slider->setRange(0, 99);
+    m_slider->setValue(0);
+    m_slider->setMaximumWidth(160);
+    m_slider->setToolTip(tr("Smoothing: exponential moving average weight (0 = raw values), bias-corrected."));
+    m_sliderValue = new QLabel(QStringLiteral("0.00"));
+    connect(m_slider, &QSlider::valueChanged, this, [this](int v) { setSmoothing(v / 100.0); });
+
+    auto *exportPngButton = new QPushButton(tr("PNG…"));
+    auto *exportPdfButton = new QPushButton(tr("PDF…"));
+    auto *exportCsvButton = new QPushButton(tr("CSV…"));
+    exportPngButton->setToolTip(tr("Save the plots as a PNG image."));
+    exportPdfButton->setToolTip(tr("Save the plots as a PDF (vector graphics)."));
+    exportCsvButton->setToolTip(tr("Save every metric of the selected runs as CSV (run, key, step, value, wall time)."));
+    const auto exportWith = [this](ExportFormat format, bool (RunMonitor::*fn)(const QString &, QString *)) {
+        exportWithDialog(this, QStringLiteral("runs"), format,
+                         [this, fn](const QString &path, QString *error) { return (this->*fn)(path, error); });
+    };
+    connect(exportPngButton, &QPushButton::clicked, this, [exportWith] { exportWith(ExportFormat::Png, &RunMonitor::exportPng); });
+    connect(exportPdfButton, &QPushButton::clicked, this, [exportWith] { exportWith(ExportFormat::Pdf, &RunMonitor::exportPdf); });
+    connect(exportCsvButton, &QPushButton::clicked, this, [exportWith] { exportWith(ExportFormat::Csv, &RunMonitor::exportCsv); });
+
+    m_progress->setMaximumWidth(520);
+    m_eta->setMinimumWidth(260);
+    m_status->setFixedSize(18, 18);
+    m_exportButtons = {exportPngButton, exportPdfButton, exportCsvButton};
+    auto *header = new QHBoxLayout;
+    header->addWidget(m_status);
+    header->addWidget(m_progress, 2);
+    header->addWidget(m_eta, 1);
+    header->addSpacing(12);
+    header->addWidget(m_cancel);
+    header->addWidget(m_resume);
+
+    auto *tools = new QHBoxLayout;
+    tools->addWidget(new QLabel(tr("Smoothing")));
+    tools->addWidget(m_slider);
+    tools->addWidget(m_sliderValue);
+    tools->addStretch(1);
+    tools->addWidget(new QLabel(tr("Export")));
+    tools->addWidget(exportPngButton);
+    tools->addWidget(exportPdfButton);
+    tools->addWidget(exportCsvButton);
+
+    m_plot = new QCustomPlot;
+    m_plot->setMinimumHeight(320);
+    buildPlot();
+
+    m_log = new QPlainTextEdit;
+    m_log->setReadOnly(true);
+    m_log->setMaximumBlockCount(2000);
+    m_log->setLineWrapMode(QPlainTextEdit::NoWrap);
+    m_log->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_log->setPlaceholderText(tr("The log of the current run (train.log in its folder) appears here."));
+
+    auto *splitter = new QSplitter(Qt::Vertical);
+    splitter->addWidget(m_plot);
+    splitter->addWidget(m_log);
+    splitter->setStretchFactor(0, 4);
+    splitter->setStretchFactor(1, 1);
+    splitter->setChildrenCollapsible(false);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_title);
+    layout->addLayout(header);
+    layout->addLayout(tools);
+    layout->addWidget(splitter, 1);
+
+    m_redrawTimer = new QTimer(this);
+    m_redrawTimer->setSingleShot(true);
+    m_redrawTimer->setInterval(kRedrawMilliseconds);
+    connect(m_redrawTimer, &QTimer::timeout, this, &RunMonitor::redraw);
+    updateHeader();
+}
+
+RunMonitor::~RunMonitor() = default;
+
+void RunMonitor::buildPlot()
+{
+    m_plot->plotLayout()->clear();
+    auto *margins = new QCPMarginGroup(m_plot);
+    QFont small = font();
+    small.setPointSizeF(small.pointSizeF() * 0.85);
+    for (int p = 0; p < PanelCount; ++p) {
+        auto *rect = new QCPAxisRect(m_plot);
+        m_plot->plotLayout()->addElement(p / 2, p % 2, rect);
+        rect->setMarginGroup(QCP::msLeft | QCP::msRight, margins);
+        rect->axis(QCPAxis::atLeft)->setLabel(QString::fromUtf8(panelTitle(p)));
+        rect->axis(QCPAxis::atLeft)->setLabelFont(small);
+        rect->axis(QCPAxis::atLeft)->setTickLabelFont(small);
+        rect->axis(QCPAxis::atBottom)->setTickLabelFont(small);
+        rect->axis(QCPAxis::atBottom)->setLabelFont(small);
+        if (p >= PanelCount - 2)
+            rect->axis(QCPAxis::atBottom)->setLabel(tr("step"));
+        rect->setRangeDrag(Qt::Horizontal);
+        rect->setRangeZoom(Qt::Horizontal);
+        auto *legend = new QCPLegend;
+        rect->insetLayout()->addElement(legend, Qt::AlignTop | Qt::AlignRight);
+        legend->setLayer(QStringLiteral("legend"));
+        legend->setFont(small);
+        legend->setIconSize(16, 8);
+        legend->setBrush(QColor(255, 255, 255, 200));
+        legend->setBorderPen(QPen(QColor(0xc8, 0xc8, 0xc8)));
+        legend->setVisible(false);
+        m_rects[p] = rect;
+    }
+    m_rects[LearningRatePanel]->axis(QCPAxis::atLeft)->setNumberFormat(QStringLiteral("gb"));
+    m_rects[LearningRatePanel]->axis(QCPAxis::atLeft)->setNumberPrecision(2);
+    // Linked step axes: dragging or zooming one moves them all.
+    for (int p = 0; p < PanelCount; ++p) {
+        QCPAxis *x = m_rects[p]->axis(QCPAxis::atBottom);
+        connect(x, qOverload<const QCPRange &>(&QCPAxis::rangeChanged), this, [this, p](const QCPRange &range) {
+            for (int q = 0; q < PanelCount; ++q)
+                if (q != p)
+                    m_rects[q]->axis(QCPAxis::atBottom)->setRange(range);
+        });
+    }
+    m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    m_plot->setToolTip(tr("Loss: training loss (solid) and dev cross-entropy (dashed, dots). Dev BLEU: greedy "
+                          "SacreBLEU of a fixed dev sample, the mean over directions (dots) and each direction "
+                          "(faint, one run only). Load entropy: "
+                          "entropy of the expert-load distribution per MoE layer (ln E when balanced). Dropped share: "
+                          "tokens over an expert's capacity. Drag or wheel to move or zoom the steps of all plots."));
+    m_plot->setAntialiasedElements(QCP::aeAll);
+}
+
+void RunMonitor::showRuns(const QVector<qint64> &runIds)
+{
+    const qint64 oldCurrent = m_order.isEmpty() ? 0 : m_order.front();
+    m_order = runIds;
+    for (auto it = m_runs.begin(); it != m_runs.end();)
+        it = runIds.contains(it->first) ? std::next(it) : m_runs.erase(it);
+    if (m_order.isEmpty() || m_order.front() != oldCurrent)
+        m_log->clear();
+    updateHeader();
+    scheduleRedraw();
+}
+
+void RunMonitor::applyDelta(const RunDelta &delta)
+{
+    const qint64 id = delta.run.id;
+    if (!m_order.contains(id))
+        return;   // a late delta for a run no longer shown
+    RunData &data = m_runs[id];
+    if (delta.reset) {
+        data.series.clear();
+        if (!m_order.isEmpty() && m_order.front() == id)
+            m_log->clear();
+    }
+    data.run = delta.run;
+    for (const auto &point : delta.points) {
+        Series &s = data.series[point.key];
+        if (!s.steps.isEmpty() && point.step <= s.steps.back())
+            continue;   // already shown (points only ever extend a series)
+        s.steps.append(double(point.step));
+        s.values.append(point.value);
+        s.walls.append(point.wallTime);
+    }
+    if (!delta.newLog.isEmpty() && !m_order.isEmpty() && m_order.front() == id) {
+        QString text = delta.newLog;
+        if (text.endsWith(QLatin1Char('\n')))
+            text.chop(1);
+        m_log->appendPlainText(text);
+    }
+    updateHeader();
+    if (!delta.points.empty() || delta.reset)
+        scheduleRedraw();
+}
+
+void RunMonitor::updateHeader()
+{
+    const RunData *current = nullptr;
+    if (!m_order.isEmpty())
+        if (const auto it = m_runs.find(m_order.front()); it != m_runs.end())
+            current = &it->second;
+    if (!current) {
+        m_title->setText(m_order.isEmpty() ? tr("Select one or more runs to see their curves.") : tr("Loading…"));
+        m_status->clear();
+        m_progress->setRange(0, 1);
+        m_progress->setValue(0);
+        m_progress->setTextVisible(false);   // no "0 / 1 steps" for no run
+        m_eta->clear();
+        m_cancel->setEnabled(false);
+        m_resume->setEnabled(false);
+        for (QPushButton *b : m_exportButtons)
+            b->setEnabled(false);
+        return;
+    }
+    m_progress->setTextVisible(true);
+    for (QPushButton *b : m_exportButtons)
+        b->setEnabled(true);
+    const db::RunRecord &run = current->run;
+    QString title = tr("Run %1 — %2").arg(run.id).arg(run.name.isEmpty() ? run.preset : run.name);
+    if (m_order.size() > 1)
+        title += tr("   (+%n more overlaid)", nullptr, int(m_order.size() - 1));
+    m_title->setText(title);
+    m_status->setPixmap(runStatusIcon(run.status).pixmap(16, 16));
+    const QString statusName = db::runStatusName(run.status);
+    m_status->setToolTip(run.error.isEmpty() ? statusName : statusName + QStringLiteral(": ") + run.error);
+
+    const qint64 planned = plannedSteps(run);
+    qint64 step = 0;
+    QString rate;
+    double etaSeconds = -1;
+    if (const auto it = current->series.find(QStringLiteral("loss")); it != current->series.end() && !it->second.steps.isEmpty()) {
+        const Series &s = it->second;
+        step = qint64(s.steps.back());
+        // Seconds per step over the last five reports. Right after a resume that window spans
+        // the pause, so the ETA runs long until five new reports have come in.
+        const int n = int(s.steps.size());
+        const int first = std::max(0, n - 6);
+        const double dSteps = s.steps[n - 1] - s.steps[first];
+        const double dWall = s.walls[n - 1] - s.walls[first];
+        if (run.status == db::RunStatus::Running && dSteps > 0 && dWall > 0 && planned > step)
+            etaSeconds = (double(planned) - double(step)) * dWall / dSteps;
+        if (const auto tps = current->series.find(QStringLiteral("tokens_per_s"));
+            tps != current->series.end() && !tps->second.values.isEmpty())
+            rate = tr("%1 tokens/s").arg(QLocale().toString(tps->second.values.back(), 'f', 0));
+    }
+    const double budget = budgetMinutes(run) * 60;
+    if (budget > 0) {
+        // A time budget: the bar follows the training time (which every process of a resumed
+        // run adds to); the run ends at the budget or at train.steps, whichever comes first.
+        double elapsed = 0;
+        if (const auto it = current->series.find(QStringLiteral("elapsed_s")); it != current->series.end()
+                                                                              && !it->second.values.isEmpty())
+            elapsed = it->second.values.back();
+        else if (const auto loss = current->series.find(QStringLiteral("loss")); loss != current->series.end()
+                                                                                && loss->second.walls.size() > 1)
+            elapsed = loss->second.walls.back() - loss->second.walls.front();   // runs that did not log it
+        const bool done = run.status == db::RunStatus::Finished;
+        const double share = done ? 1.0 : std::clamp(elapsed / budget, 0.0, 1.0);
+        m_progress->setRange(0, 1000);
+        m_progress->setValue(int(std::lround(share * 1000)));
+        m_progress->setFormat(elapsed > 0 ? tr("step %1 · %2 of %3").arg(step).arg(durationText(std::min(elapsed, budget)),
+                                                                                  durationText(budget))
+                                          : tr("step %1 · %2 budget").arg(step).arg(durationText(budget)));
+        if (run.status == db::RunStatus::Running && elapsed > 0) {
+            const double left = std::max(0.0, budget - elapsed);
+            etaSeconds = etaSeconds < 0 ? left : std::min(etaSeconds, left);
+        }
+    } else {
+        m_progress->setFormat(QStringLiteral("%v / %m steps"));
+        m_progress->setRange(0, int(std::max<qint64>(planned, 1)));
+        m_progress->setValue(int(std::min<qint64>(step, std::max<qint64>(planned, 1))));
+    }
+    QStringList parts{db::runStatusName(run.status)};
+    if (!rate.isEmpty())
+        parts << rate;
+    if (etaSeconds >= 0)
+        parts << tr("ETA %1").arg(durationText(etaSeconds));
+    m_eta->setText(parts.join(QStringLiteral(" · ")));
+    m_cancel->setEnabled(run.status == db::RunStatus::Running);
+    m_resume->setEnabled(run.kind == QLatin1String("train")
+                         && (run.status == db::RunStatus::Cancelled || run.status == db::RunStatus::Interrupted
+                             || run.status == db::RunStatus::Failed));
+}
+
+void RunMonitor::setSmoothing(double weight)
+{
+    weight = std::clamp(weight, 0.0, 0.99);
+    if (weight == m_smoothing)
+        return;
+    m_smoothing = weight;
+    const QSignalBlocker block(m_slider);
+    m_slider->setValue(int(std::lround(weight * 100)));
+    m_sliderValue->setText(QString::number(weight, 'f', 2));
+    scheduleRedraw();
+}
+
+QVector<double> RunMonitor::smoothed(const QVector<double> &values) const
+{
+    if (m_smoothing <= 0)
+        return values;
+    QVector<double> out;
+    out.reserve(values.size());
+    double average = 0, weightSum = 0;
+    for (double v : values) {
+        average = m_smoothing * average + (1 - m_smoothing) * v;
+        weightSum = m_smoothing * weightSum + (1 - m_smoothing);
+        out.append(average / weightSum);   // bias-corrected: the first value is not pulled to 0
+    }
+    return out;
+}
+
+QVector<double> RunMonitor::shownValues(qint64 runId, const QString &key) const
+{
+    const auto run = m_runs.find(runId);
+    if (run == m_runs.end())
+        return {};
+    const auto s = run->second.series.find(key);
+    if (s == run->second.series.end())
+        return {};
+    const bool smooth = key != QLatin1String("lr") && key != QLatin1String("dev_loss") && !key.startsWith(QLatin1String("dev_bleu"));
+    return smooth ? smoothed(s->second.values) : s->second.values;
+}
+
+int RunMonitor::pointCount(qint64 runId, const QString &key) const
+{
+    const auto run = m_runs.find(runId);
+    if (run == m_runs.end())
+        return 0;
+    const auto s = run->second.series.find(key);
+    return s == run->second.series.end() ? 0 : int(s->second.steps.size());
+}
+
+void RunMonitor::scheduleRedraw()
+{
+    if (!m_redrawTimer->isActive())
+        m_redrawTimer->start();
+}
+
+void RunMonitor::redrawNow()
+{
+    m_redrawTimer->stop();
+    redraw();
+    m_plot->replot(QCustomPlot::rpRefreshHint);   // now, not at the next event loop pass
+}
+
+void RunMonitor::addCurve(int panel, const RunData &data, const QString &key, const QColor &colour, Qt::PenStyle style,
+                          const QString &legend, bool smooth, bool dots)
+{
+    const auto it = data.series.find(key);
+    if (it == data.series.end() || it->second.steps.isEmpty())
+        return;
+    QCPAxisRect *rect = m_rects[panel];
+    auto *graph = m_plot->addGraph(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
+    graph->setData(it->second.steps, smooth ? smoothed(it->second.values) : it->second.values, /*alreadySorted=*/true);
+    QPen pen(colour, 1.6, style);
+    graph->setPen(pen);
+    graph->setName(legend);
+    if (it->second.steps.size() == 1 || dots)
+        graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, colour, colour, 4));
+    graph->removeFromLegend();
+    if (!legend.isEmpty()) {
+        auto *l = qobject_cast<QCPLegend *>(rect->insetLayout()->elementAt(0));
+        if (l) {
+            graph->addToLegend(l);
+            l->setVisible(true);
+        }
+    }
+}
+
+void RunMonitor::redraw()
+{
+    m_plot->clearGraphs();
+    for (QCPAxisRect *rect : m_rects)
+        if (auto *l = qobject_cast<QCPLegend *>(rect->insetLayout()->elementAt(0))) {
+            l->clearItems();
+            l->setVisible(false);
+        }
+    const bool overlay = m_order.size() > 1;
+    double maxStep = 0;
+    for (int r = 0; r < m_order.size(); ++r) {
+        const auto it = m_runs.find(m_order[r]);
+        if (it == m_runs.end())
+            continue;
+        const RunData &data = it->second;
+        const QColor colour = paletteColour(r);
+        const QString runName = tr("run %1 %2").arg(data.run.id).arg(data.run.name);
+        // A faint raw curve under the smoothed one, as TensorBoard draws it.
+        if (m_smoothing > 0) {
+            QColor faint = colour;
+            faint.setAlpha(60);
+            addCurve(LossPanel, data, QStringLiteral("loss"), faint, Qt::SolidLine, QString(), false, false);
+        }
+        addCurve(LossPanel, data, QStringLiteral("loss"), colour, Qt::SolidLine, overlay ? runName : tr("training loss"), true, false);
+        addCurve(LossPanel, data, QStringLiteral("dev_loss"), colour, Qt::DashLine, overlay ? QString() : tr("dev cross-entropy"),
+                 false, true);
+        if (!overlay) {
+            QColor faint = colour;
+            faint.setAlpha(50);
+            for (const auto &[key, series] : data.series)
+                if (key.startsWith(QLatin1String("dev_bleu.")))
+                    addCurve(BleuPanel, data, key, faint, Qt::SolidLine, QString(), false, false);
+        }
+        addCurve(BleuPanel, data, QStringLiteral("dev_bleu"), colour, Qt::SolidLine,
+                 overlay ? QString() : tr("mean over directions"), false, true);
+        addCurve(BalancePanel, data, QStringLiteral("balance"), colour, Qt::SolidLine, QString(), true, false);
+        addCurve(LearningRatePanel, data, QStringLiteral("lr"), colour, Qt::SolidLine, QString(), false, false);
+        addCurve(ThroughputPanel, data, QStringLiteral("tokens_per_s"), colour, Qt::SolidLine, QString(), true, false);
+        int layer = 0;
+        for (const auto &[key, series] : data.series) {
+            maxStep = std::max(maxStep, series.steps.isEmpty() ? 0.0 : series.steps.back());
+            const bool entropy = isLayerKey(key, QStringLiteral(".entropy"));
+            const bool dropped = isLayerKey(key, QStringLiteral(".dropped"));
+            if (!entropy && !dropped)
+                continue;
+            const QString layerName = key.left(key.lastIndexOf(QLatin1Char('.')));
+            // One run: a colour per layer; several: the run's colour, a dash pattern per layer.
+            const QColor c = overlay ? colour : paletteColour(layer / 2);
+            const Qt::PenStyle style = overlay ? Qt::PenStyle(Qt::SolidLine + (layer / 2) % 4) : Qt::SolidLine;
+            const QString legend = overlay && r > 0 ? QString() : layerName;
+            addCurve(entropy ? EntropyPanel : DroppedPanel, data, key, c, style, entropy ? legend : QString(), true, false);
+            ++layer;
+        }
+    }
+    for (int p = 0; p < PanelCount; ++p) {
+        QCPAxisRect *rect = m_rects[p];
+        bool found = false;
+        const QCPRange y = [&] {
+            QCPRange range;
+            for (QCPGraph *g : rect->graphs()) {
+                bool ok = false;
+                const QCPRange gr = g->getValueRange(ok);
+                if (!ok)
+                    continue;
+                range = found ? QCPRange(std::min(range.lower, gr.lower), std::max(range.upper, gr.upper)) : gr;
+                found = true;
+            }
+            return range;
+        }();
+        if (found) {
+            const double pad = std::max((y.upper - y.lower) * 0.08, std::abs(y.upper) * 1e-3 + 1e-12);
+            rect->axis(QCPAxis::atLeft)->setRange(p == DroppedPanel || p == BalancePanel || p == BleuPanel ? std::max(0.0, y.lower - pad)
+                                                                                          : y.lower - pad,
+                                                  y.upper + pad);
+        } else {
+            rect->axis(QCPAxis::atLeft)->setRange(0, 1);
+        }
+        rect->axis(QCPAxis::atBottom)->setRange(0, std::max(maxStep, 1.0));
+    }
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+bool RunMonitor::exportPng(const QString &path, QString *error)
+{
+    redrawNow();
+    return savePlot(m_plot, path, ExportFormat::Png, QSize(1400, 900), error);
+}
+
+bool RunMonitor::exportPdf(const QString &path, QString *error)
+{
+    redrawNow();
+    return savePlot(m_plot, path, ExportFormat::Pdf, QSize(1400, 900), error);
+}
+
+bool RunMonitor::exportCsv(const QString &path, QString *error)
+{
+    QByteArray out("run,key,step,value,wall_time\n");
+    for (qint64 id : m_order) {
+        const auto it = m_runs.find(id);
+        if (it == m_runs.end())
+            continue;
+        for (const auto &[key, s] : it->second.series)
+            for (int i = 0; i < s.steps.size(); ++i)
+                out += QByteArray::number(id) + ',' + key.toUtf8() + ',' + QByteArray::number(qint64(s.steps[i])) + ','
+                       + QByteArray::number(s.values[i], 'g', 17) + ',' + QByteArray::number(s.walls[i], 'f', 3) + '\n';
+    }
+    return saveFile(path, out, error);
+}
+
+} // namespace taskmoe::ui

@@ -1,0 +1,197 @@
+#include "usecases/evaluate.h"
+
+#include "usecases/common.h"
+#include "core/model/transformer.h"
+#include "db/store.h"
+
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QJsonDocument>
+
+namespace taskmoe::usecases {
+
+namespace {
+
+QString qs(const std::string &s) { return QString::fromStdString(s); }
+
+/// The paper's aggregates: means of the per-pair scores over a group of pairs.
+std::vector<AggregateScore> aggregatesOf(const std::vector<PairScore> &pairs)
+{
+    struct Group
+    {
+        const char *name;
+        std::function<bool(const PairScore &)> member;
+    };
+    const Group groups[] = {
+        {"average", [](const PairScore &) { return true; }},
+        {"xx-en", [](const PairScore &p) { return p.toEnglish; }},
+        {"en-xx", [](const PairScore &p) { return p.fromEnglish; }},
+        {"high", [](const PairScore &p) { return p.resource == QLatin1String("high"); }},
+        {"low", [](const PairScore &p) { return p.resource == QLatin1String("low"); }},
+    };
+    std::vector<AggregateScore> out;
+    for (const auto &g : groups) {
+        AggregateScore a;
+        a.name = QLatin1String(g.name);
+        for (const auto &p : pairs)
+            if (g.member(p)) {
+                a.bleu += p.bleu.score;
+                a.chrf += p.chrf.score;
+                a.sentences += p.sentences;
+                ++a.pairs;
+            }
+        if (a.pairs == 0)
+            continue;
+        a.bleu /= double(a.pairs);
+        a.chrf /= double(a.pairs);
+        out.push_back(a);
+    }
+    return out;
+}
+
+} // namespace
+
+EvaluationResult evaluate(db::Store &store, const EvaluateRequest &request, const EvaluateHooks &hooks)
+{
+    if (request.split != QLatin1String("test") && request.split != QLatin1String("dev")
+        && request.split != QLatin1String("multiway"))
+        throw UseCaseError(QStringLiteral("--split must be test, dev or multiway (got '%1')").arg(request.split));
+    QElapsedTimer total;
+    total.start();
+    EvaluationResult result;
+    const TranslationModel m = loadRunModel(store, request.runId, request.checkpoint, &result.bestDevBleu);
+    result.run = m.run;
+    result.checkpoint = m.checkpoint;
+    const auto &tasks = m.tasks();
+    if (m.run.datasetId == 0)
+        throw UseCaseError(QStringLiteral("run %1 does not record its dataset").arg(m.run.id));
+    const db::DatasetRecord dataset = store.dataset(m.run.datasetId);
+    for (const auto &p : request.pairs) {
+        const auto parts = p.split(QLatin1Char('-'));
+        if (parts.size() != 2 || tasks.pairId(tasks.languageId(parts[0].toStdString()), tasks.languageId(parts[1].toStdString())) < 0)
+            throw UseCaseError(QStringLiteral("--pairs: the model was not trained on '%1'").arg(p));
+    }
+
+    core::RoutingRecorder recorder(*m.loaded.model, tasks.pairs.size());
+    std::vector<std::size_t> todo;
+    for (std::size_t p = 0; p < tasks.pairs.size(); ++p)
+        if (request.pairs.empty() || request.pairs.count(qs(tasks.pairName(int(p)))))
+            todo.push_back(p);
+    if (hooks.started)
+        hooks.started(result, int(todo.size()));
+    for (std::size_t n = 0; n < todo.size(); ++n) {
+        const int p = int(todo[n]);
+        const std::string src = tasks.languages[std::size_t(tasks.pairs[std::size_t(p)].first)];
+        const std::string tgt = tasks.languages[std::size_t(tasks.pairs[std::size_t(p)].second)];
+        const db::DatasetPairRecord *record = nullptr;
+        bool reversed = false;
+        for (const auto &dp : dataset.pairs) {
+            if (dp.srcLang == qs(src) && dp.tgtLang == qs(tgt))
+                record = &dp;
+            else if (dp.srcLang == qs(tgt) && dp.tgtLang == qs(src))
+                record = &dp, reversed = true;
+        }
+        if (!record)
+            throw UseCaseError(QStringLiteral("dataset %1 has no %2-%3 pair").arg(dataset.id).arg(qs(src), qs(tgt)));
+        QElapsedTimer timer;
+        timer.start();
+        PairScore score;
+        std::vector<core::DecodeRequest> requests;
+        std::vector<std::string> refs;
+        for (const auto &row : store.segments(record->id, request.split)) {
+            if (request.limit > 0 && qint64(requests.size()) >= request.limit)
+                break;
+            const std::string source = (reversed ? row.tgt : row.src).toStdString();
+            requests.push_back(m.request(source, int(tasks.pairs[std::size_t(p)].second), p, &score.cropped));
+            refs.push_back((reversed ? row.src : row.tgt).toStdString());
+        }
+        if (requests.empty())
+            throw UseCaseError(QStringLiteral("dataset %1 has no %2 sentences for %3")
+                                   .arg(dataset.id).arg(request.split, qs(tasks.pairName(p))));
+        const auto decoded = core::translate(*m.loaded.model, requests, request.decoding);
+        std::vector<std::string> hyps;
+        std::vector<std::vector<std::int32_t>> pieces;
+        for (const auto &d : decoded) {
+            hyps.push_back(m.detokenize(d.tokens));
+            pieces.push_back(d.tokens);
+        }
+        if (request.recordRouting)
+            recorder.record(requests, pieces, request.decoding);
+        score.pair = qs(tasks.pairName(p));
+        score.resource = record->resourceClass;
+        score.toEnglish = tgt == "en";
+        score.fromEnglish = src == "en";
+        score.sentences = qint64(requests.size());
+        score.bleu = core::corpusBleu(hyps, refs, core::BleuOptions());
+        score.chrf = core::corpusChrf(hyps, refs, core::ChrfOptions());
+        score.seconds = double(timer.elapsed()) / 1000.0;
+        result.pairs.push_back(score);
+        if (hooks.pairDone)
+            hooks.pairDone(result.pairs.back(), int(n + 1), int(todo.size()));
+    }
+    result.aggregates = aggregatesOf(result.pairs);
+
+    // The scores, one row per pair and aggregate and metric, all with the decoding settings.
+    QJsonObject settings = decodeOptionsJson(request.decoding);
+    settings.insert(QStringLiteral("limit_per_pair"), request.limit);   // 0: every sentence of the split
+    const QString config = QString::fromUtf8(QJsonDocument(settings).toJson(QJsonDocument::Compact));
+    const QDateTime created = QDateTime::currentDateTimeUtc();
+    QVector<db::EvaluationRecord> rows;
+    const auto addRow = [&](const QString &pair, bool aggregate, const QString &metric, double value,
+                            const std::string &signature, qint64 sentences) {
+        db::EvaluationRecord e;
+        e.runId = m.run.id;
+        e.step = m.checkpoint.step;
+        e.split = request.split;
+        e.pair = pair;
+        e.aggregate = aggregate;
+        e.metric = metric;
+        e.score = value;
+        e.signature = qs(signature);
+        e.sentences = sentences;
+        e.configJson = config;
+        e.createdAt = created;
+        rows.push_back(e);
+    };
+    for (const auto &r : result.pairs) {
+        addRow(r.pair, false, QStringLiteral("BLEU"), r.bleu.score, r.bleu.signature, r.sentences);
+        addRow(r.pair, false, QStringLiteral("chrF"), r.chrf.score, r.chrf.signature, r.sentences);
+    }
+    for (const auto &a : result.aggregates) {
+        addRow(a.name, true, QStringLiteral("BLEU"), a.bleu, result.pairs.front().bleu.signature, a.sentences);
+        addRow(a.name, true, QStringLiteral("chrF"), a.chrf, result.pairs.front().chrf.signature, a.sentences);
+    }
+
+    // The checkpoint as a model of the store, with its parameter counts.
+    const auto counts = m.loaded.model->parameterCounts();
+    db::ModelRecord details;
+    details.paramsTotal = counts.total;
+    details.paramsEmbedding = counts.embedding;
+    details.paramsEncoder = counts.encoder;
+    details.paramsDecoder = counts.decoder;
+    details.paramsExpert = counts.expert;
+    details.paramsActive = counts.activePerToken;
+    details.manifestJson = qs(m.loaded.info.json);
+    result.modelId = store.checkpointModel(m.checkpoint, details);
+
+    // Routing statistics: one row per (side, layer, pair, expert) of the pairs evaluated.
+    std::vector<db::RoutingStatRecord> stats;
+    if (request.recordRouting)
+        for (const auto &layer : recorder.layers())
+            for (const std::size_t p : todo)
+                for (std::size_t e = 0; e < recorder.experts(); ++e) {
+                    const auto &c = layer.cells[p * recorder.experts() + e];
+                    stats.push_back({result.modelId, m.checkpoint.step,
+                                     layer.decoder ? QStringLiteral("decoder") : QStringLiteral("encoder"), layer.layer,
+                                     qs(tasks.pairName(int(p))), int(e), c.top1, c.topk, c.gate, c.processed});
+                }
+    for (auto &row : rows)
+        row.modelId = result.modelId;
+    store.addEvaluations(rows);
+    if (!stats.empty())
+        store.replaceRoutingStats(result.modelId, m.checkpoint.step, stats);
+    result.seconds = double(total.elapsed()) / 1000.0;
+    return result;
+}
+
+} // namespace taskmoe::usecases
