@@ -16,10 +16,12 @@ case "$mode" in
 esac
 
 # Every dependency is a Debian package, installed by name. libopenblas0-pthread matters:
-# without it LibTorch multiplies matrices about 50x slower (reference BLAS).
+# without it LibTorch multiplies matrices about 50x slower (reference BLAS). clang and
+# libclang-rt-14-dev (libFuzzer) build the fuzz targets the test suite runs briefly.
 packages=(cmake g++ ninja-build ccache pkgconf qt6-base-dev libqt6sql6-sqlite libsqlite3-dev
           libtorch-dev libsentencepiece-dev nlohmann-json3-dev libqcustomplot-dev libopenblas0-pthread libgloo-dev
           libicu-dev
+          clang libclang-rt-14-dev
           xvfb xauth)
 missing=()
 for p in "${packages[@]}"; do

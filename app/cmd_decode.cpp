@@ -348,7 +348,7 @@ int routeCommand(const QStringList &args)
                                       {QStringLiteral("gates"), gates},
                                       {QStringLiteral("dropped"), dropped}});
         }
-        layers.append(QJsonObject{{QStringLiteral("side"), layer.decoder ? QStringLiteral("decoder") : QStringLiteral("encoder")},
+        layers.append(QJsonObject{{QStringLiteral("side"), db::sideName(layer.decoder ? db::Side::Decoder : db::Side::Encoder)},
                                   {QStringLiteral("layer"), layer.layer},
                                   {QStringLiteral("routing"), qs(core::routingName(layer.decoder ? m.loaded.model->options().decoderRouting
                                                                                                   : m.loaded.model->options().encoderRouting))},
@@ -390,7 +390,8 @@ int routingCommand(const QStringList &args)
     if (!cli.isSet(QStringLiteral("run")))
         throw UsageError(QStringLiteral("routing: --run N is required"));
     const QString side = cli.value(QStringLiteral("side"));
-    if (side != QLatin1String("encoder") && side != QLatin1String("decoder"))
+    const auto chosenSide = db::sideFromName(side);
+    if (!chosenSide)
         throw UsageError(QStringLiteral("routing: --side must be encoder or decoder (got '%1')").arg(side));
     const QString measure = cli.value(QStringLiteral("measure"));
     const auto measured = db::routingMeasureFromKey(measure);
@@ -412,7 +413,7 @@ int routingCommand(const QStringList &args)
     const db::RoutingTable routing = db::routingTable(all);
     std::set<int> layers;
     for (const auto &l : routing.layers)
-        if (l.side == side)
+        if (l.side == *chosenSide)
             layers.insert(l.layer);
     if (layers.empty())
         throw CommandError(QStringLiteral("run %1 has no MoE layer in the %2").arg(run.id).arg(side));
@@ -425,7 +426,7 @@ int routingCommand(const QStringList &args)
     }
 
     // Rows: the tasks present in the layer, by name; columns: experts.
-    const db::RoutingTable::Layer &cells = *routing.find(side, layer);
+    const db::RoutingTable::Layer &cells = *routing.find(*chosenSide, layer);
     const int experts = routing.experts;
     core::RoutingMatrix matrix;
     matrix.experts = std::size_t(experts);

@@ -132,7 +132,7 @@ int main(int argc, char *argv[])
         }
     }
     const QString side = parser.value(sideOption).trimmed().toLower();
-    if (parser.isSet(sideOption) && side != QLatin1String("encoder") && side != QLatin1String("decoder")) {
+    if (parser.isSet(sideOption) && !taskmoe::db::sideFromName(side)) {
         printError(QStringLiteral("--routing-side: '%1' is not encoder or decoder (see --help)").arg(parser.value(sideOption)));
         return 2;
     }
@@ -159,7 +159,7 @@ int main(int argc, char *argv[])
     if (!tab.isEmpty())
         window.showTab(tab);
     if (!side.isEmpty())
-        window.routingBrowser()->setSide(side);   // kept when the statistics shown have that side
+        window.routingBrowser()->setSide(*taskmoe::db::sideFromName(side));   // kept when the statistics shown have that side
     if (!order.isEmpty())
         window.routingBrowser()->setRowOrder(order == QLatin1String("name")   ? taskmoe::ui::RowOrder::Name
                                              : order == QLatin1String("size") ? taskmoe::ui::RowOrder::ResourceSize

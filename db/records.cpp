@@ -9,7 +9,18 @@ constexpr core::EnumName<RunStatus> kStatusNames[] = {
     {RunStatus::Queued, "queued"},       {RunStatus::Running, "running"},     {RunStatus::Finished, "finished"},
     {RunStatus::Failed, "failed"},       {RunStatus::Cancelled, "cancelled"}, {RunStatus::Interrupted, "interrupted"},
 };
+constexpr core::EnumName<Side> kSideNames[] = {{Side::Encoder, "encoder"}, {Side::Decoder, "decoder"}};
 } // namespace
+
+QString sideName(Side side)
+{
+    return QLatin1String(core::nameOf(kSideNames, side));
+}
+
+std::optional<Side> sideFromName(const QString &name)
+{
+    return core::valueNamed(kSideNames, name.toStdString());
+}
 
 QString runStatusName(RunStatus status)
 {

@@ -17,6 +17,11 @@ enum class RunStatus { Queued, Running, Finished, Failed, Cancelled, Interrupted
 QString runStatusName(RunStatus status);
 /// The status of a name; nothing for any other text.
 std::optional<RunStatus> runStatusFromName(const QString &name);
+/// The two halves of the Transformer, where MoE layers sit. Stored as "encoder"/"decoder".
+enum class Side { Encoder, Decoder };
+QString sideName(Side side);
+std::optional<Side> sideFromName(const QString &name);
+
 /// Running or queued: the run may still change.
 inline bool isActive(RunStatus status) { return status == RunStatus::Running || status == RunStatus::Queued; }
 
@@ -169,7 +174,7 @@ struct RoutingStatRecord
 {
     qint64 modelId = 0;
     qint64 step = 0;
-    QString side;                ///< encoder or decoder
+    Side side = Side::Encoder;
     int layer = 0;
     QString task;
     int expert = 0;

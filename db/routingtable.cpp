@@ -9,6 +9,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 
 namespace taskmoe::db {
 
@@ -21,18 +22,10 @@ constexpr core::EnumName<RoutingMeasure> kMeasureKeys[] = {
 
 struct LayerKey
 {
-    QString side;
+    Side side = Side::Encoder;
     int layer = 0;
-    bool operator<(const LayerKey &o) const
-    {
-        // Encoder before decoder, then by index.
-        const bool enc = side == QLatin1String("encoder"), oenc = o.side == QLatin1String("encoder");
-        if (enc != oenc)
-            return enc;
-        if (side != o.side)
-            return side < o.side;
-        return layer < o.layer;
-    }
+    /// Encoder before decoder, then by index.
+    bool operator<(const LayerKey &o) const { return std::tie(side, layer) < std::tie(o.side, o.layer); }
 };
 
 } // namespace
@@ -58,7 +51,7 @@ double RoutingCounts::value(RoutingMeasure measure) const
     return 0;
 }
 
-const RoutingTable::Layer *RoutingTable::find(const QString &side, int layer) const
+const RoutingTable::Layer *RoutingTable::find(Side side, int layer) const
 {
     for (const auto &l : layers)
         if (l.side == side && l.layer == layer)
@@ -109,7 +102,7 @@ RoutingTable routingTable(const std::vector<RoutingStatRecord> &records)
     }
     for (const auto &r : records) {
         if (r.top1 < 0 || r.topk < 0 || r.processed < 0 || !std::isfinite(r.gateMass) || r.gateMass < 0)
-            throw std::invalid_argument("routing statistics: " + r.side.toStdString() + " layer " + std::to_string(r.layer)
+            throw std::invalid_argument("routing statistics: " + sideName(r.side).toStdString() + " layer " + std::to_string(r.layer)
                                         + ", task '" + r.task.toStdString() + "', expert " + std::to_string(r.expert)
                                         + ": a count is negative or not finite");
         auto &l = *std::find_if(table.layers.begin(), table.layers.end(),

@@ -32,7 +32,7 @@ struct RoutingTable
 {
     struct Layer
     {
-        QString side;                      ///< "encoder" or "decoder"
+        Side side = Side::Encoder;
         int layer = 0;                     ///< MoE layer index within its side
         std::vector<RoutingCounts> cells;  ///< tasks × experts, row-major, tasks by name
         std::vector<bool> taskPresent;     ///< per task: the layer has rows for it
@@ -47,7 +47,7 @@ struct RoutingTable
     int experts = 0;              ///< one count for the whole model
     std::vector<Layer> layers;    ///< encoder layers first, then decoder layers, each by index
 
-    const Layer *find(const QString &side, int layer) const;
+    const Layer *find(Side side, int layer) const;
     /// A task's values of `measure` in a layer, one per expert.
     std::vector<double> values(const Layer &layer, std::size_t task, RoutingMeasure measure) const;
     /// Token copies each expert of a layer processed, over all tasks.

@@ -205,7 +205,7 @@ void Store::insertRoutingStats(const std::vector<RoutingStatRecord> &stats)
         "INSERT OR REPLACE INTO routing_stats (model_id, step, side, layer, task, expert, top1, topk, gate_mass, "
         "processed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     for (const auto &s : stats)
-        q.bind(s.modelId).bind(s.step).bind(s.side).bind(s.layer).bind(s.task).bind(s.expert).bind(s.top1).bind(s.topk)
+        q.bind(s.modelId).bind(s.step).bind(sideName(s.side)).bind(s.layer).bind(s.task).bind(s.expert).bind(s.top1).bind(s.topk)
             .bind(s.gateMass).bind(s.processed).exec("write routing statistics");
 }
 
@@ -224,7 +224,9 @@ std::vector<RoutingStatRecord> Store::routingStats(qint64 modelId, qint64 step) 
         "WHERE model_id = ? AND step = ? ORDER BY side, layer, task, expert"));
     q.bind(modelId).bind(step).exec("read routing statistics");
     while (q.next())
-        out.push_back({q.value(0).toLongLong(), q.value(1).toLongLong(), q.value(2).toString(), q.value(3).toInt(),
+        // The table's CHECK admits only the two side names.
+        out.push_back({q.value(0).toLongLong(), q.value(1).toLongLong(),
+                       sideFromName(q.value(2).toString()).value_or(Side::Encoder), q.value(3).toInt(),
                        q.value(4).toString(), q.value(5).toInt(), q.value(6).toLongLong(), q.value(7).toLongLong(),
                        q.value(8).toDouble(), q.value(9).toLongLong()});
     return out;
@@ -306,7 +308,7 @@ QVector<RoutingStatSet> Store::routingStatSets() const
         if (it == index.constEnd())
             continue;
         RoutingStatSet &set = out[*it];
-        (layers.value(2).toString() == QLatin1String("encoder") ? set.encoderLayers : set.decoderLayers)
+        (sideFromName(layers.value(2).toString()) == Side::Encoder ? set.encoderLayers : set.decoderLayers)
             .push_back(layers.value(3).toInt());
     }
     snapshot.commit();

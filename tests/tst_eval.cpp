@@ -194,7 +194,7 @@ private slots:
         std::map<std::pair<QString, QString>, std::pair<qint64, qint64>> top1AndTopk;
         for (const auto &s : stats) {
             QVERIFY(s.processed <= s.topk && s.top1 <= s.topk && s.gateMass <= double(s.topk) + 1e-9);
-            auto &t = top1AndTopk[{s.side + QString::number(s.layer), s.task}];
+            auto &t = top1AndTopk[{db::sideName(s.side) + QString::number(s.layer), s.task}];
             t.first += s.top1;
             t.second += s.topk;
         }

@@ -80,7 +80,7 @@ std::vector<db::RoutingStatRecord> fixtureStats(qint64 modelId, qint64 step)
         for (int t = 0; t < kTasks.size(); ++t)
             for (int e = 0; e < kExperts; ++e) {
                 const Cell c = fixtureCell(QString::fromLatin1(side), layer, t, e);
-                out.push_back({modelId, step, QString::fromLatin1(side), layer, kTasks[t], e, c.top1, c.topk, c.gate,
+                out.push_back({modelId, step, *db::sideFromName(QString::fromLatin1(side)), layer, kTasks[t], e, c.top1, c.topk, c.gate,
                                c.processed});
             }
     return out;
@@ -148,7 +148,7 @@ std::vector<db::RoutingStatRecord> largerStats(qint64 modelId, qint64 step)
                         const qint64 top1 = qint64(double(tokens) * weights[e] / sum);
                         const qint64 topk = 2 * top1 + 10;
                         const qint64 processed = weights[e] > 3 ? topk - topk / 10 : topk;
-                        out.push_back({modelId, step, QString::fromLatin1(side), layer, task, e, top1, topk,
+                        out.push_back({modelId, step, *db::sideFromName(QString::fromLatin1(side)), layer, task, e, top1, topk,
                                        0.7 * double(top1), processed});
                     }
                 }
@@ -278,7 +278,7 @@ std::unique_ptr<RoutingBrowser> TestRoutingBrowser::openFixture(bool show)
     browser->openStore(m_path);
     if (!browser->selectStatSet(m_model, 400) && !listed.wait(10000))
         return nullptr;
-    browser->setSide(QStringLiteral("decoder"));
+    browser->setSide(db::Side::Decoder);
     browser->setLayer(1);
     if (!waitForView(*browser))
         return nullptr;
@@ -303,12 +303,12 @@ void TestRoutingBrowser::listsStatSetsAndOnlyTheLayersPresent()
         return l;
     };
     QCOMPARE(layers(), (QStringList{QStringLiteral("1"), QStringLiteral("3")}));
-    QCOMPARE(browser->view().request.side, QStringLiteral("decoder"));
+    QVERIFY(browser->view().request.side == db::Side::Decoder);
     QCOMPARE(browser->view().request.layer, 1);
-    browser->setSide(QStringLiteral("encoder"));
+    browser->setSide(db::Side::Encoder);
     QCOMPARE(layers(), (QStringList{QStringLiteral("0"), QStringLiteral("2")}));
     QVERIFY(waitForView(*browser));
-    QCOMPARE(browser->view().request.side, QStringLiteral("encoder"));
+    QVERIFY(browser->view().request.side == db::Side::Encoder);
     QCOMPARE(browser->view().request.layer, 0);
 }
 
@@ -479,7 +479,7 @@ void TestRoutingBrowser::clickingARowShowsTheTaskInEveryLayer()
     QCOMPARE(data->cell(2, 2), 0.7);   // decoder layer 1: 70 of en-ru's 100 tokens on expert 2
     const auto &profile = browser->view().profiles.at(QStringLiteral("en-ru"));
     QCOMPARE(profile[2].tokens, 100);
-    QCOMPARE(profile[0].side, QStringLiteral("encoder"));
+    QCOMPARE(profile[0].side, db::Side::Encoder);
     QCOMPARE(profile[3].layer, 3);
     saveShot(*browser, QStringLiteral("routing-browser.png"));
 
@@ -497,7 +497,7 @@ void TestRoutingBrowser::summaryShowsLoadBalanceAndDropsPerLayer()
     ui::LayerSummaryModel *model = browser->summaryModel();
     QAbstractItemModelTester tester(model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     QCOMPARE(model->rowCount(), 4);
-    const int row = model->rowOf(QStringLiteral("decoder"), 1);
+    const int row = model->rowOf(db::Side::Decoder, 1);
     QCOMPARE(row, 2);
     const ui::LayerSummary &s = model->rows()[std::size_t(row)];
     // Processed per expert: 145, 145, 145, 118 (of 290 tokens, 580 top-k copies, 27 dropped).
@@ -514,7 +514,7 @@ void TestRoutingBrowser::summaryShowsLoadBalanceAndDropsPerLayer()
 
     // A layer without drops; every expert equally loaded gives ln E.
     const ui::LayerSummary &encoder = model->rows()[0];
-    QCOMPARE(encoder.side, QStringLiteral("encoder"));
+    QCOMPARE(encoder.side, db::Side::Encoder);
     QCOMPARE(encoder.dropped, 0);
     QCOMPARE(encoder.droppedShare, 0.0);
 
@@ -523,7 +523,7 @@ void TestRoutingBrowser::summaryShowsLoadBalanceAndDropsPerLayer()
     browser->summaryView()->selectionModel()->setCurrentIndex(model->index(3, 0), QItemSelectionModel::ClearAndSelect
                                                                                        | QItemSelectionModel::Rows);
     QVERIFY(waitForView(*browser));
-    QCOMPARE(browser->view().request.side, QStringLiteral("decoder"));
+    QVERIFY(browser->view().request.side == db::Side::Decoder);
     QCOMPARE(browser->view().request.layer, 3);
 }
 
@@ -677,7 +677,7 @@ void TestRoutingBrowser::mainWindowRoutingTabSelectsAStatSet()
     window.showRunRouting(m_runId);
     QCOMPARE(window.tabs()->currentWidget(), browser);
     QTRY_COMPARE_WITH_TIMEOUT(browser->currentModelId(), m_model, 10000);
-    browser->setSide(QStringLiteral("decoder"));
+    browser->setSide(db::Side::Decoder);
     browser->setLayer(1);
     browser->setRowOrder(RowOrder::Clustering);
     QVERIFY(waitForView(*browser));
@@ -718,7 +718,7 @@ void TestRoutingBrowser::largerRecordingLabelsEveryTaskAtTheDefaultWindowSize()
     window.showRoutingStatSet(model, 400);
     RoutingBrowser *browser = window.routingBrowser();
     QTRY_COMPARE_WITH_TIMEOUT(browser->currentModelId(), model, 10000);
-    browser->setSide(QStringLiteral("decoder"));
+    browser->setSide(db::Side::Decoder);
     browser->setLayer(3);
     browser->setRowOrder(RowOrder::Clustering);
     QVERIFY(waitForView(*browser));

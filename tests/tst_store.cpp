@@ -340,7 +340,7 @@ private slots:
         e.signature = QStringLiteral("nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0");
         store.addEvaluation(e);
         QCOMPARE(store.evaluations(modelId).front().score, 27.25);
-        store.addRoutingStats({{modelId, 100, QStringLiteral("decoder"), 1, QStringLiteral("de"), 3, 10, 20, 7.5, 18}});
+        store.addRoutingStats({{modelId, 100, Side::Decoder, 1, QStringLiteral("de"), 3, 10, 20, 7.5, 18}});
         QCOMPARE(store.routingStats(modelId, 100).front().processed, 18);
         BenchmarkRecord b;
         b.modelId = modelId;
@@ -419,7 +419,7 @@ private slots:
         const qint64 withoutRun = store.addModel(loose);
 
         const auto row = [](qint64 model, qint64 step, const char *side, int layer, const char *task, int expert) {
-            return RoutingStatRecord{model, step, QString::fromLatin1(side), layer, QString::fromLatin1(task), expert, 1, 2, 0.5, 2};
+            return RoutingStatRecord{model, step, *sideFromName(QString::fromLatin1(side)), layer, QString::fromLatin1(task), expert, 1, 2, 0.5, 2};
         };
         std::vector<RoutingStatRecord> stats;
         for (int expert = 0; expert < 4; ++expert)

@@ -182,7 +182,7 @@ EvaluationResult evaluate(db::Store &store, const EvaluateRequest &request, cons
                 for (std::size_t e = 0; e < recorder.experts(); ++e) {
                     const auto &c = layer.cells[p * recorder.experts() + e];
                     stats.push_back({result.modelId, m.checkpoint.step,
-                                     layer.decoder ? QStringLiteral("decoder") : QStringLiteral("encoder"), layer.layer,
+                                     layer.decoder ? db::Side::Decoder : db::Side::Encoder, layer.layer,
                                      qs(tasks.pairName(int(p))), int(e), c.top1, c.topk, c.gate, c.processed});
                 }
     for (auto &row : rows)

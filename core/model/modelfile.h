@@ -1,26 +1,10 @@
 #pragma once
 /// Self-describing model files: the model options (routing included), the task table, the
 /// SentencePiece model (embedded, or referenced by its SHA-256) and every tensor, in one file
-/// that a loader can check completely before trusting it.
-///
-/// Layout (all integers little-endian):
-///
-///     offset 0   8 bytes   magic "\x89TMF\r\n\x1a\n" (catches text-mode transfers, like PNG's)
-///            8   u32       format version (kModelFormatVersion)
-///           12   u32       header size (32)
-///           16   u64       manifest size M
-///           24   u64       file size N (everything, the trailing checksum included)
-///           32   M bytes   manifest: UTF-8 JSON (options, tasks, SentencePiece, tensor directory,
-///                          data_bytes, metadata)
-///       D = 32 + M rounded up to 64:
-///            D   data: the SentencePiece bytes (when embedded) and the tensors, each blob at a
-///                64-byte aligned offset relative to D, tensors as raw little-endian values
-///       N − 32   32 bytes  SHA-256 of bytes 0 .. N − 33
-///
-/// The tensor directory names every parameter and buffer of the Transformer by its
-/// registered name with dtype, shape, offset (relative to D) and size in bytes.
-#include "core/config/model_json.h"
-#include "core/config/model_options.h"
+/// that a loader can check completely before trusting it. The container (header, manifest,
+/// checksum; the layout is drawn there) is core/format/modelfile_format.h; this file adds the
+/// tensors.
+#include "core/format/modelfile_format.h"
 
 #include <cstdint>
 #include <memory>
@@ -30,19 +14,6 @@ namespace taskmoe::core {
 
 class Transformer;
 class TransformerImpl;
-
-/// Version of the container written by saveModel; loadModel reads this version and older.
-constexpr std::uint32_t kModelFormatVersion = 1;
-
-/// Everything a model file says about its model apart from the tensors.
-struct ModelFileInfo
-{
-    ModelOptions options;             ///< on save, ignored: the model's own options are written
-    TaskTable tasks;                  ///< languages and pairs with their ids
-    std::string sentencePiece;        ///< serialised SentencePiece model; empty when not embedded
-    std::string sentencePieceSha256;  ///< 64 hex digits; on save computed from sentencePiece when embedded
-    std::string json;                 ///< free-form metadata, a JSON object (run id, step, created …) or empty
-};
 
 struct LoadedModel
 {

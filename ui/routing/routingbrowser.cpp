@@ -134,8 +134,8 @@ QWidget *RoutingBrowser::buildControls()
     m_setCombo->setToolTip(tr("The recorded routing statistics: a run's checkpoint, as taskmoe eval stored them."));
 
     m_sideCombo = new QComboBox;
-    m_sideCombo->addItem(tr("encoder"), QStringLiteral("encoder"));
-    m_sideCombo->addItem(tr("decoder"), QStringLiteral("decoder"));
+    m_sideCombo->addItem(tr("encoder"), int(db::Side::Encoder));
+    m_sideCombo->addItem(tr("decoder"), int(db::Side::Decoder));
     m_sideCombo->setToolTip(tr("The encoder or the decoder stack."));
 
     m_layerCombo = new QComboBox;
@@ -494,9 +494,9 @@ void RoutingBrowser::fillLayerChoices()
     m_layerCombo->setCurrentIndex(keep >= 0 ? keep : (layers.isEmpty() ? -1 : 0));
 }
 
-void RoutingBrowser::setSide(const QString &side)
+void RoutingBrowser::setSide(db::Side side)
 {
-    const int index = m_sideCombo->findData(side);
+    const int index = m_sideCombo->findData(int(side));
     if (index >= 0)
         m_sideCombo->setCurrentIndex(index);
 }
@@ -531,7 +531,8 @@ void RoutingBrowser::request()
     RoutingRequest r;
     r.modelId = modelId;
     r.step = currentStep();
-    r.side = m_sideCombo->currentData().toString();
+    if (m_sideCombo->currentData().isValid())
+        r.side = db::Side(m_sideCombo->currentData().toInt());
     r.layer = m_layerCombo->currentData().isValid() ? m_layerCombo->currentData().toInt() : -1;
     r.measure = RoutingMeasure(m_measureCombo->currentData().toInt());
     r.order = RowOrder(m_orderCombo->currentData().toInt());

@@ -68,7 +68,7 @@ public:
     qint64 currentModelId() const;
     qint64 currentStep() const;
 
-    void setSide(const QString &side);
+    void setSide(db::Side side);
     void setLayer(int layer);
     void setMeasure(RoutingMeasure measure);
     void setRowOrder(RowOrder order);

@@ -35,9 +35,9 @@ namespace taskmoe::ui {
 
 namespace {
 
-QString layerName(const QString &side, int layer)
+QString layerName(db::Side side, int layer)
 {
-    return QStringLiteral("%1 %2").arg(side).arg(layer);
+    return QStringLiteral("%1 %2").arg(db::sideName(side)).arg(layer);
 }
 
 } // namespace
@@ -108,7 +108,7 @@ void RoutingBrowser::drawRouting()
     m_scale->axis()->setLabel(tr("share of %1").arg(measureName(v.request.measure)));
     m_plotTitle->setText(v.isEmpty() ? tr("No statistics")
                                      : tr("%1 MoE layer %2: where each task's tokens go")
-                                           .arg(v.request.side == QLatin1String("encoder") ? tr("Encoder") : tr("Decoder"))
+                                           .arg(v.request.side == db::Side::Encoder ? tr("Encoder") : tr("Decoder"))
                                            .arg(v.request.layer));
 
     outlineRow(m_outline, int(v.tasks.indexOf(m_selectedTask)), experts);   // the selected task
@@ -260,7 +260,7 @@ bool RoutingBrowser::updateTickDensityFor(QCustomPlot *plot)
 
 void RoutingBrowser::updateSummarySelection()
 {
-    const int row = m_summaryModel->rowOf(m_view.request.side, m_view.request.layer);
+    const int row = m_view.request.side ? m_summaryModel->rowOf(*m_view.request.side, m_view.request.layer) : -1;
     m_selectingSummary = true;
     if (row < 0)
         m_summaryView->selectionModel()->clear();
@@ -305,7 +305,7 @@ QString RoutingBrowser::cellToolTip(int row, int expert) const
     const qint64 tokens = v.taskTokens[std::size_t(row)];
     const double share = v.shares[std::size_t(row)][std::size_t(expert)];
     QStringList lines;
-    lines << tr("%1 → expert %2 (%3 MoE layer %4)").arg(v.tasks[row]).arg(expert).arg(v.request.side).arg(v.request.layer);
+    lines << tr("%1 → expert %2 (%3 MoE layer %4)").arg(v.tasks[row]).arg(expert).arg(db::sideName(v.request.side.value_or(db::Side::Encoder))).arg(v.request.layer);
     lines << tr("top-1: %1").arg(c.top1);
     lines << tr("top-k: %1").arg(c.topk);
     lines << tr("gate mass: %1").arg(QString::number(c.gateMass, 'f', 3));
@@ -356,7 +356,7 @@ QString RoutingBrowser::profileToolTipAt(const QPoint &pos) const
         return {};
     const TaskLayerShares &l = it->second[std::size_t(row)];
     return tr("%1 · %2 MoE layer %3 · expert %4\nshare: %5 of %6 tokens\n(click to show this layer)")
-        .arg(m_selectedTask, l.side)
+        .arg(m_selectedTask, db::sideName(l.side))
         .arg(l.layer)
         .arg(column)
         .arg(QString::number(l.shares[std::size_t(column)], 'f', 4))

@@ -27,7 +27,7 @@ LayerSummaryModel::LayerSummaryModel(QObject *parent)
 {
 }
 
-int LayerSummaryModel::rowOf(const QString &side, int layer) const
+int LayerSummaryModel::rowOf(db::Side side, int layer) const
 {
     for (std::size_t i = 0; i < rows().size(); ++i)
         if (rows()[i].side == side && rows()[i].layer == layer)
@@ -40,7 +40,7 @@ QVariant LayerSummaryModel::cellData(const LayerSummary &s, int column, int role
     switch (role) {
     case Qt::DisplayRole:
         switch (column) {
-        case SideColumn: return s.side;
+        case SideColumn: return db::sideName(s.side);
         case LayerColumn: return QString::number(s.layer);
         case TokensColumn: return formatCount(s.tokens);
         case MinColumn: return formatCount(s.minProcessed);
@@ -53,7 +53,7 @@ QVariant LayerSummaryModel::cellData(const LayerSummary &s, int column, int role
         break;
     case SortRole:
         switch (column) {
-        case SideColumn: return s.side;
+        case SideColumn: return db::sideName(s.side);
         case LayerColumn: return s.layer;
         case TokensColumn: return s.tokens;
         case MinColumn: return s.minProcessed;

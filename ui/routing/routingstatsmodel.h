@@ -30,7 +30,7 @@ public:
 
     void setSummaries(std::vector<LayerSummary> rows) { setRows(std::move(rows)); }
     /// The row of (side, layer), or −1.
-    int rowOf(const QString &side, int layer) const;
+    int rowOf(db::Side side, int layer) const;
 
 protected:
     QVariant cellData(const LayerSummary &s, int column, int role) const override;

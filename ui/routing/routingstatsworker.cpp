@@ -93,7 +93,7 @@ RoutingView computeRoutingView(const std::vector<db::RoutingStatRecord> &records
         return view;
 
     // Resolve the requested layer: the side's first layer when it has not this one.
-    const db::RoutingTable::Layer *wanted = table.find(request.side, request.layer);
+    const db::RoutingTable::Layer *wanted = request.side ? table.find(*request.side, request.layer) : nullptr;
     if (!wanted) {
         const auto sameSide = std::find_if(table.layers.begin(), table.layers.end(),
                                            [&](const db::RoutingTable::Layer &l) { return l.side == request.side; });

@@ -24,6 +24,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 
@@ -54,7 +55,7 @@ struct RoutingRequest
 {
     qint64 modelId = 0;
     qint64 step = 0;
-    QString side;      ///< "encoder" or "decoder"; empty or absent: the first side present
+    std::optional<db::Side> side;   ///< nothing, or a side without statistics: the first side present
     int layer = -1;    ///< MoE layer index; absent: the first layer of the side
     RoutingMeasure measure = RoutingMeasure::Top1;
     RowOrder order = RowOrder::Name;
@@ -66,7 +67,7 @@ struct RoutingRequest
 struct LayerSummary
 {
     qint64 id = 0;              ///< row number (for the table model)
-    QString side;
+    db::Side side = db::Side::Encoder;
     int layer = 0;
     qint64 tokens = 0;          ///< Σ top-1 over tasks and experts: tokens that reached the layer
     qint64 minProcessed = 0;    ///< fewest token copies one expert processed
@@ -81,7 +82,7 @@ struct LayerSummary
 /// One task's shares in one MoE layer (a row of the task profile).
 struct TaskLayerShares
 {
-    QString side;
+    db::Side side = db::Side::Encoder;
     int layer = 0;
     qint64 tokens = 0;            ///< the task's tokens in this layer (Σ top-1)
     std::vector<double> shares;   ///< per expert, of the view's measure; zeros when the task is absent
