@@ -3,15 +3,13 @@
 #include "core/data/readers.h"
 #include "fuzzsupport.h"
 
-#include <algorithm>
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 {
-    const std::uint8_t *split = std::find(data, data + size, std::uint8_t(0));
-    const std::size_t srcSize = std::size_t(split - data);
-    const std::string src = taskmoe::fuzz::writeInput(".de", data, srcSize);
-    const std::size_t rest = srcSize < size ? size - srcSize - 1 : 0;
-    const std::string tgt = taskmoe::fuzz::writeInput(".en", rest ? split + 1 : data, rest);
-    taskmoe::fuzz::expectOnlyDocumentedErrors([&] { taskmoe::core::readParallelFiles(src, tgt, "de", "en"); });
+    const std::string_view all(reinterpret_cast<const char *>(data), size);
+    const std::size_t split = std::min(all.find('\0'), all.size());
+    const std::string_view src = all.substr(0, split);
+    const std::string_view tgt = split < all.size() ? all.substr(split + 1) : std::string_view();
+    taskmoe::fuzz::expectOnlyDocumentedErrors(
+        [&] { taskmoe::core::parseParallelText(src, tgt, "fuzz.de", "fuzz.en", "de", "en"); });
     return 0;
 }

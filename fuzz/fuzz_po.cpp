@@ -4,9 +4,9 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 {
-    const std::string path = taskmoe::fuzz::writeInput(".po", data, size);
+    std::string bytes(reinterpret_cast<const char *>(data), size);
     taskmoe::fuzz::expectOnlyDocumentedErrors([&] {
-        const auto entries = taskmoe::core::readPoFile(path);
+        const auto entries = taskmoe::core::parsePoData(std::move(bytes), "fuzz.po");
         std::vector<taskmoe::core::SentencePair> pairs;
         taskmoe::core::CleaningStats stats;
         taskmoe::core::cleanCatalog(entries, taskmoe::core::CatalogCleaning(), pairs, stats);

@@ -197,6 +197,8 @@ private slots:
         QTest::newRow("empty") << "" << "cfg.json: line 1, column 1: ";
         QTest::newRow("trailing comma") << "{\"train\": {\"steps\": 30,}}" << "cfg.json: line 1, column 24: ";
         QTest::newRow("unclosed") << "{\n\"train\": {\n" << "cfg.json: line 3, column 1: ";
+        // Found by fuzz_config: a number beyond double's range escaped as a JSON library error.
+        QTest::newRow("number overflow") << "{\"train\": {\"lr\": 1e999}}" << "cfg.json: number overflow";
     }
 
     void invalidJson()
@@ -406,6 +408,7 @@ private slots:
         // Re-validated as a whole: 5 heads do not divide tiny's d_model 32.
         QTest::newRow("heads") << "model.heads=5" << "--set model.heads=5: model.heads must divide model.d_model";
         QTest::newRow("routing") << "model.encoder_routing=expert" << "--set model.encoder_routing=expert: model.encoder_routing must be one of";
+        QTest::newRow("number overflow") << "train.lr=1e999" << "--set train.lr=1e999: number overflow";
     }
 
     void badOverride()

@@ -151,7 +151,11 @@ std::string readFile(const std::string &path)
 
 std::vector<std::string> readTextLines(const std::string &path)
 {
-    const std::string data = readFile(path);
+    return splitTextLines(readFile(path), path);
+}
+
+std::vector<std::string> splitTextLines(std::string_view data, const std::string &path)
+{
     if (data.empty())
         throw fileError(path, "is empty");
     std::vector<std::string> lines;

@@ -42,6 +42,8 @@ std::string readFile(const std::string &path);
 /// checks that every line is valid UTF-8 (error names the line and byte offset within it),
 /// and refuses an empty file.
 std::vector<std::string> readTextLines(const std::string &path);
+/// The same for text already read; errors name `name`.
+std::vector<std::string> splitTextLines(std::string_view data, const std::string &name);
 
 /// Writes `data` to `path` through a temporary file in the same folder and a rename, so
 /// that readers see either the old or the new file, never half of one.

@@ -162,6 +162,8 @@ Json parseJsonText(const std::string &text, const std::string &what)
         return Json::parse(text);
     } catch (const Json::parse_error &e) {
         throw std::invalid_argument(what + ": malformed JSON at byte " + std::to_string(e.byte) + ": " + e.what());
+    } catch (const Json::out_of_range &e) {   // a number beyond double's range
+        throw std::invalid_argument(what + ": " + e.what());
     }
 }
 

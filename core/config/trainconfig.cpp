@@ -191,6 +191,14 @@ void require(bool ok, const std::string &source, const std::string &message)
 
 // ---- reading ----------------------------------------------------------------------------------
 
+/// nlohmann's message without its "[json.exception.…] " prefix.
+std::string jsonMessage(const Json::exception &e)
+{
+    std::string what = e.what();
+    const auto bracket = what.find("] ");
+    return bracket == std::string::npos ? what : what.substr(bracket + 2);
+}
+
 /// "line L, column C: what" for a parse error at 1-based byte count `byte` of `text`.
 InputError syntaxError(const std::string &source, const std::string &text, const Json::parse_error &e)
 {
@@ -388,6 +396,8 @@ TrainConfig parseTrainConfig(const std::string &jsonText, const std::string &sou
         doc = Json::parse(jsonText);
     } catch (const Json::parse_error &e) {
         throw syntaxError(sourceName, jsonText, e);
+    } catch (const Json::out_of_range &e) {   // a number beyond double's range
+        throw fileError(sourceName, jsonMessage(e));
     }
     if (!doc.is_object())
         throw fileError(sourceName, "a configuration must be a JSON object with the sections data, model and train (got "
@@ -435,6 +445,8 @@ void applyOverride(TrainConfig &config, const std::string &assignment)
         value = Json::parse(text);
     } catch (const Json::parse_error &) {
         value = text; // a bare string: task:target, adam, en-xx …
+    } catch (const Json::out_of_range &e) {   // a number beyond double's range
+        throw InputError(source + ": " + jsonMessage(e));
     }
 
     Json doc = toJson(config);

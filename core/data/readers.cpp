@@ -31,8 +31,18 @@ ParallelData readParallelFiles(const std::string &srcFile, const std::string &tg
 {
     validateLanguageCode(srcLang, srcFile);
     validateLanguageCode(tgtLang, tgtFile);
-    const std::vector<std::string> src = readTextLines(srcFile);
-    const std::vector<std::string> tgt = readTextLines(tgtFile);
+    const std::string srcText = readFile(srcFile);
+    const std::string tgtText = readFile(tgtFile);
+    return parseParallelText(srcText, tgtText, srcFile, tgtFile, srcLang, tgtLang);
+}
+
+ParallelData parseParallelText(std::string_view srcText, std::string_view tgtText, const std::string &srcFile,
+                               const std::string &tgtFile, const std::string &srcLang, const std::string &tgtLang)
+{
+    validateLanguageCode(srcLang, srcFile);
+    validateLanguageCode(tgtLang, tgtFile);
+    const std::vector<std::string> src = splitTextLines(srcText, srcFile);
+    const std::vector<std::string> tgt = splitTextLines(tgtText, tgtFile);
     if (src.size() != tgt.size())
         throw InputError(srcFile + " has " + std::to_string(src.size()) + " lines but " + tgtFile + " has "
                          + std::to_string(tgt.size()) + ": parallel files must have one line per sentence on both sides");
@@ -98,7 +108,14 @@ ParallelData readTsv(const std::string &file, const std::string &srcLang, const 
 {
     validateLanguageCode(srcLang, file);
     validateLanguageCode(tgtLang, file);
-    const std::vector<std::string> lines = readTextLines(file);
+    return parseTsv(readFile(file), file, srcLang, tgtLang);
+}
+
+ParallelData parseTsv(std::string_view text, const std::string &file, const std::string &srcLang, const std::string &tgtLang)
+{
+    validateLanguageCode(srcLang, file);
+    validateLanguageCode(tgtLang, file);
+    const std::vector<std::string> lines = splitTextLines(text, file);
     ParallelData data{srcLang, tgtLang, {}};
     data.sentences.reserve(lines.size());
     for (std::size_t i = 0; i < lines.size(); ++i) {

@@ -146,6 +146,8 @@ ModelManifest parseModelFileManifest(const std::string &manifestText, const Mode
     } catch (const Json::parse_error &e) {
         throw offsetError(path, std::int64_t(kModelHeaderBytes + (e.byte > 0 ? e.byte - 1 : 0)),
                           std::string("malformed manifest JSON: ") + e.what());
+    } catch (const Json::out_of_range &e) {   // a number beyond double's range
+        throw fileError(path, std::string("malformed manifest JSON: ") + e.what());
     }
 
     const auto manifestError = [&](const std::string &what) { return fileError(path, "manifest: " + what); };

@@ -515,7 +515,11 @@ private:
 
 std::vector<CatalogEntry> readMoFile(const std::string &path)
 {
-    const std::string data = readFile(path);
+    return parseMoData(readFile(path), path);
+}
+
+std::vector<CatalogEntry> parseMoData(const std::string &data, const std::string &path)
+{
     const std::uint64_t size = data.size();
     if (size < 4)
         throw offsetError(path, 0, "not a gettext .mo file (only " + std::to_string(size)
@@ -616,7 +620,11 @@ std::vector<CatalogEntry> readMoFile(const std::string &path)
 
 std::vector<CatalogEntry> readPoFile(const std::string &path)
 {
-    std::string data = readFile(path);
+    return parsePoData(readFile(path), path);
+}
+
+std::vector<CatalogEntry> parsePoData(std::string data, const std::string &path)
+{
     if (!isValidUtf8(data)) {
         // A catalog in another charset declares it in its header; convert it as a whole
         // (line breaks survive, so errors still name the right line). Without such a

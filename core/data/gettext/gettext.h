@@ -24,11 +24,15 @@ struct CatalogEntry
 /// Reads a binary .mo file (either byte order). Refuses a wrong magic number, a table or
 /// string outside the file, a string not NUL-terminated, and invalid UTF-8, naming the offset.
 std::vector<CatalogEntry> readMoFile(const std::string &path);
+/// The same for the bytes of a .mo file; errors name `name`.
+std::vector<CatalogEntry> parseMoData(const std::string &data, const std::string &name);
 
 /// Reads a text .po file (msgctxt, msgid, msgid_plural, msgstr[n], "#, fuzzy" flags, C escapes,
 /// continuation lines). Refuses unterminated strings, unknown escapes and keywords out of
 /// order, naming the line.
 std::vector<CatalogEntry> readPoFile(const std::string &path);
+/// The same for the bytes of a .po file; errors name `name`.
+std::vector<CatalogEntry> parsePoData(std::string data, const std::string &name);
 
 struct CatalogCleaning
 {
