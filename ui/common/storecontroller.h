@@ -2,10 +2,12 @@
 /// Opens a store and holds what the views show of it: the dataset and run records.
 ///
 /// Views never touch db::Store themselves; they ask the controller to open or reload a
-/// path and listen for loaded() or failed(). Loading is synchronous for now (records only,
-/// no sentences: a few milliseconds), but callers must only rely on the signals, so it can
-/// move to a worker thread later without changing them.
+/// path and listen for loaded() or failed(). The store is opened (created, migrated) and read
+/// on a thread of the controller's own; the GUI thread only receives the records. open() and
+/// reload() keep the event loop running until the answer is there, so callers may use their
+/// result at once while the window stays responsive.
 #include "db/records.h"
+#include "ui/common/workerthread.h"
 
 #include <QObject>
 #include <QString>
@@ -18,6 +20,28 @@ class Store;
 }
 
 namespace taskmoe::ui {
+
+/// What the loader thread read from a store (or why it could not).
+struct StoreSnapshot
+{
+    quint64 serial = 0;
+    QString requestedPath;
+    QString path;                        ///< the store's own (absolute) path
+    QString error;                       ///< empty when the records are there
+    std::vector<db::DatasetRecord> datasets;
+    std::vector<db::RunRecord> runs;
+};
+
+/// Opens stores and reads their records on the controller's thread.
+class StoreLoader : public QObject
+{
+    Q_OBJECT
+public:
+    using QObject::QObject;
+    void load(quint64 serial, const QString &path);
+signals:
+    void loaded(const taskmoe::ui::StoreSnapshot &snapshot);
+};
 
 /// A connection of a worker thread's own to the store at `path`, which the workbench has
 /// opened (and if needed created) already; nothing, with `error` set, when it cannot be opened.
@@ -58,7 +82,10 @@ signals:
 
 private:
     void fail(const QString &message);
+    void onSnapshot(const StoreSnapshot &snapshot);
 
+    WorkerThread<StoreLoader> m_loader;
+    quint64 m_serial = 0;      // the newest request; older answers are dropped
     QString m_path;
     QString m_lastError;
     std::vector<db::DatasetRecord> m_datasets;
@@ -66,3 +93,5 @@ private:
 };
 
 } // namespace taskmoe::ui
+
+Q_DECLARE_METATYPE(taskmoe::ui::StoreSnapshot)
