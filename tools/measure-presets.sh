@@ -6,7 +6,8 @@
 #
 #   tools/measure-presets.sh STORE "dense token-moe task-moe-target" "1 2 3"
 #
-# Takes about (budget + 1 minute) per run: 16 minutes for each quick preset and seed.
+# Takes about (budget + 1 minute) per run: 16 minutes for each quick preset and seed. The first
+# seed's runs are also evaluated with beam 4 (to time it) unless NO_BEAM4=1.
 set -euo pipefail
 store=${1:?usage: tools/measure-presets.sh STORE [PRESETS] [SEEDS]}
 presets=${2:-"dense token-moe task-moe-target"}
@@ -24,7 +25,7 @@ for seed in $seeds; do
     "$bin" eval --db "$store" --run "$run" --checkpoint best --beam 1 --no-routing --format json > "$store.eval-$run.json"
     eval_end=$(date +%s)
     echo "run $run $name: trained $((end - start)) s, evaluated (greedy) $((eval_end - eval_start)) s"
-    if [ "$seed" = "$(echo $seeds | cut -d' ' -f1)" ]; then
+    if [ -z "${NO_BEAM4:-}" ] && [ "$seed" = "$(echo $seeds | cut -d' ' -f1)" ]; then
       # The first seed's runs are also evaluated with beam 4, the evaluation's default, to time it.
       beam_start=$(date +%s)
       "$bin" eval --db "$store" --run "$run" --checkpoint best --beam 4 --format json > "$store.eval-$run-beam4.json"
