@@ -12,8 +12,9 @@ seconds=${1:-60}
 cd "$(dirname "$0")/.."
 build=${TASKMOE_FUZZ_BUILD_DIR:-build-fuzz}
 if [ ! -f "$build/build.ninja" ]; then
-  CXX=${FUZZ_CXX:-clang++} cmake -S fuzz -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo > "$build.configure.log" 2>&1 \
-    || { cat "$build.configure.log" >&2; exit 2; }
+  mkdir -p "$build"
+  CXX=${FUZZ_CXX:-clang++} cmake -S fuzz -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo > "$build/configure.log" 2>&1 \
+    || { tail -20 "$build/configure.log" >&2; exit 2; }
 fi
 cmake --build "$build" > "$build/build.log" 2>&1 || { tail -40 "$build/build.log" >&2; exit 2; }
 

@@ -29,6 +29,8 @@ std::pair<std::string, std::string> parsePairName(const std::string &pair, const
 ParallelData readParallelFiles(const std::string &srcFile, const std::string &tgtFile,
                                const std::string &srcLang, const std::string &tgtLang)
 {
+    // The codes first, so that a wrong code is named before a missing file is (the parser checks
+    // them again for callers that pass text).
     validateLanguageCode(srcLang, srcFile);
     validateLanguageCode(tgtLang, tgtFile);
     const std::string srcText = readFile(srcFile);
@@ -106,7 +108,7 @@ std::vector<ParallelData> readMosesPrefix(const std::string &prefix)
 
 ParallelData readTsv(const std::string &file, const std::string &srcLang, const std::string &tgtLang)
 {
-    validateLanguageCode(srcLang, file);
+    validateLanguageCode(srcLang, file);   // before reading: see readParallelFiles
     validateLanguageCode(tgtLang, file);
     return parseTsv(readFile(file), file, srcLang, tgtLang);
 }
