@@ -120,6 +120,8 @@ int runModel(const QStringList &args);
 int runTrain(const QStringList &args);
 /// translate, eval, route and routing (app/cmd_decode.cpp).
 int runDecode(const QStringList &args);
+/// extract and models (app/cmd_extract.cpp).
+int runExtract(const QStringList &args);
 /// `bench --decode --run N`: decoding speed with and without the KV cache, greedy and beam.
 int benchDecode(const CommandLine &cli);
 /// --config FILE, --preset NAME, --set key=value (repeatable) and --minutes M (app/cmd_train.cpp).

@@ -5,6 +5,7 @@
 #include "core/bench/trainbench.h"
 #include "core/config/trainconfig.h"
 #include "db/store.h"
+#include "usecases/throughput.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -132,6 +133,99 @@ int benchMoeLayer(const CommandLine &cli)
     return ExitOk;
 }
 
+/// A comma-separated list of positive numbers (--batch-sizes, --beams).
+std::vector<int> numberList(const CommandLine &cli, const QString &option, int max)
+{
+    std::vector<int> out;
+    for (const QString &part : cli.value(option).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        bool ok = false;
+        const int n = part.trimmed().toInt(&ok);
+        if (!ok || n < 1 || n > max)
+            throw UsageError(QStringLiteral("bench: --%1 must be a list of numbers from 1 to %2, not '%3'").arg(option).arg(max).arg(part));
+        out.push_back(n);
+    }
+    return out;
+}
+
+/// Decoding throughput of several models side by side: tokens/s against batch size, the peak
+/// of each and its ratio to the first model's, measured in one run and stored.
+int benchDecodeModels(const CommandLine &cli)
+{
+    usecases::ThroughputRequest request;
+    request.models = cli.value(QStringLiteral("models")).split(QLatin1Char(','), Qt::SkipEmptyParts);
+    if (cli.isSet(QStringLiteral("batch-sizes")))
+        request.batchSizes = numberList(cli, QStringLiteral("batch-sizes"), 65536);
+    request.beams = numberList(cli, QStringLiteral("beams"), 64);
+    request.pair = cli.value(QStringLiteral("pair"));
+    if (cli.isSet(QStringLiteral("source-length")))
+        request.sourceLength = int(cli.intValue(QStringLiteral("source-length"), 1, 4096));
+    if (cli.isSet(QStringLiteral("target-length"))) {
+        if (request.sourceLength == 0)
+            throw UsageError(QStringLiteral("bench: --target-length goes with --source-length (random sources)"));
+        request.targetLength = int(cli.intValue(QStringLiteral("target-length"), 1, 4096));
+    }
+    request.minSentences = int(cli.intValue(QStringLiteral("sentences"), 1, 100000));
+    const Format format = cli.format();
+    const int threads = cli.threads();
+    const bool anyStored = std::any_of(request.models.begin(), request.models.end(), [](const QString &m) {
+        return usecases::parseModelRef(m.trimmed()).kind != usecases::ModelRef::Kind::File;
+    });
+    std::unique_ptr<db::Store> store;
+    if (anyStored || cli.isSet(QStringLiteral("db")))
+        store = cli.openStore(CommandLine::StoreAccess::MustExist);
+    usecases::ThroughputHooks hooks;
+    hooks.measured = [&](const usecases::ThroughputModel &m, const usecases::ThroughputPoint &p) {
+        if (format == Format::Table)
+            std::fprintf(stderr, "taskmoe: %s beam %d batch %d: %.0f tokens/s, %.1f ms per batch\n", qPrintable(m.label),
+                         p.beam, p.batchSize, p.tokensPerSecond, p.latencyMs);
+    };
+    const auto result = usecases::measureThroughput(store.get(), request, printNote, hooks);
+
+    ResultTable points({QStringLiteral("model"), QStringLiteral("beam"), QStringLiteral("batch"), QStringLiteral("sentences"),
+                        QStringLiteral("tokens"), QStringLiteral("tokens_per_s"), QStringLiteral("latency_ms"),
+                        QStringLiteral("encoder_ms"), QStringLiteral("decoder_ms"), QStringLiteral("peak_rss_mb")});
+    for (const auto &m : result.models)
+        for (const auto &p : m.points)
+            points.addRow({m.label, p.beam, p.batchSize, p.sentences, p.targetTokens, p.tokensPerSecond, p.latencyMs,
+                           p.encoderMs, p.decoderMs, double(p.peakRssBytes) / (1 << 20)});
+    QStringList columns{QStringLiteral("model"), QStringLiteral("kind"), QStringLiteral("params"),
+                        QStringLiteral("active_per_token")};
+    for (const int beam : request.beams)
+        columns << QStringLiteral("peak_beam%1_tokens_per_s").arg(beam) << QStringLiteral("at_batch")
+                << QStringLiteral("ratio_to_first") << QStringLiteral("decoder_share");
+    columns << QStringLiteral("peak_rss_mb") << QStringLiteral("stopped");
+    ResultTable summary(columns);
+    for (const auto &m : result.models) {
+        QVariantList row{m.label, m.kind, qint64(m.parameters.total), qint64(m.parameters.activePerToken)};
+        qint64 rss = 0;
+        for (const auto &p : m.points)
+            rss = std::max(rss, p.peakRssBytes);
+        for (const int beam : request.beams) {
+            const auto *peak = m.peak(beam);
+            const auto *base = result.models.front().peak(beam);
+            if (!peak) {
+                row << QVariant() << QVariant() << QVariant() << QVariant();
+                continue;
+            }
+            row << peak->tokensPerSecond << peak->batchSize
+                << (base && base->tokensPerSecond > 0 ? QVariant(peak->tokensPerSecond / base->tokensPerSecond) : QVariant())
+                << (peak->encoderMs + peak->decoderMs > 0 ? QVariant(peak->decoderMs / (peak->encoderMs + peak->decoderMs))
+                                                          : QVariant());
+        }
+        row << double(rss) / (1 << 20) << m.stopped;
+        summary.addRow(row);
+    }
+    if (format != Format::Table) {
+        summary.print(format);
+        return ExitOk;
+    }
+    points.print(format, QStringLiteral("Decoding throughput, %1, %2 threads, no capacity limit").arg(result.source).arg(threads));
+    std::fputs("\n", stdout);
+    summary.print(format, QStringLiteral("Peak throughput per model; ratios to %1, measured in this run")
+                              .arg(result.models.front().label));
+    return ExitOk;
+}
+
 /// A training step of a configuration: tokens/s, its FLOPs and the share of the machine's
 /// measured matrix-product rate, side by side in one run.
 int benchTrain(const CommandLine &cli)
@@ -179,11 +273,32 @@ int runBench(const QStringList &args)
     cli.addOption({QStringLiteral("repetitions"), QStringLiteral("With --moe-layer or --train: timed runs, median reported (default 7)."),
                    QStringLiteral("n"), QStringLiteral("7")});
     cli.addOption({QStringLiteral("decode"),
-                   QStringLiteral("Decoding speed of a run's checkpoint (--run N) with and without the KV cache.")});
+                   QStringLiteral("Decoding throughput of --models A,B,… at growing batch sizes; or of one run's checkpoint "
+                                  "(--run N) with and without the KV cache.")});
+    cli.addOption({QStringLiteral("models"),
+                   QStringLiteral("With --decode: models to compare, comma-separated: run:N[@best|@STEP], model:ID (a "
+                                  "stored model) or a model file; the first is the baseline of the ratios."),
+                   QStringLiteral("list")});
+    cli.addOption({QStringLiteral("batch-sizes"), QStringLiteral("With --models: batch sizes (default 1,2,4,…,256)."),
+                   QStringLiteral("list")});
+    cli.addOption({QStringLiteral("beams"), QStringLiteral("With --models: beam sizes (default 1,4)."), QStringLiteral("list"),
+                   QStringLiteral("1,4")});
+    cli.addOption({QStringLiteral("pair"), QStringLiteral("With --models: the direction whose test sentences are decoded "
+                                                          "(default: the first every model translates)."),
+                   QStringLiteral("pair")});
+    cli.addOption({QStringLiteral("source-length"),
+                   QStringLiteral("With --models: decode random sources of this many pieces instead (models with random "
+                                  "weights; one vocabulary)."),
+                   QStringLiteral("n")});
+    cli.addOption({QStringLiteral("target-length"),
+                   QStringLiteral("With --source-length: decode exactly this many pieces (default: the source length)."),
+                   QStringLiteral("n")});
     cli.addOption({QStringLiteral("run"), QStringLiteral("With --decode: the run."), QStringLiteral("id")});
     cli.addOption({QStringLiteral("checkpoint"), QStringLiteral("With --decode: the checkpoint step, or best (the highest dev BLEU); default: newest."),
                    QStringLiteral("step")});
-    cli.addOption({QStringLiteral("sentences"), QStringLiteral("With --decode: test sentences to translate (default 64)."),
+    cli.addOption({QStringLiteral("sentences"),
+                   QStringLiteral("With --decode: test sentences to translate (default 64); with --models, at least this "
+                                  "many per measurement."),
                    QStringLiteral("n"), QStringLiteral("64")});
     cli.addOption({QStringLiteral("batch-size"), QStringLiteral("With --decode: sentences per batch (default 16)."),
                    QStringLiteral("n"), QStringLiteral("16")});
@@ -201,7 +316,7 @@ int runBench(const QStringList &args)
     if (cli.isSet(QStringLiteral("train")))
         return benchTrain(cli);
     if (cli.isSet(QStringLiteral("decode")))
-        return benchDecode(cli);
+        return cli.isSet(QStringLiteral("models")) ? benchDecodeModels(cli) : benchDecode(cli);
     if (cli.isSet(QStringLiteral("store")))
         return benchStore(cli);
     if (cli.isSet(QStringLiteral("moe-layer")))

@@ -84,16 +84,8 @@ using usecases::decodeOptionsJson;
 /// --checkpoint: the newest (not given), best, or a step.
 usecases::CheckpointChoice checkpointChoice(const CommandLine &cli)
 {
-    usecases::CheckpointChoice choice;
-    if (!cli.isSet(QStringLiteral("checkpoint")))
-        return choice;
-    if (cli.value(QStringLiteral("checkpoint")) == QLatin1String("best")) {
-        choice.kind = usecases::CheckpointChoice::Kind::Best;
-        return choice;
-    }
-    choice.kind = usecases::CheckpointChoice::Kind::Step;
-    choice.step = cli.intValue(QStringLiteral("checkpoint"), 0, std::numeric_limits<qint64>::max());
-    return choice;
+    return usecases::parseCheckpointChoice(cli.isSet(QStringLiteral("checkpoint")) ? cli.value(QStringLiteral("checkpoint"))
+                                                                                   : QString());
 }
 
 void noteBest(const usecases::CheckpointChoice &choice, qint64 runId, qint64 step, double devBleu)
@@ -124,6 +116,20 @@ Model loadModelFrom(const CommandLine &cli, std::unique_ptr<db::Store> *storeOut
     if (storeOut)
         *storeOut = std::move(store);
     return m;
+}
+
+/// A store model named by its id or its file.
+qint64 storedModelId(const db::Store &store, const QString &idOrFile)
+{
+    bool numeric = false;
+    const qint64 id = idOrFile.toLongLong(&numeric);
+    const QString path = QFileInfo(idOrFile).absoluteFilePath();
+    for (const auto &m : store.models())
+        if ((numeric && m.id == id) || (!numeric && QFileInfo(m.path).absoluteFilePath() == path))
+            return m.id;
+    throw CommandError(numeric ? QStringLiteral("--model %1: the store has no such model (`taskmoe models` lists them)").arg(id)
+                               : QStringLiteral("%1: not a model of the store (`taskmoe extract` registers sub-networks; "
+                                                "`taskmoe models` lists them)").arg(idOrFile));
 }
 
 void warnCropped(int cropped, const Model &m, const std::string &where)
@@ -197,6 +203,10 @@ int evalCommand(const QStringList &args)
     cli.addThreadsOption();
     cli.addFormatOption();
     addModelOptions(cli, false);
+    cli.addOption({QStringLiteral("model"),
+                   QStringLiteral("A model of the store instead of a run's checkpoint: its id or file (a sub-network, a "
+                                  "student; `taskmoe models` lists them)."),
+                   QStringLiteral("id|file")});
     cli.addOption({QStringLiteral("split"), QStringLiteral("test (default), dev or multiway."), QStringLiteral("split"),
                    QStringLiteral("test")});
     cli.addOption({QStringLiteral("pairs"), QStringLiteral("Only these pairs, comma-separated (e.g. en-de,de-en)."),
@@ -207,8 +217,10 @@ int evalCommand(const QStringList &args)
     addDecodeOptions(cli, QStringLiteral("4"));
     if (!cli.parse(args))
         return ExitOk;
-    if (!cli.isSet(QStringLiteral("run")))
-        throw UsageError(QStringLiteral("eval: --run N is required"));
+    if (cli.isSet(QStringLiteral("run")) == cli.isSet(QStringLiteral("model")))
+        throw UsageError(QStringLiteral("eval: give either --run N or --model ID|FILE"));
+    if (cli.isSet(QStringLiteral("model")) && cli.isSet(QStringLiteral("checkpoint")))
+        throw UsageError(QStringLiteral("eval: --checkpoint goes with --run (a stored model is one checkpoint's)"));
     usecases::EvaluateRequest request;
     request.split = cli.value(QStringLiteral("split"));
     if (request.split != QLatin1String("test") && request.split != QLatin1String("dev") && request.split != QLatin1String("multiway"))
@@ -216,7 +228,8 @@ int evalCommand(const QStringList &args)
     request.decoding = decodeOptions(cli);
     request.limit = cli.isSet(QStringLiteral("limit")) ? cli.intValue(QStringLiteral("limit"), 1, std::numeric_limits<qint64>::max()) : 0;
     request.recordRouting = !cli.isSet(QStringLiteral("no-routing"));
-    request.runId = cli.intValue(QStringLiteral("run"), 1, std::numeric_limits<qint64>::max());
+    if (cli.isSet(QStringLiteral("run")))
+        request.runId = cli.intValue(QStringLiteral("run"), 1, std::numeric_limits<qint64>::max());
     request.checkpoint = checkpointChoice(cli);
     for (const auto &p : cli.value(QStringLiteral("pairs")).split(QLatin1Char(','), Qt::SkipEmptyParts))
         request.pairs.insert(p.trimmed());
@@ -224,6 +237,8 @@ int evalCommand(const QStringList &args)
     const Format format = cli.format();
     cli.threads();
     const auto store = cli.openStore(CommandLine::StoreAccess::MustExist);
+    if (cli.isSet(QStringLiteral("model")))
+        request.modelId = storedModelId(*store, cli.value(QStringLiteral("model")));
 
     const auto report = [&](const protocol::JobEvent &e) {
         if (!events)
@@ -275,9 +290,13 @@ int evalCommand(const QStringList &args)
     for (const auto &a : result.aggregates)
         table.addRow({a.name, QStringLiteral("mean of %1").arg(a.pairs), a.sentences, a.bleu, a.chrf});
     const auto &first = result.pairs.front();
-    table.print(format, QStringLiteral("Run %1 (%2), checkpoint step %3, %4 split, beam %5\nBLEU|%6\n%7|%8")
-                            .arg(result.run.id).arg(result.run.name).arg(result.checkpoint.step).arg(request.split)
-                            .arg(request.decoding.beam)
+    const QString subject = request.modelId > 0 ? QStringLiteral("Model %1 of run %2 (%3), checkpoint step %4")
+                                                      .arg(request.modelId).arg(result.run.id).arg(result.run.name)
+                                                      .arg(result.checkpoint.step)
+                                                : QStringLiteral("Run %1 (%2), checkpoint step %3")
+                                                      .arg(result.run.id).arg(result.run.name).arg(result.checkpoint.step);
+    table.print(format, QStringLiteral("%1, %2 split, beam %3\nBLEU|%4\n%5|%6")
+                            .arg(subject, request.split).arg(request.decoding.beam)
                             .arg(qs(first.bleu.signature), qs(first.chrf.name), qs(first.chrf.signature)));
     return ExitOk;
 }

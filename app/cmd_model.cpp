@@ -1,6 +1,7 @@
 // `taskmoe model …`: inspect self-describing model files.
 #include "app/cli.h"
 
+#include "core/config/trainconfig.h"
 #include "core/model/modelfile.h"
 #include "core/model/transformer.h"
 
@@ -81,6 +82,9 @@ int modelInit(const QStringList &args)
     CommandLine cli(QStringLiteral("model init"),
                     QStringLiteral("write a randomly initialised model file for a configuration"));
     cli.addOption({QStringLiteral("output"), QStringLiteral("The model file to write."), QStringLiteral("file")});
+    cli.addOption({QStringLiteral("preset"),
+                   QStringLiteral("Start from this training preset's model options (--options then overrides fields)."),
+                   QStringLiteral("name")});
     cli.addOption({QStringLiteral("options"),
                    QStringLiteral("Model options as a JSON object, e.g. '{\"experts\": 32, \"decoder_routing\": \"task:target\"}'."),
                    QStringLiteral("json"), QStringLiteral("{}")});
@@ -101,7 +105,9 @@ int modelInit(const QStringList &args)
             if (s != t)
                 tasks.pairs.emplace_back(s, t);
     tasks.validate();
-    core::ModelOptions defaults;
+    core::ModelOptions defaults =
+        cli.isSet(QStringLiteral("preset")) ? core::loadPreset(cli.value(QStringLiteral("preset")).toStdString()).model
+                                            : core::ModelOptions();
     defaults.numLanguages = std::max<std::int64_t>(1, std::int64_t(tasks.languages.size()));
     defaults.numPairs = std::max<std::int64_t>(1, std::int64_t(tasks.pairs.size()));
     const core::ModelOptions options = core::modelOptionsFromJson(cli.value(QStringLiteral("options")).toStdString(), defaults);

@@ -38,9 +38,11 @@ const char *kUsage =
     "  model init       write a randomly initialised model file for a configuration\n"
     "  model info       check a model file; print its options, tasks and parameter counts\n"
     "  translate        translate stdin with --model FILE or --run N --to LANG (greedy or beam search)\n"
-    "  eval             per-pair BLEU/chrF and aggregates of a run's checkpoint; records routing statistics\n"
+    "  eval             per-pair BLEU/chrF and aggregates of a run's checkpoint or a stored model; routing statistics\n"
     "  route            per-token expert choices of one sentence in every MoE layer (JSON)\n"
     "  routing          a stored task x expert routing matrix (--run N --side S --layer L)\n"
+    "  extract          per-task sub-networks of a run: task-routed layers folded (exact), token-routed pruned\n"
+    "  models           the store's models: evaluated checkpoints, sub-networks, students\n"
     "  bleu             BLEU or chrF/chrF++ of a hypothesis file, as sacrebleu computes them\n"
     "  bench --store    measure store write speed (metric rows per second)\n"
     "  bench --moe-layer  time the MoE layer against a dense FFN of the same active FLOPs\n"
@@ -89,6 +91,8 @@ int dispatch(const QStringList &args)
     if (command == QLatin1String("train") || command == QLatin1String("runs") || command == QLatin1String("metrics")
         || command == QLatin1String("cancel"))
         return app::runTrain(args);
+    if (command == QLatin1String("extract") || command == QLatin1String("models"))
+        return app::runExtract(args);
     if (command == QLatin1String("translate") || command == QLatin1String("eval") || command == QLatin1String("route")
         || command == QLatin1String("routing"))
         return app::runDecode(args);

@@ -182,6 +182,7 @@ struct RoutingStatRecord
     qint64 topk = 0;
     double gateMass = 0;
     qint64 processed = 0;
+    double top1GateMass = 0;     ///< summed gate weight of the first choices (0 in stores before schema 3)
 };
 
 /// One recording of routing statistics — a model at a step — as Store::routingStatSets()

@@ -150,6 +150,11 @@ const QVector<QStringList> &migrations()
             "ALTER TABLE evaluations ADD COLUMN config_json TEXT NOT NULL DEFAULT '{}'",
             "CREATE INDEX evaluations_by_run ON evaluations (run_id, step)",
         },
+        // 3: routing statistics keep the gate weight of first choices apart, for the importance
+        //    measure expert pruning uses (first choices × exp(mean first-choice gate)).
+        {
+            "ALTER TABLE routing_stats ADD COLUMN top1_gate_mass REAL NOT NULL DEFAULT 0",
+        },
     };
     return steps;
 }

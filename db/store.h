@@ -114,6 +114,11 @@ public:
     /// bestCheckpoint()'s step and BLEU for every run that has one, in one query (the runs list).
     std::map<qint64, std::pair<qint64, double>> bestCheckpointSteps() const;
     qint64 addModel(const ModelRecord &model);
+    /// Registers a model file written at `model.path` (a sub-network, a student), in one
+    /// transaction: a row for the same path and SHA-256 is kept (its evaluations still describe
+    /// the file) with the new manifest; rows for the path with another SHA-256 are removed
+    /// (with their evaluations and benchmarks) and a new one is added. Returns its id.
+    qint64 registerModelFile(const ModelRecord &model);
     QVector<ModelRecord> models() const;
     qint64 addEvaluation(const EvaluationRecord &evaluation);
     /// All rows or none (one transaction): an evaluation job's per-pair scores and aggregates.
@@ -132,6 +137,8 @@ public:
     /// the model's run (and its name), checkpoint and the MoE layers present per side.
     QVector<RoutingStatSet> routingStatSets() const;
     qint64 addBenchmark(const BenchmarkRecord &benchmark);
+    /// All rows or none (one transaction): one benchmark run's measurements.
+    void addBenchmarks(const QVector<BenchmarkRecord> &benchmarks);
     QVector<BenchmarkRecord> benchmarks() const;
 
 private:

@@ -76,6 +76,38 @@ qint64 Store::addModel(const ModelRecord &m)
     return q.id();
 }
 
+qint64 Store::registerModelFile(const ModelRecord &m)
+{
+    Transaction tx(m_connection);
+    Query find(m_connection, QStringLiteral("SELECT id, sha256 FROM models WHERE path = ? AND kind <> 'full' ORDER BY id"));
+    find.bind(m.path).exec("find the model file's rows");
+    qint64 id = 0;
+    QVector<qint64> stale;
+    while (find.next()) {
+        if (id == 0 && find.value(1).toString() == m.sha256)
+            id = find.value(0).toLongLong();
+        else
+            stale.push_back(find.value(0).toLongLong());
+    }
+    for (const qint64 old : stale) {
+        Query del(m_connection, QStringLiteral("DELETE FROM models WHERE id = ?"));
+        del.bind(old).exec("remove the replaced model file's row");
+    }
+    if (id == 0) {
+        id = addModel(m);
+    } else {
+        Query update(m_connection, QStringLiteral(
+            "UPDATE models SET run_id = ?, checkpoint_id = ?, kind = ?, task = ?, manifest_json = ?, params_total = ?, "
+            "params_embedding = ?, params_encoder = ?, params_decoder = ?, params_expert = ?, params_active = ? WHERE id = ?"));
+        update.bind(nullIfZero(m.runId)).bind(nullIfZero(m.checkpointId)).bind(m.kind).bind(m.task)
+            .bind(m.manifestJson.isEmpty() ? QStringLiteral("{}") : m.manifestJson).bind(m.paramsTotal)
+            .bind(m.paramsEmbedding).bind(m.paramsEncoder).bind(m.paramsDecoder).bind(m.paramsExpert).bind(m.paramsActive)
+            .bind(id).exec("update the model file's row");
+    }
+    tx.commit();
+    return id;
+}
+
 QVector<ModelRecord> Store::models() const
 {
     QVector<ModelRecord> out;
@@ -203,10 +235,10 @@ void Store::insertRoutingStats(const std::vector<RoutingStatRecord> &stats)
 {
     Query q(m_connection, QStringLiteral(
         "INSERT OR REPLACE INTO routing_stats (model_id, step, side, layer, task, expert, top1, topk, gate_mass, "
-        "processed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        "processed, top1_gate_mass) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     for (const auto &s : stats)
         q.bind(s.modelId).bind(s.step).bind(sideName(s.side)).bind(s.layer).bind(s.task).bind(s.expert).bind(s.top1).bind(s.topk)
-            .bind(s.gateMass).bind(s.processed).exec("write routing statistics");
+            .bind(s.gateMass).bind(s.processed).bind(s.top1GateMass).exec("write routing statistics");
 }
 
 void Store::addRoutingStats(const std::vector<RoutingStatRecord> &stats)
@@ -220,7 +252,7 @@ std::vector<RoutingStatRecord> Store::routingStats(qint64 modelId, qint64 step) 
 {
     std::vector<RoutingStatRecord> out;
     Query q(m_connection, QStringLiteral(
-        "SELECT model_id, step, side, layer, task, expert, top1, topk, gate_mass, processed FROM routing_stats "
+        "SELECT model_id, step, side, layer, task, expert, top1, topk, gate_mass, processed, top1_gate_mass FROM routing_stats "
         "WHERE model_id = ? AND step = ? ORDER BY side, layer, task, expert"));
     q.bind(modelId).bind(step).exec("read routing statistics");
     while (q.next())
@@ -228,7 +260,7 @@ std::vector<RoutingStatRecord> Store::routingStats(qint64 modelId, qint64 step) 
         out.push_back({q.value(0).toLongLong(), q.value(1).toLongLong(),
                        sideFromName(q.value(2).toString()).value_or(Side::Encoder), q.value(3).toInt(),
                        q.value(4).toString(), q.value(5).toInt(), q.value(6).toLongLong(), q.value(7).toLongLong(),
-                       q.value(8).toDouble(), q.value(9).toLongLong()});
+                       q.value(8).toDouble(), q.value(9).toLongLong(), q.value(10).toDouble()});
     return out;
 }
 
@@ -242,6 +274,14 @@ qint64 Store::addBenchmark(const BenchmarkRecord &b)
         .bind(b.configJson.isEmpty() ? QStringLiteral("{}") : b.configJson)
         .bind(b.createdAt.isValid() ? timeText(b.createdAt) : now()).exec("add the benchmark");
     return q.id();
+}
+
+void Store::addBenchmarks(const QVector<BenchmarkRecord> &benchmarks)
+{
+    Transaction tx(m_connection);
+    for (const auto &b : benchmarks)
+        addBenchmark(b);
+    tx.commit();
 }
 
 QVector<BenchmarkRecord> Store::benchmarks() const

@@ -2,7 +2,9 @@
 // stored dataset, its vocabulary trained on first use, every direction encoded), refusing a
 // configuration that does not fit in memory, and evaluating a trained checkpoint (scores per
 // pair, the paper's aggregates and routing statistics in the store; progress per pair; bad
-// requests refused with a sentence naming what is wrong and nothing stored).
+// requests refused with a sentence naming what is wrong and nothing stored), and extracting
+// sub-networks from it (task-routed layers folded exactly on the whole test split, token-routed
+// ones pruned by the stored routing statistics; sub-networks evaluated like checkpoints).
 #include "core/config/trainconfig.h"
 #include "core/data/synth/synth.h"
 #include "core/model/backend.h"
@@ -11,10 +13,16 @@
 #include "usecases/common.h"
 #include "usecases/datasets.h"
 #include "usecases/evaluate.h"
+#include "usecases/extract.h"
+#include "usecases/throughput.h"
 #include "usecases/trainingdata.h"
 
+#include <QFileInfo>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <cmath>
+#include <map>
 
 using namespace taskmoe;
 
@@ -217,6 +225,217 @@ private slots:
         badSplit.split = QStringLiteral("train");
         QVERIFY(refused(badSplit).contains(QStringLiteral("--split")));
         QCOMPARE(store.evaluations(m_model).size(), before);
+    }
+
+    void extractingFoldsTheDecoderExactlyOnTheWholeTestSplit()
+    {
+        QVERIFY(m_run > 0);
+        db::Store store(m_db);
+        usecases::ExtractRequest request;
+        request.runId = m_run;
+        request.allTasks = true;
+        request.verifySentences = 1000;   // more than the split has: all of it
+        std::vector<int> done;
+        usecases::ExtractHooks hooks;
+        hooks.extracted = [&](const usecases::ExtractedModel &, int n, int) { done.push_back(n); };
+        const auto result = usecases::extract(store, request, {}, hooks);
+        QCOMPARE(done, (std::vector<int>{1, 2, 3}));
+
+        // The decoder routes by target language: one sub-network per target language.
+        std::map<QString, usecases::ExtractedModel> byTask;
+        for (const auto &m : result.models)
+            byTask[m.task] = m;
+        QCOMPARE(byTask.size(), std::size_t(3));
+        QCOMPARE(byTask.at(QStringLiteral("en")).serves.size(), 2);   // es-en and de-en
+        QCOMPARE(byTask.at(QStringLiteral("de")).serves, QStringList{QStringLiteral("en-de")});
+        const auto rows = store.models();
+        for (const auto &[task, m] : byTask) {
+            QVERIFY(m.exact);
+            QCOMPARE(m.verifiedSentences, 20 * int(m.serves.size()));
+            QCOMPARE(m.identicalOutputs, m.verifiedSentences);
+            QVERIFY2(m.maxLogitDifference < 1e-4, qPrintable(QString::number(m.maxLogitDifference)));
+            QVERIFY(QFileInfo::exists(m.path));
+            QVERIFY(m.parameters.total < result.fullParameters.total);
+            const auto row = std::find_if(rows.begin(), rows.end(), [&](const db::ModelRecord &r) { return r.id == m.modelId; });
+            QVERIFY(row != rows.end());
+            QCOMPARE(row->kind, QStringLiteral("subnetwork"));
+            QCOMPARE(row->task, task);
+            QCOMPARE(row->runId, m_run);
+            QCOMPARE(usecases::servedPairs(row->manifestJson), m.serves);
+        }
+
+        // Evaluated like a checkpoint, a sub-network scores what its full model scores.
+        usecases::EvaluateRequest sub;
+        sub.modelId = byTask.at(QStringLiteral("en")).modelId;
+        sub.decoding.beam = 1;
+        sub.recordRouting = false;
+        const auto subScores = usecases::evaluate(store, sub);
+        QCOMPARE(subScores.modelId, sub.modelId);
+        QCOMPARE(subScores.pairs.size(), std::size_t(2));
+        usecases::EvaluateRequest full;
+        full.runId = m_run;
+        full.pairs = {QStringLiteral("es-en"), QStringLiteral("de-en")};
+        full.decoding.beam = 1;
+        full.recordRouting = false;
+        const auto fullScores = usecases::evaluate(store, full);
+        for (std::size_t i = 0; i < fullScores.pairs.size(); ++i) {
+            QCOMPARE(subScores.pairs[i].pair, fullScores.pairs[i].pair);
+            QCOMPARE(subScores.pairs[i].bleu.score, fullScores.pairs[i].bleu.score);
+        }
+        QCOMPARE(store.evaluations(sub.modelId).size(), 2 * (2 + 3));   // 2 pairs + average, xx-en, high
+
+        // Extracting again gives the same file: the same model, its evaluations kept.
+        request.allTasks = false;
+        request.tasks = {QStringLiteral("de")};
+        const auto again = usecases::extract(store, request);
+        QCOMPARE(again.models.front().modelId, byTask.at(QStringLiteral("de")).modelId);
+    }
+
+    void pruningKeepsTheExpertsTheTaskUsedMost()
+    {
+        db::Store store(m_db);
+        usecases::ExtractRequest request;
+        request.runId = m_run;
+        request.tasks = {QStringLiteral("en-es")};
+        request.keep = 2;
+        request.by = usecases::PruneMeasure::Importance;
+        const auto result = usecases::extract(store, request);
+        QCOMPARE(result.models.size(), std::size_t(1));
+        const auto &m = result.models.front();
+        QCOMPARE(m.task, QStringLiteral("es"));                  // the decoder routes by target language
+        QVERIFY(!m.exact);
+        QCOMPARE(m.verifiedSentences, 0);
+        QVERIFY(m.path.endsWith(QStringLiteral("-es-keep2-importance.tmf")));
+        QCOMPARE(m.layers.size(), std::size_t(2));
+        QCOMPARE(m.layers[0].kind, core::SubnetworkLayer::Kind::Pruned);   // the token-routed encoder layer
+        QCOMPARE(m.layers[0].experts.size(), std::size_t(2));
+        QCOMPARE(m.layers[1].kind, core::SubnetworkLayer::Kind::Folded);
+        QCOMPARE(m.parameters.expert * 2, result.fullParameters.encoderExpert);   // 2 of 4 encoder experts
+
+        // The experts kept are the two with the highest importance in the stored statistics.
+        qint64 fullModel = 0;
+        for (const auto &row : store.models())
+            if (row.runId == m_run && row.kind == QLatin1String("full") && row.checkpointId == result.checkpoint.id)
+                fullModel = row.id;
+        std::vector<std::pair<double, int>> importance;
+        for (const auto &s : store.routingStats(fullModel, result.checkpoint.step))
+            if (s.side == db::Side::Encoder && s.task == QLatin1String("en-es"))
+                importance.push_back({s.top1 > 0 ? double(s.top1) * std::exp(s.top1GateMass / double(s.top1)) : 0.0, s.expert});
+        std::stable_sort(importance.begin(), importance.end(), [](const auto &a, const auto &b) { return a.first > b.first; });
+        QCOMPARE(importance.size(), std::size_t(4));
+        QCOMPARE(m.layers[0].experts, (std::vector<std::int64_t>{importance[0].second, importance[1].second}));
+
+        usecases::EvaluateRequest eval;
+        eval.modelId = m.modelId;
+        eval.decoding.beam = 1;
+        eval.limit = 5;
+        QCOMPARE(usecases::evaluate(store, eval).pairs.size(), std::size_t(1));
+    }
+
+    void decodingThroughputComparesModelsOnTheSameSentences()
+    {
+        db::Store store(m_db);
+        qint64 sub = 0;
+        for (const auto &row : store.models())
+            if (row.kind == QLatin1String("subnetwork") && row.task == QLatin1String("de"))
+                sub = row.id;
+        QVERIFY(sub > 0);
+        const auto before = store.benchmarks().size();
+        usecases::ThroughputRequest request;
+        request.models = {QStringLiteral("run:%1").arg(m_run), QStringLiteral("model:%1").arg(sub)};
+        request.batchSizes = {4, 1};
+        request.beams = {1, 2};
+        request.minSentences = 4;
+        int measured = 0;
+        usecases::ThroughputHooks hooks;
+        hooks.measured = [&](const usecases::ThroughputModel &, const usecases::ThroughputPoint &) { ++measured; };
+        const auto result = usecases::measureThroughput(&store, request, {}, hooks);
+        QCOMPARE(result.source, QStringLiteral("en-de test sentences"));   // the only pair the sub-network serves
+        QCOMPARE(result.models.size(), std::size_t(2));
+        QCOMPARE(measured, 8);
+        for (const auto &m : result.models) {
+            QCOMPARE(m.points.size(), std::size_t(4));
+            QCOMPARE(m.points.front().batchSize, 1);   // batch sizes in growing order
+            for (const auto &p : m.points) {
+                QCOMPARE(p.sentences, 4);
+                QVERIFY(p.targetTokens > 0 && p.tokensPerSecond > 0 && p.peakRssBytes > 0);
+                QVERIFY(p.encoderMs > 0 && p.decoderMs > 0);
+            }
+            QVERIFY(m.peak(1) && m.peak(2));
+            QVERIFY(m.stopped.isEmpty());
+        }
+        QCOMPARE(result.models[1].modelId, sub);
+        QCOMPARE(result.models[1].kind, QStringLiteral("subnetwork"));
+        // The run's checkpoint is a model of the store too, so every row names its model.
+        const auto rows = store.benchmarks();
+        QCOMPARE(rows.size(), before + 8);
+        for (auto it = rows.end() - 8; it != rows.end(); ++it) {
+            QCOMPARE(it->kind, QStringLiteral("decode"));
+            QVERIFY(it->modelId > 0);
+        }
+
+        // Batch sizes stop where the memory they would take is not available, saying so.
+        request.memoryBudgetBytes = 1;
+        request.models = {QStringLiteral("model:%1").arg(sub)};
+        request.beams = {1};
+        request.store = false;
+        const auto limited = usecases::measureThroughput(&store, request);
+        QCOMPARE(limited.models.front().points.size(), std::size_t(1));
+        QVERIFY2(limited.models.front().stopped.contains(QStringLiteral("before batch 4")),
+                 qPrintable(limited.models.front().stopped));
+        QCOMPARE(store.benchmarks().size(), before + 8);
+
+        // Random sources for models without data need one vocabulary and fit the positions.
+        request.sourceLength = 500;
+        try {
+            usecases::measureThroughput(&store, request);
+            QFAIL("accepted sources longer than the model's positions");
+        } catch (const usecases::UseCaseError &e) {
+            QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("positions")), e.what());
+        }
+    }
+
+    void badExtractionsAreRefusedAndRegisterNothing()
+    {
+        db::Store store(m_db);
+        const auto before = store.models().size();
+        const auto refused = [&](usecases::ExtractRequest request) {
+            request.runId = request.runId ? request.runId : m_run;
+            try {
+                usecases::extract(store, request);
+            } catch (const usecases::UseCaseError &e) {
+                return QString::fromUtf8(e.what());
+            }
+            return QString();
+        };
+        usecases::ExtractRequest none;
+        QVERIFY(refused(none).contains(QStringLiteral("--task")));
+        usecases::ExtractRequest unknown;
+        unknown.tasks = {QStringLiteral("en-fr")};
+        QVERIFY(refused(unknown).contains(QStringLiteral("--task en-fr")));
+        usecases::ExtractRequest language;
+        language.tasks = {QStringLiteral("fr")};
+        QVERIFY(refused(language).contains(QStringLiteral("--task fr")));
+        usecases::ExtractRequest tooMany;
+        tooMany.tasks = {QStringLiteral("de")};
+        tooMany.keep = 5;
+        QVERIFY(refused(tooMany).contains(QStringLiteral("--keep 5")));
+        usecases::ExtractRequest tooFew;
+        tooFew.tasks = {QStringLiteral("de")};
+        tooFew.keep = 1;
+        QVERIFY(refused(tooFew).contains(QStringLiteral("top_k = 2")));
+        usecases::ExtractRequest noStep;
+        noStep.tasks = {QStringLiteral("de")};
+        noStep.checkpoint.kind = usecases::CheckpointChoice::Kind::Step;
+        noStep.checkpoint.step = 15;
+        QVERIFY(refused(noStep).contains(QStringLiteral("it has: 10, 20")));
+        usecases::ExtractRequest noStats;   // the checkpoint at step 10 was never evaluated
+        noStats.tasks = {QStringLiteral("de")};
+        noStats.keep = 2;
+        noStats.checkpoint.kind = usecases::CheckpointChoice::Kind::Step;
+        noStats.checkpoint.step = 10;
+        QVERIFY(refused(noStats).contains(QStringLiteral("taskmoe eval --run")));
+        QCOMPARE(store.models().size(), before);
     }
 };
 

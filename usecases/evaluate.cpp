@@ -59,10 +59,16 @@ EvaluationResult evaluate(db::Store &store, const EvaluateRequest &request, cons
     QElapsedTimer total;
     total.start();
     EvaluationResult result;
-    const TranslationModel m = loadRunModel(store, request.runId, request.checkpoint, &result.bestDevBleu);
+    db::ModelRecord stored;
+    const TranslationModel m = request.modelId > 0
+                                   ? loadStoredModel(store, request.modelId, &stored)
+                                   : loadRunModel(store, request.runId, request.checkpoint, &result.bestDevBleu);
+    const QStringList served = servedPairs(stored.manifestJson);
     result.run = m.run;
     result.checkpoint = m.checkpoint;
     const auto &tasks = m.tasks();
+    if (m.run.id == 0)
+        throw UseCaseError(QStringLiteral("model %1 is not linked to a run, so its dataset is unknown").arg(request.modelId));
     if (m.run.datasetId == 0)
         throw UseCaseError(QStringLiteral("run %1 does not record its dataset").arg(m.run.id));
     const db::DatasetRecord dataset = store.dataset(m.run.datasetId);
@@ -70,12 +76,16 @@ EvaluationResult evaluate(db::Store &store, const EvaluateRequest &request, cons
         const auto parts = p.split(QLatin1Char('-'));
         if (parts.size() != 2 || tasks.pairId(tasks.languageId(parts[0].toStdString()), tasks.languageId(parts[1].toStdString())) < 0)
             throw UseCaseError(QStringLiteral("--pairs: the model was not trained on '%1'").arg(p));
+        if (!served.isEmpty() && !served.contains(p))
+            throw UseCaseError(QStringLiteral("--pairs: model %1 serves %2, not '%3'")
+                                   .arg(request.modelId).arg(served.join(QStringLiteral(", ")), p));
     }
 
     core::RoutingRecorder recorder(*m.loaded.model, tasks.pairs.size());
     std::vector<std::size_t> todo;
     for (std::size_t p = 0; p < tasks.pairs.size(); ++p)
-        if (request.pairs.empty() || request.pairs.count(qs(tasks.pairName(int(p)))))
+        if ((request.pairs.empty() || request.pairs.count(qs(tasks.pairName(int(p)))))
+            && (served.isEmpty() || served.contains(qs(tasks.pairName(int(p))))))
             todo.push_back(p);
     if (hooks.started)
         hooks.started(result, int(todo.size()));
@@ -83,28 +93,14 @@ EvaluationResult evaluate(db::Store &store, const EvaluateRequest &request, cons
         const int p = int(todo[n]);
         const std::string src = tasks.languages[std::size_t(tasks.pairs[std::size_t(p)].first)];
         const std::string tgt = tasks.languages[std::size_t(tasks.pairs[std::size_t(p)].second)];
-        const db::DatasetPairRecord *record = nullptr;
-        bool reversed = false;
-        for (const auto &dp : dataset.pairs) {
-            if (dp.srcLang == qs(src) && dp.tgtLang == qs(tgt))
-                record = &dp;
-            else if (dp.srcLang == qs(tgt) && dp.tgtLang == qs(src))
-                record = &dp, reversed = true;
-        }
-        if (!record)
-            throw UseCaseError(QStringLiteral("dataset %1 has no %2-%3 pair").arg(dataset.id).arg(qs(src), qs(tgt)));
         QElapsedTimer timer;
         timer.start();
         PairScore score;
+        const DirectionSentences sentences = directionSentences(store, dataset, src, tgt, request.split, request.limit);
         std::vector<core::DecodeRequest> requests;
-        std::vector<std::string> refs;
-        for (const auto &row : store.segments(record->id, request.split)) {
-            if (request.limit > 0 && qint64(requests.size()) >= request.limit)
-                break;
-            const std::string source = (reversed ? row.tgt : row.src).toStdString();
+        for (const auto &source : sentences.sources)
             requests.push_back(m.request(source, int(tasks.pairs[std::size_t(p)].second), p, &score.cropped));
-            refs.push_back((reversed ? row.src : row.tgt).toStdString());
-        }
+        const auto &refs = sentences.references;
         if (requests.empty())
             throw UseCaseError(QStringLiteral("dataset %1 has no %2 sentences for %3")
                                    .arg(dataset.id).arg(request.split, qs(tasks.pairName(p))));
@@ -118,7 +114,7 @@ EvaluationResult evaluate(db::Store &store, const EvaluateRequest &request, cons
         if (request.recordRouting)
             recorder.record(requests, pieces, request.decoding);
         score.pair = qs(tasks.pairName(p));
-        score.resource = record->resourceClass;
+        score.resource = sentences.resourceClass;
         score.toEnglish = tgt == "en";
         score.fromEnglish = src == "en";
         score.sentences = qint64(requests.size());
@@ -162,7 +158,7 @@ EvaluationResult evaluate(db::Store &store, const EvaluateRequest &request, cons
         addRow(a.name, true, QStringLiteral("chrF"), a.chrf, result.pairs.front().chrf.signature, a.sentences);
     }
 
-    // The checkpoint as a model of the store, with its parameter counts.
+    // The checkpoint as a model of the store, with its parameter counts (a stored model is one).
     const auto counts = m.loaded.model->parameterCounts();
     db::ModelRecord details;
     details.paramsTotal = counts.total;
@@ -172,7 +168,7 @@ EvaluationResult evaluate(db::Store &store, const EvaluateRequest &request, cons
     details.paramsExpert = counts.expert;
     details.paramsActive = counts.activePerToken;
     details.manifestJson = qs(m.loaded.info.json);
-    result.modelId = store.checkpointModel(m.checkpoint, details);
+    result.modelId = request.modelId > 0 ? request.modelId : store.checkpointModel(m.checkpoint, details);
 
     // Routing statistics: one row per (side, layer, pair, expert) of the pairs evaluated.
     std::vector<db::RoutingStatRecord> stats;
@@ -183,7 +179,7 @@ EvaluationResult evaluate(db::Store &store, const EvaluateRequest &request, cons
                     const auto &c = layer.cells[p * recorder.experts() + e];
                     stats.push_back({result.modelId, m.checkpoint.step,
                                      layer.decoder ? db::Side::Decoder : db::Side::Encoder, layer.layer,
-                                     qs(tasks.pairName(int(p))), int(e), c.top1, c.topk, c.gate, c.processed});
+                                     qs(tasks.pairName(int(p))), int(e), c.top1, c.topk, c.gate, c.processed, c.top1Gate});
                 }
     for (auto &row : rows)
         row.modelId = result.modelId;

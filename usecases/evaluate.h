@@ -24,6 +24,9 @@ struct EvaluateRequest
 {
     qint64 runId = 0;
     CheckpointChoice checkpoint;
+    /// A model of the store (a sub-network or student) instead of a run's checkpoint: its
+    /// source run's dataset, and by default the pairs it serves.
+    qint64 modelId = 0;
     QString split = QStringLiteral("test");   ///< test, dev or multiway
     std::set<QString> pairs;                   ///< empty: every pair the model was trained on
     qint64 limit = 0;                          ///< sentences per pair; 0: all
@@ -57,7 +60,7 @@ struct EvaluationResult
     db::RunRecord run;
     db::CheckpointRecord checkpoint;
     double bestDevBleu = 0;                    ///< when the best checkpoint was asked for
-    qint64 modelId = 0;                        ///< the store's model of the checkpoint
+    qint64 modelId = 0;                        ///< the store's model (the checkpoint's, or the one asked for)
     std::vector<PairScore> pairs;
     std::vector<AggregateScore> aggregates;    ///< groups with at least one pair
     double seconds = 0;

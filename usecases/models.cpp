@@ -5,6 +5,8 @@
 #include "db/store.h"
 
 #include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QStringList>
 
 #include <limits>
@@ -24,8 +26,10 @@ QString knownLanguages(const core::TaskTable &t)
 }
 
 /// Checks and completes a loaded model: its embedded SentencePiece model.
-void finishLoading(TranslationModel &m)
+void finishLoading(TranslationModel &m, bool requireSentencePiece = true)
 {
+    if (m.loaded.info.sentencePiece.empty() && !requireSentencePiece)
+        return;
     if (m.loaded.info.sentencePiece.empty())
         throw UseCaseError(QStringLiteral("%1: the model file does not embed its SentencePiece model, which translation "
                                           "needs").arg(m.path));
@@ -33,6 +37,23 @@ void finishLoading(TranslationModel &m)
 }
 
 } // namespace
+
+CheckpointChoice parseCheckpointChoice(const QString &text)
+{
+    CheckpointChoice choice;
+    if (text.isEmpty())
+        return choice;
+    if (text == QLatin1String("best")) {
+        choice.kind = CheckpointChoice::Kind::Best;
+        return choice;
+    }
+    bool ok = false;
+    choice.step = text.toLongLong(&ok);
+    if (!ok || choice.step < 0)
+        throw UseCaseError(QStringLiteral("--checkpoint must be a step, or best (got '%1')").arg(text));
+    choice.kind = CheckpointChoice::Kind::Step;
+    return choice;
+}
 
 db::CheckpointRecord chooseCheckpoint(const db::Store &store, qint64 runId, const CheckpointChoice &choice,
                                       double *bestDevBleu)
@@ -93,6 +114,102 @@ TranslationModel loadModelFile(const QString &path)
     return m;
 }
 
+TranslationModel loadStoredModel(const db::Store &store, qint64 modelId, db::ModelRecord *record)
+{
+    db::ModelRecord row;
+    for (const auto &candidate : store.models())
+        if (candidate.id == modelId)
+            row = candidate;
+    if (row.id == 0)
+        throw UseCaseError(QStringLiteral("the store has no model %1 (`taskmoe models` lists them)").arg(modelId));
+    if (!QFileInfo::exists(row.path))
+        throw UseCaseError(QStringLiteral("%1: the file of model %2 is missing").arg(row.path).arg(modelId));
+    TranslationModel m = loadModelFile(row.path);
+    if (qs(m.loaded.sha256) != row.sha256)
+        throw UseCaseError(QStringLiteral("%1: the file's SHA-256 differs from the one recorded for model %2 (was it "
+                                          "replaced?)").arg(row.path).arg(modelId));
+    if (row.runId > 0) {
+        m.run = store.run(row.runId);
+        for (const auto &c : store.checkpoints(row.runId))
+            if (c.id == row.checkpointId)
+                m.checkpoint = c;
+    }
+    m.modelId = row.id;
+    if (record)
+        *record = row;
+    return m;
+}
+
+ModelRef parseModelRef(const QString &text)
+{
+    ModelRef ref;
+    ref.text = text;
+    QString rest = text;
+    const bool run = rest.startsWith(QLatin1String("run:"));
+    const bool stored = rest.startsWith(QLatin1String("model:"));
+    if (run || stored)
+        rest = rest.mid(run ? 4 : 6);
+    bool numeric = false;
+    const QString idText = rest.section(QLatin1Char('@'), 0, 0);
+    const qint64 id = idText.toLongLong(&numeric);
+    if (!run && !stored && !numeric) {
+        ref.path = text;
+        return ref;
+    }
+    if (!numeric || id <= 0)
+        throw UseCaseError(QStringLiteral("'%1': expected run:N[@best|@STEP], model:N or a model file").arg(text));
+    ref.id = id;
+    ref.kind = stored ? ModelRef::Kind::Stored : ModelRef::Kind::Run;
+    if (rest.contains(QLatin1Char('@'))) {
+        if (stored)
+            throw UseCaseError(QStringLiteral("'%1': a stored model is one checkpoint's; @ goes with run:N").arg(text));
+        ref.checkpoint = parseCheckpointChoice(rest.section(QLatin1Char('@'), 1));
+    }
+    return ref;
+}
+
+TranslationModel loadModelRef(const db::Store *store, const ModelRef &ref, bool requireSentencePiece)
+{
+    if (ref.kind != ModelRef::Kind::File && !store)
+        throw UseCaseError(QStringLiteral("'%1' names a run or model of a store: give the store with --db").arg(ref.text));
+    switch (ref.kind) {
+    case ModelRef::Kind::Run: {
+        TranslationModel m = loadRunModel(*store, ref.id, ref.checkpoint);
+        for (const auto &row : store->models())
+            if (row.checkpointId == m.checkpoint.id && row.kind == QLatin1String("full"))
+                m.modelId = row.id;
+        return m;
+    }
+    case ModelRef::Kind::Stored:
+        return loadStoredModel(*store, ref.id);
+    case ModelRef::Kind::File:
+        break;
+    }
+    TranslationModel m;
+    m.path = ref.path;
+    m.loaded = core::loadModel(ref.path.toStdString());
+    finishLoading(m, requireSentencePiece);
+    if (store) {
+        const QString absolute = QFileInfo(ref.path).absoluteFilePath();
+        for (const auto &row : store->models())
+            if (QFileInfo(row.path).absoluteFilePath() == absolute && row.sha256 == qs(m.loaded.sha256)) {
+                m.modelId = row.id;
+                if (row.runId > 0)
+                    m.run = store->run(row.runId);
+            }
+    }
+    return m;
+}
+
+QStringList servedPairs(const QString &manifestJson)
+{
+    QStringList pairs;
+    const auto serves = QJsonDocument::fromJson(manifestJson.toUtf8()).object().value(QStringLiteral("serves")).toArray();
+    for (const auto &p : serves)
+        pairs << p.toString();
+    return pairs;
+}
+
 core::DecodeRequest TranslationModel::request(const std::string &text, int targetLang, int pair, int *cropped) const
 {
     core::DecodeRequest r;
@@ -142,6 +259,30 @@ std::pair<int, int> TranslationModel::direction(const QString &from, const QStri
         return {tgt, 0};
     }
     return {tgt, pair};
+}
+
+DirectionSentences directionSentences(const db::Store &store, const db::DatasetRecord &dataset, const std::string &src,
+                                      const std::string &tgt, const QString &split, qint64 limit)
+{
+    const db::DatasetPairRecord *record = nullptr;
+    bool reversed = false;
+    for (const auto &dp : dataset.pairs) {
+        if (dp.srcLang == qs(src) && dp.tgtLang == qs(tgt))
+            record = &dp;
+        else if (dp.srcLang == qs(tgt) && dp.tgtLang == qs(src))
+            record = &dp, reversed = true;
+    }
+    if (!record)
+        throw UseCaseError(QStringLiteral("dataset %1 has no %2-%3 pair").arg(dataset.id).arg(qs(src), qs(tgt)));
+    DirectionSentences out;
+    out.resourceClass = record->resourceClass;
+    for (const auto &row : store.segments(record->id, split)) {
+        if (limit > 0 && qint64(out.sources.size()) >= limit)
+            break;
+        out.sources.push_back((reversed ? row.tgt : row.src).toStdString());
+        out.references.push_back((reversed ? row.src : row.tgt).toStdString());
+    }
+    return out;
 }
 
 QJsonObject decodeOptionsJson(const core::DecodeOptions &o)

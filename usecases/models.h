@@ -8,6 +8,7 @@
 #include "db/records.h"
 
 #include <QJsonObject>
+#include <QStringList>
 #include <QString>
 
 #include <optional>
@@ -29,6 +30,10 @@ struct CheckpointChoice
     qint64 step = 0;
 };
 
+/// "best", a step, or empty (the newest) as a CheckpointChoice; throws UseCaseError naming
+/// --checkpoint for anything else.
+CheckpointChoice parseCheckpointChoice(const QString &text);
+
 /// The checkpoint `choice` names. Throws UseCaseError when the run has none, no dev BLEU yet
 /// (best), or no checkpoint at that step (the message lists the steps it has). `bestDevBleu`
 /// receives the dev BLEU of a best checkpoint.
@@ -38,9 +43,10 @@ db::CheckpointRecord chooseCheckpoint(const db::Store &store, qint64 runId, cons
 struct TranslationModel
 {
     core::LoadedModel loaded;
-    std::optional<core::SentencePieceModel> spm;
+    std::optional<core::SentencePieceModel> spm;   ///< empty only when loaded without one (benchmarks)
     db::CheckpointRecord checkpoint;   ///< id 0 for a model file
     db::RunRecord run;                 ///< id 0 for a model file
+    qint64 modelId = 0;                ///< the store's model, when it is one
     QString path;
 
     const core::TaskTable &tasks() const { return loaded.info.tasks; }
@@ -60,6 +66,43 @@ TranslationModel loadRunModel(const db::Store &store, qint64 runId, const Checkp
                               double *bestDevBleu = nullptr);
 /// Loads a model file.
 TranslationModel loadModelFile(const QString &path);
+/// Loads a model the store registered (a sub-network or student file), checking that the file
+/// is the one recorded (SHA-256); `run` and `checkpoint` are its source's. `record` receives
+/// the store's row.
+TranslationModel loadStoredModel(const db::Store &store, qint64 modelId, db::ModelRecord *record = nullptr);
+/// A model as a list or command line names it: "run:7" or "7" (the run's newest checkpoint),
+/// "run:7@best", "run:7@1500", "model:12" (a model of the store), anything else a model file.
+struct ModelRef
+{
+    enum class Kind { Run, Stored, File };
+    Kind kind = Kind::File;
+    qint64 id = 0;                     ///< run or model id
+    CheckpointChoice checkpoint;       ///< for a run
+    QString path;                      ///< for a file
+    QString text;                      ///< as written
+};
+/// Throws UseCaseError naming the text when a run or model reference is malformed.
+ModelRef parseModelRef(const QString &text);
+/// Loads `ref`. `store` may be null for a file (then no model id is found for it). Without
+/// `requireSentencePiece`, a file without an embedded SentencePiece model loads too (random
+/// models for speed measurements).
+TranslationModel loadModelRef(const db::Store *store, const ModelRef &ref, bool requireSentencePiece = true);
+
+/// The language pairs a stored model's manifest says it serves ("serves"); empty when it
+/// names none (a full model serves every pair it was trained on).
+QStringList servedPairs(const QString &manifestJson);
+
+/// The sentences of one direction of a dataset's split, read from whichever direction the
+/// dataset stores the pair in.
+struct DirectionSentences
+{
+    std::vector<std::string> sources, references;
+    QString resourceClass;             ///< the pair's class in the dataset: high or low
+};
+/// At most `limit` sentences (0: all) of `src`→`tgt` in `split`. Throws UseCaseError when the
+/// dataset has no such pair.
+DirectionSentences directionSentences(const db::Store &store, const db::DatasetRecord &dataset, const std::string &src,
+                                      const std::string &tgt, const QString &split, qint64 limit = 0);
 
 /// Decoding settings as stored with scores and printed with traces: beam, length_penalty,
 /// max_length_ratio, max_length_extra, capacity_factor, batch_size.

@@ -17,9 +17,12 @@ struct Field
     std::int64_t ModelOptions::*integer = nullptr;
     double ModelOptions::*real = nullptr;
     Routing ModelOptions::*routing = nullptr;
+    /// Written only when not 0 and never required: options added after files were written.
+    bool optional = false;
 };
 
 Field intField(const char *n, std::int64_t ModelOptions::*p) { return {n, p, nullptr, nullptr}; }
+Field optionalIntField(const char *n, std::int64_t ModelOptions::*p) { return {n, p, nullptr, nullptr, true}; }
 Field realField(const char *n, double ModelOptions::*p) { return {n, nullptr, p, nullptr}; }
 Field routingField(const char *n, Routing ModelOptions::*p) { return {n, nullptr, nullptr, p}; }
 
@@ -49,16 +52,28 @@ const std::vector<Field> &optionFields()
         realField("router_jitter", &ModelOptions::routerJitter),
         intField("num_languages", &ModelOptions::numLanguages),
         intField("num_pairs", &ModelOptions::numPairs),
+        optionalIntField("encoder_folded_ff", &ModelOptions::encoderFoldedFf),
+        optionalIntField("decoder_folded_ff", &ModelOptions::decoderFoldedFf),
     };
     return fields;
 }
 
 } // namespace
 
+std::vector<std::string> modelOptionNames()
+{
+    std::vector<std::string> names;
+    for (const Field &f : optionFields())
+        names.emplace_back(f.name);
+    return names;
+}
+
 Json optionsToJsonValue(const ModelOptions &o)
 {
     Json j = Json::object();
     for (const Field &f : optionFields()) {
+        if (f.optional && o.*f.integer == 0)
+            continue;
         if (f.integer)
             j[f.name] = o.*f.integer;
         else if (f.real)
@@ -83,7 +98,7 @@ void optionsFromJsonValue(const Json &j, ModelOptions &o, bool requireAll)
         const std::string field = std::string("model.") + f.name;
         const auto it = j.find(f.name);
         if (it == j.end()) {
-            if (requireAll)
+            if (requireAll && !f.optional)
                 throw std::invalid_argument(field + " is missing");
             continue;
         }

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <vector>
 
 namespace taskmoe::core {
 
@@ -17,6 +18,9 @@ std::string modelOptionsToJson(const ModelOptions &options, int indent = 2);
 /// field, a wrong type or an unknown routing name throws std::invalid_argument naming the
 /// field ("model.d_ff"). Does not call validate() (the caller may still override fields).
 ModelOptions modelOptionsFromJson(const std::string &json, const ModelOptions &defaults = ModelOptions());
+
+/// Every option's JSON name, in the order they are written.
+std::vector<std::string> modelOptionNames();
 
 /// TaskTable as {"languages": ["de", "en"], "pairs": [[1, 0], …]} (pairs as language ids).
 std::string taskTableToJson(const TaskTable &tasks, int indent = 2);

@@ -124,6 +124,18 @@ void ModelOptions::validate() const
     require(routerJitter >= 0 && routerJitter < 1, "model.router_jitter must be in [0, 1) (got " + num(routerJitter) + ")");
     require(numLanguages >= 1, "model.num_languages must be at least 1 (got " + std::to_string(numLanguages) + ")");
     require(numPairs >= 1, "model.num_pairs must be at least 1 (got " + std::to_string(numPairs) + ")");
+    const auto checkFolded = [&](const char *side, std::int64_t folded, Routing routing, std::int64_t every) {
+        const std::string field = std::string("model.") + side + "_folded_ff";
+        require(folded >= 0, field + " must be 0 (d_ff) or a positive number (got " + std::to_string(folded) + ")");
+        if (folded == 0)
+            return;
+        require(routing == Routing::Dense, field + " sizes the dense FFNs at the " + side
+                                               + "'s MoE positions, so model." + side
+                                               + "_routing must be dense (got " + routingName(routing) + ")");
+        require(every > 0, field + " needs MoE positions: model." + side + "_moe_every must be positive");
+    };
+    checkFolded("encoder", encoderFoldedFf, encoderRouting, encoderMoeEvery);
+    checkFolded("decoder", decoderFoldedFf, decoderRouting, decoderMoeEvery);
 }
 
 bool ModelOptions::encoderLayerIsMoe(std::int64_t index) const
@@ -134,6 +146,13 @@ bool ModelOptions::encoderLayerIsMoe(std::int64_t index) const
 bool ModelOptions::decoderLayerIsMoe(std::int64_t index) const
 {
     return decoderRouting != Routing::Dense && decoderMoeEvery > 0 && (index + 1) % decoderMoeEvery == 0;
+}
+
+std::int64_t ModelOptions::denseFfHidden(bool decoder, std::int64_t index) const
+{
+    const std::int64_t folded = decoder ? decoderFoldedFf : encoderFoldedFf;
+    const std::int64_t every = decoder ? decoderMoeEvery : encoderMoeEvery;
+    return folded > 0 && every > 0 && (index + 1) % every == 0 ? folded : dFf;
 }
 
 } // namespace taskmoe::core

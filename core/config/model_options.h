@@ -69,12 +69,24 @@ struct ModelOptions
     std::int64_t numLanguages = 1;       ///< size of the target-language task table
     std::int64_t numPairs = 1;           ///< size of the language-pair task table
 
+    // Extracted sub-networks and the dense students sized like them
+    /// Hidden size of the dense FFN at each of the encoder's MoE positions (every
+    /// encoder_moe_every-th layer) when the encoder's routing is dense: an extracted task
+    /// sub-network folds the task's k experts into one FFN of k · d_ff there. 0: d_ff, as in
+    /// every other layer. Written to JSON only when set, so older files and configurations read
+    /// and print as before.
+    std::int64_t encoderFoldedFf = 0;
+    std::int64_t decoderFoldedFf = 0;        ///< likewise for the decoder
+
     /// Throws std::invalid_argument whose message names the field and the allowed values.
     void validate() const;
 
     /// True when layer `index` (0-based) of the encoder / decoder has an MoE FFN.
     bool encoderLayerIsMoe(std::int64_t index) const;
     bool decoderLayerIsMoe(std::int64_t index) const;
+    /// Hidden size of layer `index`'s FFN when it is dense: the side's folded size at its MoE
+    /// positions when set, d_ff otherwise.
+    std::int64_t denseFfHidden(bool decoder, std::int64_t index) const;
 };
 
 } // namespace taskmoe::core

@@ -94,13 +94,7 @@ constexpr const char *kMoeEveryAlias = "moe_every";
 /// The model keys modelOptionsFromJson knows, in its order.
 const std::vector<std::string> &modelKeys()
 {
-    static const std::vector<std::string> keys = [] {
-        std::vector<std::string> k;
-        const Json defaults = Json::parse(modelOptionsToJson(ModelOptions(), -1));
-        for (const auto &item : defaults.items())
-            k.push_back(item.key());
-        return k;
-    }();
+    static const std::vector<std::string> keys = modelOptionNames();
     return keys;
 }
 
@@ -477,20 +471,25 @@ MemoryEstimate estimateTrainingMemory(const TrainConfig &c)
     // Sizes as doubles: a configuration asking for absurd sizes must not overflow the estimate.
     const double d = double(m.dModel), f = double(m.dFf), e = double(m.experts), v = double(m.vocabSize);
     const double attention = 4 * d * d + 4 * d, norm = 2 * d;
-    const double denseFfn = 2 * d * f + f + d;
+    const auto denseFfn = [&](bool decoder, std::int64_t layer) {
+        const double h = double(m.denseFfHidden(decoder, layer));
+        return 2 * d * h + h + d;
+    };
     const double moeFfn = e * 2 * d * f + d * e + double(std::max(m.numLanguages, m.numPairs)) * d;
     double params = v * d + 2 * norm;  // tied embedding, final norms
     double activationsPerToken = 0;    // floats kept per (padded) token for the backward pass
     const double k = double(std::min(m.topK, m.experts));
     for (std::int64_t i = 0; i < m.encoderLayers; ++i) {
         const bool moe = m.encoderLayerIsMoe(i);
-        params += attention + 2 * norm + (moe ? moeFfn : denseFfn);
-        activationsPerToken += 16 * d + double(m.heads) * double(c.data.maxLength) + (moe ? 3 * k * f + 2 * e : 2 * f);
+        params += attention + 2 * norm + (moe ? moeFfn : denseFfn(false, i));
+        activationsPerToken += 16 * d + double(m.heads) * double(c.data.maxLength)
+                               + (moe ? 3 * k * f + 2 * e : 2 * double(m.denseFfHidden(false, i)));
     }
     for (std::int64_t i = 0; i < m.decoderLayers; ++i) {
         const bool moe = m.decoderLayerIsMoe(i);
-        params += 2 * attention + 3 * norm + (moe ? moeFfn : denseFfn);
-        activationsPerToken += 24 * d + 2 * double(m.heads) * double(c.data.maxLength) + (moe ? 3 * k * f + 2 * e : 2 * f);
+        params += 2 * attention + 3 * norm + (moe ? moeFfn : denseFfn(true, i));
+        activationsPerToken += 24 * d + 2 * double(m.heads) * double(c.data.maxLength)
+                               + (moe ? 3 * k * f + 2 * e : 2 * double(m.denseFfHidden(true, i)));
     }
     activationsPerToken += 3 * v;      // output logits, log-softmax and their gradient
     // Weights, gradients, optimiser moments and the update's full-size temporaries at the peak:

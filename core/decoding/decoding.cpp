@@ -5,6 +5,7 @@
 #include "core/model/transformer.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -180,8 +181,10 @@ struct Candidate
 
 /// Beam search (greedy for beam 1) over one batch; results in `which` order.
 std::vector<DecodeResult> searchBatch(TransformerImpl &m, const std::vector<DecodeRequest> &requests,
-                                      const std::vector<std::size_t> &which, const DecodeOptions &o)
+                                      const std::vector<std::size_t> &which, const DecodeOptions &o,
+                                      DecodeTimings *timings)
 {
+    const auto started = std::chrono::steady_clock::now();
     const auto n = std::int64_t(which.size());
     const std::int64_t beam = o.beam;
     const auto &mo = m.options();
@@ -190,6 +193,7 @@ std::vector<DecodeResult> searchBatch(TransformerImpl &m, const std::vector<Deco
 
     const SourceBatch sb = sourceBatch(requests, which);
     const EncoderOutput enc = m.encode(sb.src, sb.targetLang, sb.pair, base);
+    const auto encoded = std::chrono::steady_clock::now();
 
     std::vector<std::int64_t> maxLen(which.size());
     for (std::size_t b = 0; b < which.size(); ++b) {
@@ -256,9 +260,11 @@ std::vector<DecodeResult> searchBatch(TransformerImpl &m, const std::vector<Deco
             }
             logp = uncachedStep(m, cache, int64Tensor(prefix, N, t + 1), base);
         }
-        // Never generate padding or BOS.
+        // Never generate padding or BOS (nor EOS in a benchmark that decodes to the limit).
         logp.select(1, kPadId).fill_(kNegInf);
         logp.select(1, kBosId).fill_(kNegInf);
+        if (o.ignoreEos)
+            logp.select(1, kEosId).fill_(kNegInf);
         const auto V = logp.size(1);
         const auto total = logp + torch::tensor(rowScore, torch::kFloat64).unsqueeze(1);  // [N, V]
         const auto live = N / beam;
@@ -347,6 +353,11 @@ std::vector<DecodeResult> searchBatch(TransformerImpl &m, const std::vector<Deco
         });
         results[b] = *best;
     }
+    if (timings) {
+        const auto done = std::chrono::steady_clock::now();
+        timings->encoderSeconds += std::chrono::duration<double>(encoded - started).count();
+        timings->decoderSeconds += std::chrono::duration<double>(done - encoded).count();
+    }
     return results;
 }
 
@@ -397,7 +408,8 @@ void DecodeOptions::validate() const
 }
 
 std::vector<DecodeResult> translate(TransformerImpl &model, const std::vector<DecodeRequest> &requests,
-                                    const DecodeOptions &options, const std::function<void(std::size_t)> &progress)
+                                    const DecodeOptions &options, const std::function<void(std::size_t)> &progress,
+                                    DecodeTimings *timings)
 {
     options.validate();
     checkRequests(model, requests);
@@ -406,7 +418,7 @@ std::vector<DecodeResult> translate(TransformerImpl &model, const std::vector<De
     std::vector<DecodeResult> results(requests.size());
     std::size_t done = 0;
     for (const auto &batch : lengthBatches(requests, options.batchSize)) {
-        auto out = searchBatch(model, requests, batch, options);
+        auto out = searchBatch(model, requests, batch, options, timings);
         for (std::size_t b = 0; b < batch.size(); ++b)
             results[batch[b]] = std::move(out[b]);
         done += batch.size();
@@ -528,8 +540,10 @@ void RoutingRecorder::record(const std::vector<DecodeRequest> &requests,
             const auto task = std::size_t(requests[batch[std::size_t(v.sentence[t])]].pair);
             for (std::int64_t r = 0; r < v.k; ++r) {
                 auto &cell = layer->cells[task * m_experts + std::size_t(v.expert[t * v.k + r])];
-                if (r == 0)
+                if (r == 0) {
                     ++cell.top1;
+                    cell.top1Gate += v.gate[t * v.k + r];
+                }
                 ++cell.topk;
                 cell.gate += v.gate[t * v.k + r];
                 if (!v.drop[t * v.k + r])

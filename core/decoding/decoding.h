@@ -35,6 +35,9 @@ struct DecodeOptions
     int batchSize = 32;               ///< sentences decoded together (sorted by source length)
     double capacityFactor = 0;        ///< MoE capacity factor while decoding; 0 = no limit
     bool useCache = true;             ///< false: rerun the whole prefix at every step (for tests)
+    /// Never end a hypothesis at an EOS: every sentence runs to its length limit. For
+    /// throughput benchmarks, so that models (random ones included) do equal work.
+    bool ignoreEos = false;
 
     /// Throws InputError naming the option when a value is out of range.
     void validate() const;
@@ -56,13 +59,22 @@ struct DecodeResult
     bool finished = true;             ///< false: stopped at the maximum length without EOS
 };
 
+/// Where decoding spent its time (wall clock, summed over batches).
+struct DecodeTimings
+{
+    double encoderSeconds = 0;        ///< running the encoder on the sources
+    double decoderSeconds = 0;        ///< everything after it: decoder steps and the search
+};
+
 /// Translates `requests` in batches, returning results in request order. `progress` (may be
-/// empty) is told how many requests are done after each batch. The model is switched to
-/// evaluation mode and left there. Throws InputError for a request that is empty, too long for
-/// the model or holds a token or task id outside the model's tables.
+/// empty) is told how many requests are done after each batch; `timings` (may be null) adds
+/// the time spent. The model is switched to evaluation mode and left there. Throws InputError
+/// for a request that is empty, too long for the model or holds a token or task id outside the
+/// model's tables.
 std::vector<DecodeResult> translate(TransformerImpl &model, const std::vector<DecodeRequest> &requests,
                                     const DecodeOptions &options,
-                                    const std::function<void(std::size_t done)> &progress = {});
+                                    const std::function<void(std::size_t done)> &progress = {},
+                                    DecodeTimings *timings = nullptr);
 
 /// Σ log p(target pieces + EOS | source) under the model, teacher-forced, per request, with
 /// the decoding capacity of `options` (no limit by default).
@@ -98,6 +110,7 @@ struct RoutingCell
     std::int64_t topk = 0;            ///< tokens that chose it among their top k
     double gate = 0;                  ///< summed renormalised gate weight
     std::int64_t processed = 0;       ///< copies the expert processed (topk − dropped)
+    double top1Gate = 0;              ///< summed gate weight of the first choices
 };
 
 struct LayerCounts

@@ -76,6 +76,31 @@ std::int64_t meminfoBytes(const char *field)
 } // namespace
 
 std::int64_t availableMemoryBytes() { return meminfoBytes("MemAvailable"); }
+
+std::int64_t peakRssBytes()
+{
+    std::FILE *f = std::fopen("/proc/self/status", "r");
+    if (!f)
+        return 0;
+    char line[256];
+    std::int64_t kib = 0;
+    while (std::fgets(line, sizeof line, f))
+        if (std::strncmp(line, "VmHWM:", 6) == 0) {
+            kib = std::strtoll(line + 6, nullptr, 10);
+            break;
+        }
+    std::fclose(f);
+    return kib * 1024;
+}
+
+bool resetPeakRss()
+{
+    std::FILE *f = std::fopen("/proc/self/clear_refs", "w");
+    if (!f)
+        return false;
+    const bool ok = std::fputs("5", f) >= 0;
+    return std::fclose(f) == 0 && ok;
+}
 std::int64_t totalMemoryBytes() { return meminfoBytes("MemTotal"); }
 
 int coreCount()

@@ -35,6 +35,12 @@ int coreCount();
 std::int64_t availableMemoryBytes();
 std::int64_t totalMemoryBytes();
 
+/// This process's peak resident memory (VmHWM of /proc/self/status) in bytes; 0 when unknown.
+std::int64_t peakRssBytes();
+/// Starts a new peak: the next peakRssBytes() is the peak from now on (Linux's clear_refs
+/// "5"); returns false when the kernel does not allow it (the peak then stays the process's).
+bool resetPeakRss();
+
 /// Describes the backend; with `measure`, times a 512³ fp32 product (a few milliseconds with
 /// OpenBLAS, ~50 ms with the reference BLAS) and flags a slow BLAS.
 BackendInfo backendInfo(bool measure);

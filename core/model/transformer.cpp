@@ -170,12 +170,12 @@ MoeOutput FeedForwardImpl::forward(const torch::Tensor &x, const torch::Tensor &
 
 // ---------------------------------------------------------------------------------------------
 
-EncoderLayerImpl::EncoderLayerImpl(const ModelOptions &o, const MoeLayerOptions *moeOptions)
+EncoderLayerImpl::EncoderLayerImpl(const ModelOptions &o, const MoeLayerOptions *moeOptions, std::int64_t ffHidden)
 {
     selfAttnNorm = register_module("self_attn_norm", layerNorm(o.dModel));
     selfAttn = register_module("self_attn", MultiHeadAttention(o.dModel, o.heads, o.dropout));
     ffnNorm = register_module("ffn_norm", layerNorm(o.dModel));
-    ffn = register_module("ffn", FeedForward(o.dModel, o.dFf, moeOptions));
+    ffn = register_module("ffn", FeedForward(o.dModel, ffHidden, moeOptions));
     dropout = register_module("dropout", torch::nn::Dropout(o.dropout));
 }
 
@@ -191,14 +191,14 @@ torch::Tensor EncoderLayerImpl::forward(const torch::Tensor &x, const torch::Ten
     return h;
 }
 
-DecoderLayerImpl::DecoderLayerImpl(const ModelOptions &o, const MoeLayerOptions *moeOptions)
+DecoderLayerImpl::DecoderLayerImpl(const ModelOptions &o, const MoeLayerOptions *moeOptions, std::int64_t ffHidden)
 {
     selfAttnNorm = register_module("self_attn_norm", layerNorm(o.dModel));
     selfAttn = register_module("self_attn", MultiHeadAttention(o.dModel, o.heads, o.dropout));
     crossAttnNorm = register_module("cross_attn_norm", layerNorm(o.dModel));
     crossAttn = register_module("cross_attn", MultiHeadAttention(o.dModel, o.heads, o.dropout));
     ffnNorm = register_module("ffn_norm", layerNorm(o.dModel));
-    ffn = register_module("ffn", FeedForward(o.dModel, o.dFf, moeOptions));
+    ffn = register_module("ffn", FeedForward(o.dModel, ffHidden, moeOptions));
     dropout = register_module("dropout", torch::nn::Dropout(o.dropout));
 }
 
@@ -239,7 +239,7 @@ EncoderImpl::EncoderImpl(const ModelOptions &o)
     layerList = register_module("layers", torch::nn::ModuleList());
     const MoeLayerOptions moeOptions = moeLayerOptionsFor(o, false);
     for (std::int64_t i = 0; i < o.encoderLayers; ++i) {
-        EncoderLayer layer(o, o.encoderLayerIsMoe(i) ? &moeOptions : nullptr);
+        EncoderLayer layer(o, o.encoderLayerIsMoe(i) ? &moeOptions : nullptr, o.denseFfHidden(false, i));
         layerList->push_back(layer);
         layers.push_back(layer);
     }
@@ -252,7 +252,7 @@ DecoderImpl::DecoderImpl(const ModelOptions &o)
     layerList = register_module("layers", torch::nn::ModuleList());
     const MoeLayerOptions moeOptions = moeLayerOptionsFor(o, true);
     for (std::int64_t i = 0; i < o.decoderLayers; ++i) {
-        DecoderLayer layer(o, o.decoderLayerIsMoe(i) ? &moeOptions : nullptr);
+        DecoderLayer layer(o, o.decoderLayerIsMoe(i) ? &moeOptions : nullptr, o.denseFfHidden(true, i));
         layerList->push_back(layer);
         layers.push_back(layer);
     }

@@ -18,6 +18,7 @@
 ///   decoder.final_norm.
 #include "core/config/model_options.h"
 #include "core/model/moe.h"
+#include "core/model/parametercounts.h"
 #include "core/model/torch.h"
 
 #include <cstdint>
@@ -84,23 +85,6 @@ struct ModelOutput
     std::int64_t targetTokens = 0;        ///< non-padding target tokens (the denominator of ce and nll)
 };
 
-/// Parameter counts computed from the registered parameters (buffers excluded).
-struct ParameterCounts
-{
-    std::int64_t total = 0;           ///< every parameter (the tied embedding counted once)
-    std::int64_t embedding = 0;       ///< the shared embedding / output projection
-    std::int64_t encoder = 0;         ///< everything under encoder.
-    std::int64_t decoder = 0;         ///< everything under decoder.
-    std::int64_t dense = 0;           ///< non-expert parameters (total − expert), routers included
-    std::int64_t expert = 0;          ///< expert FFN weights of all MoE layers
-    std::int64_t encoderExpert = 0;   ///< … of the encoder's MoE layers
-    std::int64_t decoderExpert = 0;   ///< … of the decoder's MoE layers
-    std::int64_t router = 0;          ///< routers and task embeddings (part of dense)
-    std::int64_t activePerToken = 0;  ///< dense + Σ over MoE layers of top_k/E of its expert parameters
-    std::int64_t encoderActive = 0;   ///< encoder parameters a token uses (non-expert + k/E of experts)
-    std::int64_t decoderActive = 0;   ///< decoder parameters a token uses (non-expert + k/E of experts)
-};
-
 /// Multi-head scaled dot-product attention with its own q/k/v/out projections.
 class MultiHeadAttentionImpl : public torch::nn::Module
 {
@@ -151,7 +135,8 @@ TORCH_MODULE(FeedForward);
 class EncoderLayerImpl : public torch::nn::Module
 {
 public:
-    EncoderLayerImpl(const ModelOptions &options, const MoeLayerOptions *moeOptions);
+    /// `ffHidden`: the hidden size of a dense FFN (ignored for an MoE layer).
+    EncoderLayerImpl(const ModelOptions &options, const MoeLayerOptions *moeOptions, std::int64_t ffHidden);
 
     /// `x` [B, S, d], `mask` [B, S] bool, `tasks` [B] or undefined. `moeOut` (may be null)
     /// receives the MoE layer's output. → [B, S, d]
@@ -168,7 +153,8 @@ TORCH_MODULE(EncoderLayer);
 class DecoderLayerImpl : public torch::nn::Module
 {
 public:
-    DecoderLayerImpl(const ModelOptions &options, const MoeLayerOptions *moeOptions);
+    /// `ffHidden`: the hidden size of a dense FFN (ignored for an MoE layer).
+    DecoderLayerImpl(const ModelOptions &options, const MoeLayerOptions *moeOptions, std::int64_t ffHidden);
 
     /// `x` [B, L, d], `mask` [B, L] bool (real target positions), `memory` [B, S, d] with
     /// `memoryMask` [B, S], `tasks` [B] or undefined. → [B, L, d]
