@@ -2,6 +2,7 @@
 
 #include "core/model/backend.h"
 #include "db/store.h"
+#include "protocol/jobevents.h"
 
 #include <QFileInfo>
 #include <QJsonDocument>
@@ -261,6 +262,14 @@ void warnIfSlowBlas(const core::BackendInfo &info)
                      "taskmoe: warning: matrix products run at %.1f GFLOP/s with %s (%s); an optimised BLAS gives "
                      "50-150 here: install libopenblas0-pthread\n",
                      info.gemmGflops, info.blasName.c_str(), info.blasLibrary.c_str());
+}
+
+void emitJobEvent(const protocol::JobEvent &event)
+{
+    // fwrite, not fputs: the line's length is known and it holds no NUL.
+    const QByteArray line = protocol::toJsonLine(event);
+    std::fwrite(line.constData(), 1, static_cast<std::size_t>(line.size()), stdout);
+    std::fflush(stdout);
 }
 
 void printNote(const QString &note)

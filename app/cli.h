@@ -17,6 +17,9 @@
 namespace taskmoe::db {
 class Store;
 }
+namespace taskmoe::protocol {
+struct JobEvent;
+}
 namespace taskmoe::core {
 struct BackendInfo;
 struct TrainConfig;
@@ -116,11 +119,13 @@ int runBench(const QStringList &args);
 /// BLEU and chrF as sacrebleu computes them (app/cmd_bleu.cpp).
 int runBleu(const QStringList &args);
 int runModel(const QStringList &args);
-/// train, runs, metrics and cancel.
+/// report (app/cmd_report.cpp): needs a QApplication (main makes one, off screen).
+int runReport(const QStringList &args);
+/// train, distill, runs, metrics and cancel.
 int runTrain(const QStringList &args);
 /// translate, eval, route and routing (app/cmd_decode.cpp).
 int runDecode(const QStringList &args);
-/// extract and models (app/cmd_extract.cpp).
+/// extract, models and compare (app/cmd_extract.cpp).
 int runExtract(const QStringList &args);
 /// `bench --decode --run N`: decoding speed with and without the KV cache, greedy and beam.
 int benchDecode(const CommandLine &cli);
@@ -131,5 +136,7 @@ core::TrainConfig trainConfigurationFrom(const CommandLine &cli, const QString &
 
 /// A use case's note about a long step, on standard error ("taskmoe: …").
 void printNote(const QString &note);
+/// One job event line on standard output, flushed (`--events`, protocol/jobevents.h).
+void emitJobEvent(const protocol::JobEvent &event);
 
 } // namespace taskmoe::app

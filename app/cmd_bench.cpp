@@ -5,6 +5,7 @@
 #include "core/bench/trainbench.h"
 #include "core/config/trainconfig.h"
 #include "db/store.h"
+#include "protocol/jobevents.h"
 #include "usecases/throughput.h"
 
 #include <QDateTime>
@@ -179,7 +180,34 @@ int benchDecodeModels(const CommandLine &cli)
             std::fprintf(stderr, "taskmoe: %s beam %d batch %d: %.0f tokens/s, %.1f ms per batch\n", qPrintable(m.label),
                          p.beam, p.batchSize, p.tokensPerSecond, p.latencyMs);
     };
+    const bool events = cli.isSet(QStringLiteral("events"));
+    int done = 0, planned = 0;
+    hooks.started = [&](int measurements) {
+        planned = measurements;
+        if (!events)
+            return;
+        protocol::JobEvent started;
+        started.type = protocol::JobEventType::Started;
+        started.pairs = measurements;
+        emitJobEvent(started);
+    };
+    if (events)
+        hooks.measured = [&](const usecases::ThroughputModel &m, const usecases::ThroughputPoint &p) {
+            protocol::JobEvent progress;
+            progress.type = protocol::JobEventType::Progress;
+            progress.done = ++done;
+            progress.pairs = planned;
+            progress.pair = QStringLiteral("%1, beam %2, batch %3").arg(m.label).arg(p.beam).arg(p.batchSize);
+            progress.model = m.modelId;
+            emitJobEvent(progress);
+        };
     const auto result = usecases::measureThroughput(store.get(), request, printNote, hooks);
+    if (events) {
+        protocol::JobEvent finished;
+        finished.type = protocol::JobEventType::Finished;
+        emitJobEvent(finished);
+        return ExitOk;
+    }
 
     ResultTable points({QStringLiteral("model"), QStringLiteral("beam"), QStringLiteral("batch"), QStringLiteral("sentences"),
                         QStringLiteral("tokens"), QStringLiteral("tokens_per_s"), QStringLiteral("latency_ms"),
@@ -191,8 +219,8 @@ int benchDecodeModels(const CommandLine &cli)
     QStringList columns{QStringLiteral("model"), QStringLiteral("kind"), QStringLiteral("params"),
                         QStringLiteral("active_per_token")};
     for (const int beam : request.beams)
-        columns << QStringLiteral("peak_beam%1_tokens_per_s").arg(beam) << QStringLiteral("at_batch")
-                << QStringLiteral("ratio_to_first") << QStringLiteral("decoder_share");
+        columns << QStringLiteral("peak_beam%1_tokens_per_s").arg(beam) << QStringLiteral("beam%1_at_batch").arg(beam)
+                << QStringLiteral("beam%1_ratio_to_first").arg(beam) << QStringLiteral("beam%1_decoder_share").arg(beam);
     columns << QStringLiteral("peak_rss_mb") << QStringLiteral("stopped");
     ResultTable summary(columns);
     for (const auto &m : result.models) {
@@ -279,6 +307,8 @@ int runBench(const QStringList &args)
                    QStringLiteral("With --decode: models to compare, comma-separated: run:N[@best|@STEP], model:ID (a "
                                   "stored model) or a model file; the first is the baseline of the ratios."),
                    QStringLiteral("list")});
+    cli.addOption({QStringLiteral("events"),
+                   QStringLiteral("With --models: print progress as JSON lines on stdout (for the workbench).")});
     cli.addOption({QStringLiteral("batch-sizes"), QStringLiteral("With --models: batch sizes (default 1,2,4,…,256)."),
                    QStringLiteral("list")});
     cli.addOption({QStringLiteral("beams"), QStringLiteral("With --models: beam sizes (default 1,4)."), QStringLiteral("list"),

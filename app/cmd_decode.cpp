@@ -243,11 +243,12 @@ int evalCommand(const QStringList &args)
     const auto report = [&](const protocol::JobEvent &e) {
         if (!events)
             return;
-        std::fputs(protocol::toJsonLine(e).constData(), stdout);
-        std::fflush(stdout);
+        emitJobEvent(e);
     };
     usecases::EvaluateHooks hooks;
+    qint64 evaluatedRun = request.runId;   // a stored model's run is known once it is loaded
     hooks.started = [&](const usecases::EvaluationResult &r, int pairs) {
+        evaluatedRun = r.run.id;
         noteBest(request.checkpoint, r.run.id, r.checkpoint.step, r.bestDevBleu);
         protocol::JobEvent started;
         started.type = protocol::JobEventType::Started;
@@ -264,7 +265,7 @@ int evalCommand(const QStringList &args)
                      qPrintable(s.pair), static_cast<long long>(s.sentences), s.bleu.score, s.chrf.score, s.seconds);
         protocol::JobEvent progress;
         progress.type = protocol::JobEventType::Progress;
-        progress.run = request.runId;
+        progress.run = evaluatedRun;
         progress.pair = s.pair;
         progress.done = done;
         progress.pairs = total;

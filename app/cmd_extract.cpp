@@ -4,6 +4,8 @@
 #include "app/cli.h"
 
 #include "db/store.h"
+#include "protocol/jobevents.h"
+#include "usecases/comparison.h"
 #include "usecases/extract.h"
 
 #include <QDir>
@@ -105,6 +107,7 @@ int extractCommand(const QStringList &args)
                    QStringLiteral("Folder for the model files (default: the run's folder/subnetworks); with --model and "
                                   "one task, a file name ending in .tmf."),
                    QStringLiteral("dir")});
+    cli.addOption({QStringLiteral("events"), QStringLiteral("Print progress as JSON lines on stdout (for the workbench).")});
     cli.addOption({QStringLiteral("verify"),
                    QStringLiteral("Test sentences per pair (16; random sources with --model: 8) on which an exact "
                                   "sub-network is compared with the full model (0: none)."),
@@ -139,8 +142,28 @@ int extractCommand(const QStringList &args)
     cli.threads();
     const auto store = cli.openStore(CommandLine::StoreAccess::MustExist);
 
+    const bool events = cli.isSet(QStringLiteral("events"));
     usecases::ExtractHooks hooks;
-    hooks.extracted = [](const usecases::ExtractedModel &m, int done, int total) {
+    hooks.started = [&](const usecases::ExtractResult &r, int total) {
+        protocol::JobEvent started;
+        started.type = protocol::JobEventType::Started;
+        started.run = r.run.id;
+        started.step = r.checkpoint.step;
+        started.pairs = total;
+        if (events)
+            emitJobEvent(started);
+    };
+    hooks.extracted = [&](const usecases::ExtractedModel &m, int done, int total) {
+        if (events) {
+            protocol::JobEvent progress;
+            progress.type = protocol::JobEventType::Progress;
+            progress.run = request.runId;
+            progress.pair = m.task;
+            progress.done = done;
+            progress.pairs = total;
+            progress.model = m.modelId;
+            emitJobEvent(progress);
+        }
         QString check;
         if (m.verifiedSentences > 0)
             check = QStringLiteral(", verified on %1 test sentences: %2 greedy translations identical, largest logit "
@@ -151,6 +174,13 @@ int extractCommand(const QStringList &args)
         printNote(QStringLiteral("[%1/%2] %3 → %4%5").arg(done).arg(total).arg(m.task, m.path, check));
     };
     const auto result = usecases::extract(*store, request, printNote, hooks);
+    if (events) {
+        protocol::JobEvent finished;
+        finished.type = protocol::JobEventType::Finished;
+        finished.run = result.run.id;
+        emitJobEvent(finished);
+        return ExitOk;
+    }
 
     ResultTable table({QStringLiteral("model"), QStringLiteral("task"), QStringLiteral("serves"), QStringLiteral("params"),
                        QStringLiteral("active_per_token"), QStringLiteral("file_mb"), QStringLiteral("exact"),
@@ -202,6 +232,58 @@ int modelsCommand(const QStringList &args)
     return ExitOk;
 }
 
+QVariant optional(const std::optional<double> &v)
+{
+    return v ? QVariant(*v) : QVariant();
+}
+
+int compareCommand(const QStringList &args)
+{
+    CommandLine cli(QStringLiteral("compare"),
+                    QStringLiteral("a run's full model beside its sub-networks and students, per task, from stored "
+                                   "evaluations and benchmarks"));
+    cli.addDbOption();
+    cli.addFormatOption();
+    cli.addOption({QStringLiteral("run"), QStringLiteral("The run the models come from."), QStringLiteral("id")});
+    cli.addOption({QStringLiteral("dense"), QStringLiteral("A dense baseline run: the share of the BLEU gain each model keeps."),
+                   QStringLiteral("id")});
+    cli.addOption({QStringLiteral("beam"), QStringLiteral("Scores of evaluations with this beam (default 4)."),
+                   QStringLiteral("n"), QStringLiteral("4")});
+    cli.addOption({QStringLiteral("split"), QStringLiteral("test (default), dev or multiway."), QStringLiteral("split"),
+                   QStringLiteral("test")});
+    if (!cli.parse(args))
+        return ExitOk;
+    if (!cli.isSet(QStringLiteral("run")))
+        throw UsageError(QStringLiteral("compare: --run N is required"));
+    usecases::ComparisonRequest request;
+    request.runId = cli.intValue(QStringLiteral("run"), 1, std::numeric_limits<qint64>::max());
+    if (cli.isSet(QStringLiteral("dense")))
+        request.denseRunId = cli.intValue(QStringLiteral("dense"), 1, std::numeric_limits<qint64>::max());
+    request.beam = int(cli.intValue(QStringLiteral("beam"), 1, 64));
+    request.split = cli.value(QStringLiteral("split"));
+    const Format format = cli.format();
+    const auto store = cli.openStore(CommandLine::StoreAccess::MustExist);
+    const auto c = usecases::compareModels(*store, request);
+    ResultTable table({QStringLiteral("task"), QStringLiteral("kind"), QStringLiteral("model"), QStringLiteral("step"),
+                       QStringLiteral("params"), QStringLiteral("active_per_token"), QStringLiteral("file_mb"),
+                       QStringLiteral("experts"), QStringLiteral("BLEU"), QStringLiteral("chrF"),
+                       QStringLiteral("delta_BLEU"), QStringLiteral("gain_kept"), QStringLiteral("greedy_tokens_per_s"),
+                       QStringLiteral("beam4_tokens_per_s")});
+    for (const auto &r : c.rows)
+        table.addRow({r.task, r.kind, r.modelId, r.step, r.paramsTotal, r.paramsActive,
+                      r.fileBytes > 0 ? QVariant(double(r.fileBytes) / (1 << 20)) : QVariant(), r.experts,
+                      optional(r.bleu), optional(r.chrf), optional(r.deltaBleu), optional(r.gainKept),
+                      optional(r.peakGreedy), optional(r.peakBeam)});
+    table.print(format, QStringLiteral("Run %1 (%2)%3; %4 split, beam %5; scores are means over each task's pairs")
+                            .arg(c.run.id).arg(c.run.name)
+                            .arg(c.dense.id > 0 ? QStringLiteral(", dense baseline run %1 (%2)").arg(c.dense.id).arg(c.dense.name)
+                                                : QString())
+                            .arg(request.split).arg(request.beam));
+    for (const auto &m : c.missing)
+        printNote(QStringLiteral("not measured yet: %1").arg(m));
+    return ExitOk;
+}
+
 } // namespace
 
 int runExtract(const QStringList &args)
@@ -209,6 +291,8 @@ int runExtract(const QStringList &args)
     const QString command = args.value(1);
     QStringList rest = args;
     rest.removeAt(1);
+    if (command == QLatin1String("compare"))
+        return compareCommand(rest);
     return command == QLatin1String("models") ? modelsCommand(rest) : extractCommand(rest);
 }
 

@@ -1,6 +1,7 @@
 // `taskmoe train|runs|metrics|cancel`: training jobs from a shell (or started by the
 // workbench), with the store as the durable record and JSON lines on stdout as the live one.
 #include "app/cli.h"
+#include "usecases/distill.h"
 #include "usecases/trainingdata.h"
 
 #include "core/base/errors.h"
@@ -56,9 +57,7 @@ void installStopHandlers()
 /// One JSON object per line on stdout, flushed at once: the workbench reads it live.
 void emitEvent(const protocol::JobEvent &event)
 {
-    const QByteArray line = protocol::toJsonLine(event);
-    std::fwrite(line.constData(), 1, static_cast<std::size_t>(line.size()), stdout);
-    std::fflush(stdout);
+    emitJobEvent(event);
 }
 
 QString hostName() { return protocol::hostName(); }
@@ -181,63 +180,14 @@ core::TrainConfig trainConfigurationFrom(const CommandLine &cli, const QString &
 
 namespace {
 
-int trainCommand(const QStringList &args)
+/// Trains `config` as run `run`: a new run (id 0; its kind, name and parent set by the caller)
+/// recorded in the store, or the stopped run `run` resumed from `resumeState`. Metrics,
+/// checkpoints and job events as `taskmoe train` documents them.
+int trainRun(db::Store &store, core::TrainConfig config, db::RunRecord run, const std::string &resumeState, int threads)
 {
-    CommandLine cli(QStringLiteral("train"), QStringLiteral("train a model from a configuration or a preset"));
-    cli.addDbOption();
-    cli.addThreadsOption();
-    addTrainConfigOptions(cli);
-    cli.addOption({QStringLiteral("name"), QStringLiteral("A name for the run (stored verbatim)."), QStringLiteral("name")});
-    cli.addOption({QStringLiteral("resume"), QStringLiteral("Continue this run from its last good checkpoint."),
-                   QStringLiteral("run")});
-    cli.addOption({QStringLiteral("device"), QStringLiteral("cpu (default) or cuda."), QStringLiteral("device"),
-                   QStringLiteral("cpu")});
-    if (!cli.parse(args))
-        return ExitOk;
-
-    const QString device = cli.value(QStringLiteral("device"));
-    if (device != QLatin1String("cpu") && device != QLatin1String("cuda"))
-        throw UsageError(QStringLiteral("train: --device must be cpu or cuda (got '%1')").arg(device));
-    if (device == QLatin1String("cuda")) {
-        // Refused before anything is read or written. The MoE layer's experts run on our own
-        // CPU threads with the BLAS library, so there is no GPU code path to fall back on.
-        if (core::cudaDeviceCount() == 0)
-            throw CommandError(QStringLiteral("--device cuda: this LibTorch build has no CUDA support or sees no GPU "
-                                              "(Debian's libtorch is CPU-only); use --device cpu"));
-        throw CommandError(QStringLiteral("--device cuda: %1 CUDA device(s) found, but training on a GPU is not "
-                                          "implemented yet (the MoE experts run on CPU threads); use --device cpu")
-                               .arg(core::cudaDeviceCount()));
-    }
-    const bool resuming = cli.isSet(QStringLiteral("resume"));
-    if (resuming && (cli.isSet(QStringLiteral("config")) || cli.isSet(QStringLiteral("preset")) || cli.isSet(QStringLiteral("set"))
-                     || cli.isSet(QStringLiteral("minutes"))))
-        throw UsageError(QStringLiteral("train: --resume continues a run with its own configuration; drop --config, --preset, "
-                                        "--set and --minutes"));
-
-    db::RunRecord run;
-    core::TrainConfig config;
-    std::string resumeState;
-    if (!resuming) {
-        config = trainConfigurationFrom(cli, QStringLiteral("train"));  // every check before the store is even opened
-        usecases::checkTrainingMemory(config, core::availableMemoryBytes(), core::totalMemoryBytes());
-    }
-    auto store = cli.openStore(resuming ? CommandLine::StoreAccess::MustExist : CommandLine::StoreAccess::CreateIfMissing);
-    if (resuming) {
-        run = store->run(cli.intValue(QStringLiteral("resume"), 1, std::numeric_limits<qint64>::max()));
-        if (run.kind != QLatin1String("train"))
-            throw CommandError(QStringLiteral("run %1 is a %2 run, not a training run").arg(run.id).arg(run.kind));
-        if (run.status == db::RunStatus::Finished)
-            throw CommandError(QStringLiteral("run %1 has finished; there is nothing to resume").arg(run.id));
-        markInterruptedRuns(*store);
-        if (store->run(run.id).status == db::RunStatus::Running)
-            throw CommandError(QStringLiteral("run %1 is still running (process %2 on %3); cancel it first")
-                                   .arg(run.id).arg(run.pid).arg(run.host));
-        config = core::parseTrainConfig(run.configJson.toStdString(), "run " + std::to_string(run.id));
-        const db::CheckpointRecord checkpoint = lastGoodCheckpoint(*store, run.id);
-        resumeState = (checkpoint.path.left(checkpoint.path.size() - 4) + QStringLiteral(".state")).toStdString();
-    }
+    const bool resuming = !resumeState.empty();
     // Checkpoints must be writable before a run is recorded (or a stopped one reopened).
-    const QString runsRoot = db::Store::runsFolder(store->path());
+    const QString runsRoot = db::Store::runsFolder(store.path());
     {
         QDir().mkpath(runsRoot);
         QFile probe(runsRoot + QStringLiteral("/.write-test-%1").arg(::getpid()));
@@ -249,7 +199,7 @@ int trainCommand(const QStringList &args)
         probe.close();
         probe.remove();
     }
-    usecases::PreparedData prepared = usecases::prepareTrainingData(*store, config, cli.threads(), printNote);
+    usecases::PreparedData prepared = usecases::prepareTrainingData(store, config, threads, printNote);
     // The run's stored configuration names exactly what it trained on, so that --resume
     // (and anyone reading the run later) gets the same dataset and vocabulary back, not
     // "the newest one of this size" — SentencePiece may give fewer pieces than asked for.
@@ -257,8 +207,6 @@ int trainCommand(const QStringList &args)
     config.data.vocabulary = prepared.vocabularyId;
 
     if (!resuming) {
-        run.kind = QStringLiteral("train");
-        run.name = cli.isSet(QStringLiteral("name")) ? cli.value(QStringLiteral("name")) : qs(config.preset);
         run.preset = qs(config.preset);
         run.datasetId = prepared.datasetId;
         run.configJson = qs(core::trainConfigToJson(config, -1));
@@ -266,11 +214,11 @@ int trainCommand(const QStringList &args)
         run.pid = ::getpid();
         run.host = hostName();
         run.startedAt = QDateTime::currentDateTimeUtc();
-        run.id = store->addRun(run);
+        run.id = store.addRun(run);
     } else {
-        store->updateRunProcess(run.id, ::getpid(), hostName());
+        store.updateRunProcess(run.id, ::getpid(), hostName());
     }
-    const QString checkpointDir = resuming ? store->runFolderOf(run.id) : db::Store::runFolder(store->path(), run.id);
+    const QString checkpointDir = resuming ? store.runFolderOf(run.id) : db::Store::runFolder(store.path(), run.id);
     RunLog log(checkpointDir);
     log.line(resuming ? QStringLiteral("resuming run %1 from %2 (process %3 on %4)")
                             .arg(run.id).arg(qs(resumeState)).arg(::getpid()).arg(hostName())
@@ -344,7 +292,7 @@ int trainCommand(const QStringList &args)
             }
         }
         event.elapsedSeconds = p.elapsedSeconds;
-        store->addMetrics(points);
+        store.addMetrics(points);
         emitEvent(event);
         if (p.hasReport)
             log.line(QStringLiteral("step %1/%2  loss %3  ce %4  balance %5  lr %6  grad-norm %7  %8 tok/s  eta %9 s")
@@ -364,7 +312,7 @@ int trainCommand(const QStringList &args)
         return true;
     };
     hooks.checkpoint = [&](const core::CheckpointInfo &c) {
-        store->addCheckpoint({0, run.id, c.step, qs(c.modelPath), qs(c.modelSha256), c.modelBytes, {}});
+        store.addCheckpoint({0, run.id, c.step, qs(c.modelPath), qs(c.modelSha256), c.modelBytes, {}});
         protocol::JobEvent written;
         written.type = protocol::JobEventType::Checkpoint;
         written.run = run.id;
@@ -379,7 +327,7 @@ int trainCommand(const QStringList &args)
     try {
         result = core::train(config, prepared.data, checkpointDir.toStdString(), resumeState, hooks);
     } catch (const std::exception &e) {
-        store->updateRunStatus(run.id, db::RunStatus::Failed, QString::fromUtf8(e.what()));
+        store.updateRunStatus(run.id, db::RunStatus::Failed, QString::fromUtf8(e.what()));
         log.line(QStringLiteral("failed: ") + QString::fromUtf8(e.what()));
         protocol::JobEvent failed;
         failed.type = protocol::JobEventType::Failed;
@@ -391,7 +339,7 @@ int trainCommand(const QStringList &args)
     if (terminal)
         std::fputc('\n', stderr);
     const db::RunStatus final = result.stopped ? db::RunStatus::Cancelled : db::RunStatus::Finished;
-    store->updateRunStatus(run.id, final);
+    store.updateRunStatus(run.id, final);
     const QString status = db::runStatusName(final);
     log.line(QStringLiteral("%1 at step %2").arg(status).arg(result.lastStep)
              + (result.budgetUsed ? QStringLiteral(" (the time budget of %1 minutes is used up)").arg(config.train.maxMinutes)
@@ -409,6 +357,130 @@ int trainCommand(const QStringList &args)
         done.budgetUsed = true;
     emitEvent(done);
     return ExitOk;
+}
+
+int trainCommand(const QStringList &args)
+{
+    CommandLine cli(QStringLiteral("train"), QStringLiteral("train a model from a configuration or a preset"));
+    cli.addDbOption();
+    cli.addThreadsOption();
+    addTrainConfigOptions(cli);
+    cli.addOption({QStringLiteral("name"), QStringLiteral("A name for the run (stored verbatim)."), QStringLiteral("name")});
+    cli.addOption({QStringLiteral("resume"), QStringLiteral("Continue this run from its last good checkpoint."),
+                   QStringLiteral("run")});
+    cli.addOption({QStringLiteral("device"), QStringLiteral("cpu (default) or cuda."), QStringLiteral("device"),
+                   QStringLiteral("cpu")});
+    if (!cli.parse(args))
+        return ExitOk;
+
+    const QString device = cli.value(QStringLiteral("device"));
+    if (device != QLatin1String("cpu") && device != QLatin1String("cuda"))
+        throw UsageError(QStringLiteral("train: --device must be cpu or cuda (got '%1')").arg(device));
+    if (device == QLatin1String("cuda")) {
+        // Refused before anything is read or written. The MoE layer's experts run on our own
+        // CPU threads with the BLAS library, so there is no GPU code path to fall back on.
+        if (core::cudaDeviceCount() == 0)
+            throw CommandError(QStringLiteral("--device cuda: this LibTorch build has no CUDA support or sees no GPU "
+                                              "(Debian's libtorch is CPU-only); use --device cpu"));
+        throw CommandError(QStringLiteral("--device cuda: %1 CUDA device(s) found, but training on a GPU is not "
+                                          "implemented yet (the MoE experts run on CPU threads); use --device cpu")
+                               .arg(core::cudaDeviceCount()));
+    }
+    const bool resuming = cli.isSet(QStringLiteral("resume"));
+    if (resuming && (cli.isSet(QStringLiteral("config")) || cli.isSet(QStringLiteral("preset")) || cli.isSet(QStringLiteral("set"))
+                     || cli.isSet(QStringLiteral("minutes"))))
+        throw UsageError(QStringLiteral("train: --resume continues a run with its own configuration; drop --config, --preset, "
+                                        "--set and --minutes"));
+
+    db::RunRecord run;
+    core::TrainConfig config;
+    std::string resumeState;
+    if (!resuming) {
+        config = trainConfigurationFrom(cli, QStringLiteral("train"));  // every check before the store is even opened
+        usecases::checkTrainingMemory(config, core::availableMemoryBytes(), core::totalMemoryBytes());
+    }
+    auto store = cli.openStore(resuming ? CommandLine::StoreAccess::MustExist : CommandLine::StoreAccess::CreateIfMissing);
+    if (resuming) {
+        run = store->run(cli.intValue(QStringLiteral("resume"), 1, std::numeric_limits<qint64>::max()));
+        if (run.kind != QLatin1String("train") && run.kind != QLatin1String("student"))
+            throw CommandError(QStringLiteral("run %1 is a %2 run, not a training run").arg(run.id).arg(run.kind));
+        if (run.status == db::RunStatus::Finished)
+            throw CommandError(QStringLiteral("run %1 has finished; there is nothing to resume").arg(run.id));
+        markInterruptedRuns(*store);
+        if (store->run(run.id).status == db::RunStatus::Running)
+            throw CommandError(QStringLiteral("run %1 is still running (process %2 on %3); cancel it first")
+                                   .arg(run.id).arg(run.pid).arg(run.host));
+        config = core::parseTrainConfig(run.configJson.toStdString(), "run " + std::to_string(run.id));
+        const db::CheckpointRecord checkpoint = lastGoodCheckpoint(*store, run.id);
+        resumeState = (checkpoint.path.left(checkpoint.path.size() - 4) + QStringLiteral(".state")).toStdString();
+    }
+    if (!resuming) {
+        run.kind = QStringLiteral("train");
+        run.name = cli.isSet(QStringLiteral("name")) ? cli.value(QStringLiteral("name")) : qs(config.preset);
+    }
+    return trainRun(*store, config, run, resumeState, cli.threads());
+}
+
+int distillCommand(const QStringList &args)
+{
+    CommandLine cli(QStringLiteral("distill"),
+                    QStringLiteral("train a dense student on a finished teacher run's data: the teacher's distribution "
+                                   "mixed into the reference (word level), optionally its translations (sequence level)"));
+    cli.addDbOption();
+    cli.addThreadsOption();
+    cli.addOption({QStringLiteral("teacher"), QStringLiteral("The teacher run (finished)."), QStringLiteral("run")});
+    cli.addOption({QStringLiteral("checkpoint"),
+                   QStringLiteral("The teacher's checkpoint step, or best; default: best when it has dev BLEU, else newest."),
+                   QStringLiteral("step")});
+    cli.addOption({QStringLiteral("student-preset"),
+                   QStringLiteral("The student's preset (e.g. dense-student: dense, as costly per token as a task "
+                                  "sub-network)."),
+                   QStringLiteral("name")});
+    cli.addOption({QStringLiteral("alpha"), QStringLiteral("Weight of the teacher's distribution in the target (default 0.5)."),
+                   QStringLiteral("a"), QStringLiteral("0.5")});
+    cli.addOption({QStringLiteral("sequence-level"),
+                   QStringLiteral("Also replace the targets of the first N training sentences of each direction by the "
+                                  "teacher's beam-4 translations."),
+                   QStringLiteral("N")});
+    cli.addOption({QStringLiteral("set"), QStringLiteral("Override one key of the student, e.g. train.seed=2 (repeatable)."),
+                   QStringLiteral("key=value")});
+    cli.addOption({QStringLiteral("minutes"), QStringLiteral("Wall-clock budget of the student (train.max_minutes)."),
+                   QStringLiteral("M")});
+    cli.addOption({QStringLiteral("name"), QStringLiteral("A name for the student run."), QStringLiteral("name")});
+    if (!cli.parse(args))
+        return ExitOk;
+    if (!cli.isSet(QStringLiteral("teacher")) || !cli.isSet(QStringLiteral("student-preset")))
+        throw UsageError(QStringLiteral("distill: --teacher RUN and --student-preset NAME are required"));
+    usecases::DistillRequest request;
+    request.teacherRunId = cli.intValue(QStringLiteral("teacher"), 1, std::numeric_limits<qint64>::max());
+    if (cli.isSet(QStringLiteral("checkpoint")))
+        request.checkpoint = usecases::parseCheckpointChoice(cli.value(QStringLiteral("checkpoint")));
+    request.student = core::loadPreset(cli.value(QStringLiteral("student-preset")).toStdString(), core::defaultPresetDir());
+    for (const QString &o : cli.values(QStringLiteral("set")))
+        core::applyOverride(request.student, o.toStdString());
+    if (cli.isSet(QStringLiteral("minutes")))
+        core::applyOverride(request.student, "train.max_minutes=" + cli.value(QStringLiteral("minutes")).toStdString());
+    bool ok = false;
+    request.alpha = cli.value(QStringLiteral("alpha")).toDouble(&ok);
+    if (!ok)
+        throw UsageError(QStringLiteral("distill: --alpha must be a number between 0 and 1"));
+    if (cli.isSet(QStringLiteral("sequence-level")))
+        request.sequenceSentences = cli.intValue(QStringLiteral("sequence-level"), 1, 100000000);
+    auto store = cli.openStore(CommandLine::StoreAccess::MustExist);
+    const usecases::StudentPlan plan = usecases::planStudent(*store, request);
+    usecases::checkTrainingMemory(plan.config, core::availableMemoryBytes(), core::totalMemoryBytes());
+    printNote(QStringLiteral("student of run %1 (%2) at step %3: %4 parameters against the teacher's %5, alpha %6%7")
+                  .arg(plan.teacher.id).arg(plan.teacher.name).arg(plan.teacherCheckpoint.step)
+                  .arg(plan.studentParameters).arg(plan.teacherParameters).arg(request.alpha)
+                  .arg(request.sequenceSentences > 0
+                           ? QStringLiteral(", the teacher's translations of %1 sentences per direction").arg(request.sequenceSentences)
+                           : QString()));
+    db::RunRecord run;
+    run.kind = QStringLiteral("student");
+    run.parentRunId = plan.teacher.id;
+    run.name = cli.isSet(QStringLiteral("name")) ? cli.value(QStringLiteral("name"))
+                                                 : QStringLiteral("%1-student-of-%2").arg(qs(plan.config.preset)).arg(plan.teacher.id);
+    return trainRun(*store, plan.config, run, {}, cli.threads());
 }
 
 int runsCommand(const QStringList &args)
@@ -502,6 +574,8 @@ int runTrain(const QStringList &args)
         return runsCommand(rest);
     if (command == QLatin1String("metrics"))
         return metricsCommand(rest);
+    if (command == QLatin1String("distill"))
+        return distillCommand(rest);
     return cancelCommand(rest);
 }
 

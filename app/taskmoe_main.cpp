@@ -6,6 +6,7 @@
 #include "core/model/backend.h"
 #include "db/store.h"
 
+#include <QApplication>
 #include <QCoreApplication>
 #include <QTextStream>
 
@@ -13,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <memory>
 
 #include <malloc.h>
 #include <unistd.h>
@@ -34,6 +36,7 @@ const char *kUsage =
     "  corpus vocab     train a shared SentencePiece vocabulary for a dataset\n"
     "  corpus encode    encode or decode text with a stored vocabulary\n"
     "  train            train a model from --preset NAME or --config FILE (--set key=value)\n"
+    "  distill          train a dense student from a finished teacher run (word- and sequence-level)\n"
     "  runs             list runs; metrics --run N exports a run's metrics; cancel --run N stops one\n"
     "  model init       write a randomly initialised model file for a configuration\n"
     "  model info       check a model file; print its options, tasks and parameter counts\n"
@@ -42,7 +45,9 @@ const char *kUsage =
     "  route            per-token expert choices of one sentence in every MoE layer (JSON)\n"
     "  routing          a stored task x expert routing matrix (--run N --side S --layer L)\n"
     "  extract          per-task sub-networks of a run: task-routed layers folded (exact), token-routed pruned\n"
+    "  report           the comparison of runs as Markdown with PNG figures (--runs A,B,… --out DIR)\n"
     "  models           the store's models: evaluated checkpoints, sub-networks, students\n"
+    "  compare          a run's full model beside its sub-networks and students: BLEU, change, size, speed\n"
     "  bleu             BLEU or chrF/chrF++ of a hypothesis file, as sacrebleu computes them\n"
     "  bench --store    measure store write speed (metric rows per second)\n"
     "  bench --moe-layer  time the MoE layer against a dense FFN of the same active FLOPs\n"
@@ -88,10 +93,12 @@ int dispatch(const QStringList &args)
         return app::runBench(args);
     if (command == QLatin1String("model"))
         return app::runModel(args);
+    if (command == QLatin1String("report"))
+        return app::runReport(args);
     if (command == QLatin1String("train") || command == QLatin1String("runs") || command == QLatin1String("metrics")
-        || command == QLatin1String("cancel"))
+        || command == QLatin1String("cancel") || command == QLatin1String("distill"))
         return app::runTrain(args);
-    if (command == QLatin1String("extract") || command == QLatin1String("models"))
+    if (command == QLatin1String("extract") || command == QLatin1String("models") || command == QLatin1String("compare"))
         return app::runExtract(args);
     if (command == QLatin1String("translate") || command == QLatin1String("eval") || command == QLatin1String("route")
         || command == QLatin1String("routing"))
@@ -143,7 +150,13 @@ int main(int argc, char **argv)
 {
     restartWithComputeEnvironment(argc, argv);
     keepFreedMemory(argc, argv);
-    QCoreApplication application(argc, argv);
+    // The report draws its figures with QCustomPlot: a widgets application, off screen unless
+    // the user chose a platform. Every other command is a plain console program.
+    const bool report = argc >= 2 && std::strcmp(argv[1], "report") == 0;
+    if (report && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    std::unique_ptr<QCoreApplication> application = report ? std::make_unique<QApplication>(argc, argv)
+                                                           : std::make_unique<QCoreApplication>(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("taskmoe"));
     QCoreApplication::setApplicationVersion(QStringLiteral(TASKMOE_VERSION));
     const auto fail = [](const char *what) {
@@ -151,7 +164,7 @@ int main(int argc, char **argv)
         return app::ExitFailure;
     };
     try {
-        return dispatch(application.arguments());
+        return dispatch(QCoreApplication::arguments());
     } catch (const app::UsageError &e) {
         std::fprintf(stderr, "taskmoe: %s (see taskmoe --help)\n", e.what());
         return app::ExitUsage;

@@ -3,8 +3,10 @@
 #include "ui/mainwindow.h"
 #include "ui/routing/routingbrowser.h"
 #include "ui/common/storecontroller.h"
+#include "ui/subnetworks/subnetworkstab.h"
 
 #include <QApplication>
+#include <QComboBox>
 #include <QCommandLineParser>
 #include <QFile>
 #include <QTimer>
@@ -61,7 +63,7 @@ int main(int argc, char *argv[])
         QStringLiteral("seconds"), QStringLiteral("0"));
     const QCommandLineOption tabOption(
         QStringLiteral("tab"),
-        QStringLiteral("Open on this tab: datasets, runs or routing."),
+        QStringLiteral("Open on this tab: datasets, runs, routing or subnetworks."),
         QStringLiteral("name"));
     const QCommandLineOption routingOption(
         QStringLiteral("routing"),
@@ -74,6 +76,11 @@ int main(int argc, char *argv[])
     const QCommandLineOption orderOption(
         QStringLiteral("routing-order"), QStringLiteral("With --routing: order rows by name, size or cluster."),
         QStringLiteral("order"));
+    const QCommandLineOption subnetworksOption(
+        QStringLiteral("subnetworks"),
+        QStringLiteral("Show the Sub-networks tab for run <run> (with run <dense> as the dense baseline)."),
+        QStringLiteral("run[:dense]"));
+    parser.addOption(subnetworksOption);
     parser.addOption(dbOption);
     parser.addOption(tabOption);
     parser.addOption(routingOption);
@@ -113,8 +120,9 @@ int main(int argc, char *argv[])
     }
     const QString tab = parser.value(tabOption).trimmed().toLower();
     if (parser.isSet(tabOption) && tab != QLatin1String("datasets") && tab != QLatin1String("runs")
-        && tab != QLatin1String("routing")) {
-        printError(QStringLiteral("--tab: '%1' is not datasets, runs or routing (see --help)").arg(parser.value(tabOption)));
+        && tab != QLatin1String("routing") && tab != QLatin1String("subnetworks")) {
+        printError(QStringLiteral("--tab: '%1' is not datasets, runs, routing or subnetworks (see --help)")
+                       .arg(parser.value(tabOption)));
         return 2;
     }
     qint64 routingRun = 0, routingStep = -1;
@@ -142,6 +150,19 @@ int main(int argc, char *argv[])
         printError(QStringLiteral("--routing-order: '%1' is not name, size or cluster (see --help)").arg(parser.value(orderOption)));
         return 2;
     }
+    qint64 subnetworkRun = 0, denseRun = 0;
+    if (parser.isSet(subnetworksOption)) {
+        const QStringList parts = parser.value(subnetworksOption).split(QLatin1Char(':'));
+        bool runOk = false, denseOk = true;
+        subnetworkRun = parts.value(0).trimmed().toLongLong(&runOk);
+        if (parts.size() == 2)
+            denseRun = parts[1].trimmed().toLongLong(&denseOk);
+        if (!runOk || subnetworkRun <= 0 || !denseOk || denseRun < 0 || parts.size() > 2) {
+            printError(QStringLiteral("--subnetworks: '%1' is not RUN or RUN:DENSE (see --help)")
+                           .arg(parser.value(subnetworksOption)));
+            return 2;
+        }
+    }
     bool delayOk = false;
     const double delay = parser.value(delayOption).toDouble(&delayOk);
     if (!delayOk || delay < 0 || delay > 3600) {
@@ -166,6 +187,16 @@ int main(int argc, char *argv[])
                                                                               : taskmoe::ui::RowOrder::Clustering);
     if (opened && routingRun > 0)
         window.showRunRouting(routingRun, routingStep);   // shown once the browser's listing has it
+    if (opened && subnetworkRun > 0) {
+        auto *tab = window.subnetworksTab();
+        if (denseRun > 0)
+            tab->denseBox()->setCurrentIndex(std::max(0, tab->denseBox()->findData(denseRun)));
+        if (!tab->selectRun(subnetworkRun)) {
+            printError(QStringLiteral("--subnetworks: run %1 is not a finished MoE run of this store").arg(subnetworkRun));
+            return 1;
+        }
+        window.showTab(QStringLiteral("subnetworks"));
+    }
 
     if (parser.isSet(screenshotOption)) {
         if (!opened) {

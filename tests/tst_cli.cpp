@@ -106,6 +106,12 @@ private slots:
         QTest::newRow("bad number") << QStringList{"corpus", "synth", "--largest", "many"} << QStringLiteral("--largest");
         QTest::newRow("two import modes") << QStringList{"corpus", "import", "--tsv", "a", "--moses", "b"}
                                           << QStringLiteral("exactly one");
+        QTest::newRow("extract without a task") << QStringList{"extract", "--run", "1"} << QStringLiteral("--task");
+        QTest::newRow("distill without a student") << QStringList{"distill", "--teacher", "1"}
+                                                   << QStringLiteral("--student-preset");
+        QTest::newRow("compare without a run") << QStringList{"compare"} << QStringLiteral("--run N is required");
+        QTest::newRow("target length alone") << QStringList{"bench", "--decode", "--models", "a.tmf", "--target-length", "3"}
+                                             << QStringLiteral("--target-length goes with --source-length");
     }
     void usageErrorsExitWithStatusTwo()
     {
@@ -358,6 +364,36 @@ private slots:
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.contains(QStringLiteral("model.top_k")) && r.err.contains(QStringLiteral("between 1 and")), qPrintable(r.err));
         QVERIFY(!QFile::exists(m_dir.filePath("bad.tmf")));
+    }
+
+    // The paper's comparison on random weights: a task-routed model, its extracted sub-network
+    // (exact, smaller) and their decoding throughput measured side by side in one run.
+    void randomModelsAreExtractedAndComparedForSpeed()
+    {
+        const QString full = m_dir.filePath(QStringLiteral("task-moe.tmf"));
+        Result r = run({"model", "init", "--output", full, "--preset", "task-moe-target", "--languages", "en,de,fr"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QString sub = m_dir.filePath(QStringLiteral("task-moe-de.tmf"));
+        r = run({"extract", "--model", full, "--task", "en-de", "--output", sub, "--format", "json"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QJsonObject extracted = QJsonDocument::fromJson(r.out.toUtf8()).array().first().toObject();
+        QCOMPARE(extracted.value("task").toString(), QStringLiteral("de"));
+        QVERIFY(extracted.value("max_logit_diff").toDouble() < 1e-4);
+        r = run({"model", "info", "--model", sub, "--format", "json"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QCOMPARE(QJsonDocument::fromJson(r.out.toUtf8()).object().value("decoder_routing").toString(), QStringLiteral("dense"));
+        // A model file is not pruned: that needs a run's routing statistics.
+        r = run({"extract", "--model", full, "--task", "en-de", "--keep", "2", "--output", sub});
+        QCOMPARE(r.exitCode, 2);
+
+        r = run({"bench", "--decode", "--models", full + "," + sub, "--source-length", "6", "--target-length", "6",
+                 "--batch-sizes", "1,4", "--beams", "1", "--sentences", "4", "--format", "json"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QJsonArray rows = QJsonDocument::fromJson(r.out.toUtf8()).array();
+        QCOMPARE(rows.size(), 2);
+        QCOMPARE(rows[0].toObject().value("beam1_ratio_to_first").toDouble(), 1.0);
+        QVERIFY(rows[1].toObject().value("peak_beam1_tokens_per_s").toDouble() > 0);
+        QVERIFY(rows[1].toObject().value("params").toInteger() < rows[0].toObject().value("params").toInteger());
     }
 
     void moeLayerBenchmarkPrintsRatiosAsJson()

@@ -23,7 +23,7 @@ const std::vector<std::string> kPresets = {
     "sentence-moe",  "task-moe-target", "task-moe-pair",
     "task-moe-both", "transformer-base-token-moe-32", "transformer-base-task-moe-32",
     "dense-full", "token-moe-full", "sentence-moe-full", "task-moe-target-full", "task-moe-pair-full",
-    "task-moe-both-full", "gettext-dense", "gettext-token-moe", "gettext-task-moe-target",
+    "task-moe-both-full", "gettext-dense", "gettext-token-moe", "gettext-task-moe-target", "dense-student",
 };
 
 
@@ -322,6 +322,29 @@ private slots:
         const std::string message = errorOf<InputError>([&] { applyOverride(c, "train.max_minutes=0"); });
         QVERIFY2(message.find("train.max_minutes must be greater than 0") != std::string::npos, message.c_str());
         QCOMPARE(c.train.maxMinutes, 2.5);   // unchanged by a refused override
+    }
+
+    void distillationKeysAreWrittenOnlyWhenUsedAndNeedATeacher()
+    {
+        TrainConfig c = loadPreset("dense-student", kPresetDir);
+        // As costly per token as a quick task sub-network: k · d_ff at the MoE positions.
+        QCOMPARE(c.model.encoderFoldedFf, 2 * c.model.dFf);
+        QCOMPARE(c.model.decoderFoldedFf, 2 * c.model.dFf);
+        QVERIFY(trainConfigToJson(c).find("distill_alpha") == std::string::npos);
+        QVERIFY(trainConfigToJson(c).find("\"teacher\"") == std::string::npos);
+        QVERIFY(trainConfigToJson(loadPreset("dense", kPresetDir)).find("folded") == std::string::npos);
+        const std::string noTeacher = errorOf<InputError>([&] { applyOverride(c, "train.distill_alpha=0.5"); });
+        QVERIFY2(noTeacher.find("train.teacher") != std::string::npos, noTeacher.c_str());
+        applyOverride(c, "train.teacher=/runs/run-3/step-001369.tmf");
+        applyOverride(c, "train.distill_alpha=0.5");
+        applyOverride(c, "train.sequence_distill=100");
+        const std::string json = trainConfigToJson(c);
+        QVERIFY(json.find("\"distill_alpha\"") != std::string::npos);
+        QVERIFY(parseTrainConfig(json, "again") == c);
+        const std::string alpha = errorOf<InputError>([&] { applyOverride(c, "train.distill_alpha=1.5"); });
+        QVERIFY2(alpha.find("train.distill_alpha must be between 0") != std::string::npos, alpha.c_str());
+        const std::string folded = errorOf<InputError>([&] { applyOverride(c, "model.decoder_routing=task:target"); });
+        QVERIFY2(folded.find("model.decoder_folded_ff") != std::string::npos, folded.c_str());
     }
 
     void quickAndFullPresetsDifferInSizeAndCorpus()

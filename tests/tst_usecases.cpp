@@ -11,7 +11,9 @@
 #include "core/train/trainer.h"
 #include "db/store.h"
 #include "usecases/common.h"
+#include "usecases/comparison.h"
 #include "usecases/datasets.h"
+#include "usecases/distill.h"
 #include "usecases/evaluate.h"
 #include "usecases/extract.h"
 #include "usecases/throughput.h"
@@ -393,6 +395,123 @@ private slots:
         } catch (const usecases::UseCaseError &e) {
             QVERIFY2(QString::fromUtf8(e.what()).contains(QStringLiteral("positions")), e.what());
         }
+    }
+
+    void distillingTrainsAStudentOnItsTeachersDataAndVocabulary()
+    {
+        db::Store store(m_db);
+        usecases::DistillRequest request;
+        request.teacherRunId = m_run;
+        request.student = tinyConfig(m_dataset);
+        request.student.model.encoderRouting = core::Routing::Dense;
+        request.student.model.decoderRouting = core::Routing::Dense;
+        request.student.model.vocabSize = 8;   // replaced by the teacher's
+        request.student.data.directions = "en-xx";   // replaced by the teacher's data section
+        request.student.train.steps = 6;
+        request.student.train.logEvery = 2;
+        request.alpha = 0.7;
+        request.sequenceSentences = 3;
+        const auto plan = usecases::planStudent(store, request);
+        QCOMPARE(plan.teacherCheckpoint.step, qint64(20));   // no dev BLEU: the newest
+        QCOMPARE(plan.config.train.teacher, QFileInfo(plan.teacherCheckpoint.path).absoluteFilePath().toStdString());
+        QCOMPARE(plan.config.train.distillAlpha, 0.7);
+        QCOMPARE(plan.config.train.sequenceDistill, qint64(3));
+        QCOMPARE(plan.config.data.directions, std::string("both"));
+        QVERIFY(plan.config.model.vocabSize > 8);
+        QVERIFY(plan.studentParameters < plan.teacherParameters);
+
+        core::TrainConfig config = plan.config;
+        const auto prepared = usecases::prepareTrainingData(store, config, 2);
+        db::RunRecord run;
+        run.kind = QStringLiteral("student");
+        run.parentRunId = m_run;
+        run.datasetId = prepared.datasetId;
+        run.configJson = qs(core::trainConfigToJson(config));
+        run.status = db::RunStatus::Running;
+        const qint64 student = store.addRun(run);
+        core::TrainHooks hooks;
+        std::vector<std::pair<double, double>> losses;   // (loss, ce) per report
+        hooks.progress = [&](const core::TrainProgress &p) {
+            if (p.hasReport)
+                losses.push_back({p.loss, p.ce});
+            return true;
+        };
+        hooks.checkpoint = [&](const core::CheckpointInfo &c) {
+            store.addCheckpoint({0, student, c.step, qs(c.modelPath), qs(c.modelSha256), c.modelBytes, {}});
+        };
+        const auto result = core::train(config, prepared.data, db::Store::runFolder(m_db, student).toStdString(), "", hooks);
+        store.updateRunStatus(student, db::RunStatus::Finished);
+        QCOMPARE(result.lastStep, qint64(6));
+        QVERIFY(!losses.empty());
+        for (const auto &[loss, ce] : losses) {
+            QVERIFY(std::isfinite(loss));
+            QVERIFY2(loss != ce, "the teacher's distribution is part of what the student minimises");
+        }
+
+        // Beside its teacher and the sub-networks: with the student as the (dense) baseline, it
+        // keeps none of the gain, the full model all of it, an exact sub-network all of it too.
+        usecases::EvaluateRequest eval;
+        eval.runId = student;
+        eval.decoding.beam = 1;
+        eval.recordRouting = false;
+        usecases::evaluate(store, eval);
+        usecases::ComparisonRequest compare;
+        compare.runId = m_run;
+        compare.denseRunId = student;
+        compare.beam = 1;
+        const auto c = usecases::compareModels(store, compare);
+        std::map<QString, int> kinds;
+        for (const auto &r : c.rows)
+            ++kinds[r.kind];
+        QVERIFY(kinds[QStringLiteral("full")] >= 3 && kinds[QStringLiteral("subnetwork")] >= 3);
+        QCOMPARE(kinds[QStringLiteral("pruned")], 1);
+        QCOMPARE(kinds[QStringLiteral("student")], kinds[QStringLiteral("full")]);
+        for (const auto &r : c.rows) {
+            if (r.task != QLatin1String("en"))
+                continue;
+            QVERIFY2(r.bleu && r.deltaBleu, qPrintable(r.kind));
+            if (r.kind == QLatin1String("subnetwork") || r.kind == QLatin1String("full"))
+                QCOMPARE(*r.deltaBleu, 0.0);
+            if (r.gainKept && r.kind == QLatin1String("student"))
+                QCOMPARE(*r.gainKept, 0.0);
+            if (r.gainKept && r.kind != QLatin1String("student"))
+                QCOMPARE(*r.gainKept, 1.0);
+        }
+        QVERIFY(c.missing.join(QLatin1Char(' ')).contains(QStringLiteral("taskmoe eval --model")));   // the "de" sub-network
+    }
+
+    void badDistillationsAreRefused()
+    {
+        db::Store store(m_db);
+        const auto refused = [&](usecases::DistillRequest request) {
+            request.teacherRunId = request.teacherRunId ? request.teacherRunId : m_run;
+            if (request.student.model.encoderRouting != core::Routing::Dense)
+                request.student = tinyConfig(m_dataset);
+            try {
+                usecases::planStudent(store, request);
+            } catch (const usecases::UseCaseError &e) {
+                return QString::fromUtf8(e.what());
+            }
+            return QString();
+        };
+        usecases::DistillRequest unknown;
+        unknown.teacherRunId = 999;
+        QVERIFY(refused(unknown).contains(QStringLiteral("--teacher 999")));
+        db::RunRecord running;
+        running.kind = QStringLiteral("train");
+        running.status = db::RunStatus::Running;
+        usecases::DistillRequest unfinished;
+        unfinished.teacherRunId = store.addRun(running);
+        QVERIFY(refused(unfinished).contains(QStringLiteral("is not finished")));
+        usecases::DistillRequest bigger;
+        bigger.student = tinyConfig(m_dataset);
+        bigger.student.model.encoderRouting = core::Routing::Dense;
+        bigger.student.model.decoderRouting = core::Routing::Dense;
+        bigger.student.model.dFf = 4096;
+        QVERIFY(refused(bigger).contains(QStringLiteral("bigger than its teacher")));
+        usecases::DistillRequest alpha;
+        alpha.alpha = 1.5;
+        QVERIFY(refused(alpha).contains(QStringLiteral("--alpha")));
     }
 
     void badExtractionsAreRefusedAndRegisterNothing()

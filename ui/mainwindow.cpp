@@ -11,6 +11,7 @@
 #include "ui/jobs/jobcontroller.h"
 #include "ui/runs/newrundialog.h"
 #include "ui/routing/routingbrowser.h"
+#include "ui/subnetworks/subnetworkstab.h"
 #include "ui/runs/runfollower.h"
 #include "ui/runs/runmonitor.h"
 #include "ui/datasets/pairsizechart.h"
@@ -175,6 +176,8 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     m_tabs->addTab(createDatasetsTab(), tr("Datasets"));
     m_tabs->addTab(createRunsTab(), tr("Runs"));
     m_tabs->addTab(createRoutingTab(), tr("Routing"));
+    m_subnetworks = new SubnetworksTab(m_controller, m_jobs);
+    m_tabs->addTab(m_subnetworks, tr("Sub-networks"));
     // Evaluations add statistics while the workbench is open: list them again when shown.
     connect(m_tabs, &QTabWidget::currentChanged, this, [this](int index) {
         if (m_tabs->widget(index) == m_routing)
@@ -220,7 +223,11 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
             showError(tr("Could not cancel run %1").arg(runId), message);
         m_follower->pollNow();
     });
-    connect(m_jobs, &JobController::jobStarted, this, [this](int, qint64 runId) {
+    connect(m_jobs, &JobController::jobStarted, this, [this](int job, qint64 runId) {
+        // A training job shows its run; extractions and benchmarks stay where they were started.
+        const auto found = m_jobs->jobs().find(job);
+        if (found == m_jobs->jobs().end() || found->second.kind != protocol::JobKind::Train)
+            return;
         m_pendingRunSelection = {runId};
         m_follower->pollNow();
     });
@@ -457,7 +464,8 @@ bool MainWindow::showTab(const QString &name)
     QWidget *page = key == QLatin1String("datasets") ? m_tabs->widget(0)
                     : key == QLatin1String("runs")   ? m_tabs->widget(1)
                     : key == QLatin1String("routing") ? static_cast<QWidget *>(m_routing)
-                                                      : nullptr;
+                    : key == QLatin1String("subnetworks") ? static_cast<QWidget *>(m_subnetworks)
+                                                          : nullptr;
     if (!page)
         return false;
     m_tabs->setCurrentWidget(page);
@@ -680,7 +688,29 @@ void MainWindow::onJobEnded(int job, qint64 runId, JobController::JobState state
     using State = JobController::JobState;
     m_follower->pollNow();
     const auto found = m_jobs->jobs().find(job);
-    const bool eval = found != m_jobs->jobs().end() && found->second.kind == protocol::JobKind::Eval;
+    const auto kind = found != m_jobs->jobs().end() ? found->second.kind : protocol::JobKind::Train;
+    if (kind == protocol::JobKind::Extract || kind == protocol::JobKind::Bench) {
+        // The Sub-networks tab follows these jobs and reads their results itself.
+        const bool extract = kind == protocol::JobKind::Extract;
+        if (state != State::Finished)
+            showError(extract ? tr("The extraction did not finish") : tr("The benchmark did not finish"), message);
+        else
+            statusBar()->showMessage(extract ? tr("Sub-networks of run %1 extracted and registered.").arg(runId)
+                                             : tr("Decoding throughput measured and stored."), 10000);
+        return;
+    }
+    const bool eval = kind == protocol::JobKind::Eval;
+    if (eval && found->second.modelId > 0) {
+        bool others = false;
+        for (const auto &[id, j] : m_jobs->jobs())
+            others = others || (j.kind == protocol::JobKind::Eval && JobController::isActive(j.state));
+        m_evalProgress->setVisible(others);
+        if (state != State::Finished)
+            showError(tr("The evaluation did not finish"), message);
+        else
+            statusBar()->showMessage(tr("Model %1 evaluated: its scores are in the store.").arg(found->second.modelId), 10000);
+        return;
+    }
     if (eval) {
         bool others = false;
         for (const auto &[id, j] : m_jobs->jobs())

@@ -33,6 +33,7 @@ class PairSizeChart;
 class PairTableModel;
 class RunTableModel;
 class StoreController;
+class SubnetworksTab;
 
 class MainWindow : public QMainWindow
 {
@@ -75,7 +76,8 @@ public:
     /// Selects these runs now, or as soon as the runs list shows them all.
     void selectRunsWhenListed(const QList<qint64> &runIds);
     RoutingBrowser *routingBrowser() const { return m_routing; }
-    /// Shows the tab named "datasets", "runs" or "routing"; false for another name.
+    SubnetworksTab *subnetworksTab() const { return m_subnetworks; }
+    /// Shows the tab named "datasets", "runs", "routing" or "subnetworks"; false for another name.
     bool showTab(const QString &name);
     /// Shows the Routing tab with the routing statistics of `modelId` at `step` — now, or as
     /// soon as the browser's listing has them (then it returns false).
@@ -163,6 +165,7 @@ private:
     JobController *m_jobs = nullptr;
     RunFollowerThread *m_follower = nullptr;
     RunMonitor *m_monitor = nullptr;
+    SubnetworksTab *m_subnetworks = nullptr;
     RoutingBrowser *m_routing = nullptr;
     QList<qint64> m_pendingRunSelection;   // a run just started, selected once it is listed
 

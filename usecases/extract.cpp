@@ -1,6 +1,7 @@
 #include "usecases/extract.h"
 
 #include "core/data/sentencepiece.h"
+#include "core/extract/subnetwork.h"
 #include "core/model/transformer.h"
 #include "db/store.h"
 
@@ -399,6 +400,8 @@ ExtractResult extract(db::Store &store, const ExtractRequest &request, const Not
         throw UseCaseError(QStringLiteral("run %1 does not record its dataset").arg(m.run.id));
     const db::DatasetRecord dataset = store.dataset(m.run.datasetId);
 
+    if (hooks.started)
+        hooks.started(result, int(tasks.size()));
     const QString folder = request.outputDir.isEmpty() ? store.runFolderOf(m.run.id) + QStringLiteral("/subnetworks")
                                                        : request.outputDir;
     if (!QDir().mkpath(folder))

@@ -12,7 +12,8 @@
 #include "usecases/common.h"
 #include "usecases/models.h"
 
-#include "core/extract/subnetwork.h"
+#include "core/extract/subnetworklayer.h"
+#include "core/model/parametercounts.h"
 
 #include <QString>
 #include <QStringList>
@@ -75,6 +76,8 @@ struct ExtractResult
 
 struct ExtractHooks
 {
+    /// The checkpoint is loaded and `total` sub-networks are about to be extracted.
+    std::function<void(const ExtractResult &sofar, int total)> started;
     /// A sub-network is written and registered (the `done`-th of `total`).
     std::function<void(const ExtractedModel &model, int done, int total)> extracted;
 };

@@ -201,15 +201,6 @@ TranslationModel loadModelRef(const db::Store *store, const ModelRef &ref, bool 
     return m;
 }
 
-QStringList servedPairs(const QString &manifestJson)
-{
-    QStringList pairs;
-    const auto serves = QJsonDocument::fromJson(manifestJson.toUtf8()).object().value(QStringLiteral("serves")).toArray();
-    for (const auto &p : serves)
-        pairs << p.toString();
-    return pairs;
-}
-
 core::DecodeRequest TranslationModel::request(const std::string &text, int targetLang, int pair, int *cropped) const
 {
     core::DecodeRequest r;

@@ -3,6 +3,7 @@
 /// or a model file, loaded and checked, with its SentencePiece model, and how requests are
 /// built for it. Evaluation, translation, routing traces and benchmarks all start here.
 #include "core/decoding/decoding.h"
+#include "usecases/modelrecords.h"
 #include "core/model/modelfile.h"
 #include "core/data/sentencepiece.h"
 #include "db/records.h"
@@ -88,9 +89,6 @@ ModelRef parseModelRef(const QString &text);
 /// models for speed measurements).
 TranslationModel loadModelRef(const db::Store *store, const ModelRef &ref, bool requireSentencePiece = true);
 
-/// The language pairs a stored model's manifest says it serves ("serves"); empty when it
-/// names none (a full model serves every pair it was trained on).
-QStringList servedPairs(const QString &manifestJson);
 
 /// The sentences of one direction of a dataset's split, read from whichever direction the
 /// dataset stores the pair in.

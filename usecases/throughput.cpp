@@ -173,6 +173,8 @@ ThroughputResult measureThroughput(db::Store *store, const ThroughputRequest &re
         result.source = QStringLiteral("%1 test sentences").arg(pair);
     }
 
+    if (hooks.started)
+        hooks.started(int(refs.size() * request.beams.size() * batchSizes.size()));
     const qint64 startRss = currentRssBytes();
     const qint64 budget = request.memoryBudgetBytes > 0 ? request.memoryBudgetBytes
                                                         : startRss + core::availableMemoryBytes();

@@ -74,6 +74,9 @@ struct ThroughputResult
 
 struct ThroughputHooks
 {
+    /// The sources are chosen; at most `measurements` measurements follow (fewer when memory
+    /// stops a model's batch sizes early).
+    std::function<void(int measurements)> started;
     /// A measurement is done.
     std::function<void(const ThroughputModel &model, const ThroughputPoint &point)> measured;
 };

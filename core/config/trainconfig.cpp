@@ -83,6 +83,9 @@ const std::vector<Field<TrainSettings>> &trainFields()
         textField("schedule", &TrainSettings::schedule),
         realField("max_minutes", &TrainSettings::maxMinutes),
         intField("dev_bleu_sentences", &TrainSettings::devBleuSentences),
+        realField("distill_alpha", &TrainSettings::distillAlpha),
+        textField("teacher", &TrainSettings::teacher),
+        intField("sequence_distill", &TrainSettings::sequenceDistill),
     };
     return fields;
 }
@@ -321,6 +324,14 @@ void validate(const TrainConfig &c, const std::string &source)
                 + shown(t.maxMinutes) + ")");
     require(t.devBleuSentences >= 0 && t.devBleuSentences <= 100000, source,
             "train.dev_bleu_sentences must be between 0 (off) and 100000 (got " + std::to_string(t.devBleuSentences) + ")");
+    require(std::isfinite(t.distillAlpha) && t.distillAlpha >= 0 && t.distillAlpha <= 1, source,
+            "train.distill_alpha must be between 0 (no distillation) and 1 (the teacher's distribution only) (got "
+                + shown(t.distillAlpha) + ")");
+    require(t.sequenceDistill >= 0, source,
+            "train.sequence_distill must be 0 (off) or a number of sentences per direction (got "
+                + std::to_string(t.sequenceDistill) + ")");
+    require((t.distillAlpha == 0 && t.sequenceDistill == 0) || !t.teacher.empty(), source,
+            "train.distill_alpha and train.sequence_distill need the teacher's model file in train.teacher");
 
     try {
         c.model.validate();
@@ -358,6 +369,13 @@ Json toJson(const TrainConfig &c)
     j["train"] = writeSection(trainFields(), c.train);
     if (c.train.maxMinutes == 0)
         j["train"].erase("max_minutes");
+    // Distillation keys only when used: configurations of other runs print as before.
+    if (c.train.distillAlpha == 0)
+        j["train"].erase("distill_alpha");
+    if (c.train.teacher.empty())
+        j["train"].erase("teacher");
+    if (c.train.sequenceDistill == 0)
+        j["train"].erase("sequence_distill");
     return j;
 }
 
@@ -374,7 +392,8 @@ bool TrainSettings::operator==(const TrainSettings &o) const
     return steps == o.steps && batchTokens == o.batchTokens && optimizer == o.optimizer && lr == o.lr
            && warmup == o.warmup && logEvery == o.logEvery && evalEvery == o.evalEvery
            && checkpointEvery == o.checkpointEvery && seed == o.seed && clipNorm == o.clipNorm
-           && schedule == o.schedule && maxMinutes == o.maxMinutes && devBleuSentences == o.devBleuSentences;
+           && schedule == o.schedule && maxMinutes == o.maxMinutes && devBleuSentences == o.devBleuSentences
+           && distillAlpha == o.distillAlpha && teacher == o.teacher && sequenceDistill == o.sequenceDistill;
 }
 
 bool TrainConfig::operator==(const TrainConfig &o) const

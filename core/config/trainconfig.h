@@ -51,6 +51,15 @@ struct TrainSettings
     /// Greedy dev BLEU at every dev evaluation over the first N dev sentences of each direction
     /// (metrics dev_bleu and dev_bleu.<pair>); 0 = off.
     std::int64_t devBleuSentences = 20;
+    /// Word-level knowledge distillation: the target distribution is (1 − α) · the (smoothed)
+    /// reference + α · the teacher's distribution, computed on the fly for every batch. 0 = off
+    /// (the key is absent); > 0 needs train.teacher.
+    double distillAlpha = 0;
+    /// The teacher's model file (a checkpoint of the teacher run); "" = none (the key is absent).
+    std::string teacher;
+    /// Sequence-level distillation: the targets of the first N training sentences of each
+    /// direction are replaced by the teacher's beam-4 translations before training; 0 = off.
+    std::int64_t sequenceDistill = 0;
 
     bool operator==(const TrainSettings &other) const;
     bool operator!=(const TrainSettings &other) const { return !(*this == other); }

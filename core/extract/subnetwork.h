@@ -14,6 +14,7 @@
 ///   Which K is the caller's choice (usecases/extract: by the task's routing statistics).
 /// - A token- or sentence-routed layer that is neither folded nor pruned stays as it is.
 #include "core/decoding/decoding.h"
+#include "core/extract/subnetworklayer.h"
 #include "core/model/transformer.h"
 
 #include <cstdint>
@@ -36,20 +37,6 @@ struct SubnetworkSpec
     /// all of one length K with top_k ≤ K ≤ E, of distinct experts.
     std::map<std::pair<bool, std::int64_t>, std::vector<std::int64_t>> keep;
 };
-
-/// What became of one MoE layer.
-struct SubnetworkLayer
-{
-    enum class Kind { Folded, Pruned, Kept };
-    bool decoder = false;
-    std::int64_t layer = 0;
-    Kind kind = Kind::Kept;
-    std::vector<std::int64_t> experts;  ///< folded: the task's experts, best first; pruned: those kept
-    std::vector<double> gates;          ///< folded: their renormalised gate weights (sum 1)
-};
-
-/// "folded", "pruned", "kept".
-std::string subnetworkLayerKindName(SubnetworkLayer::Kind kind);
 
 struct Subnetwork
 {

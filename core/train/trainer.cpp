@@ -443,6 +443,65 @@ std::string verifiedModelPath(const std::string &statePath, const TrainState &st
     return modelPath;
 }
 
+/// The teacher of a distillation: its model file, checked against the student's vocabulary
+/// and task table, in evaluation mode without gradients.
+Transformer loadTeacher(const std::string &path, const ModelOptions &student, const TaskTable &tasks)
+{
+    LoadedModel loaded = loadModel(path);   // InputError naming the file when it is damaged
+    const ModelOptions &o = loaded.model->options();
+    if (o.vocabSize != student.vocabSize)
+        throw fileError(path, "the teacher has a vocabulary of " + std::to_string(o.vocabSize) + " pieces, the student "
+                                  + std::to_string(student.vocabSize) + "; a student learns in its teacher's vocabulary");
+    if (loaded.info.tasks.languages != tasks.languages || loaded.info.tasks.pairs != tasks.pairs)
+        throw fileError(path, "the teacher was trained on other languages or pairs than the student's data");
+    Transformer teacher(loaded.model);
+    teacher->eval();
+    for (auto &p : teacher->parameters())
+        p.set_requires_grad(false);
+    return teacher;
+}
+
+/// `data` with the targets of the first `perTask` training sentences of each direction
+/// replaced by the teacher's beam-4 translations (Kim & Rush 2016).
+TrainData sequenceDistilled(TransformerImpl &teacher, const TrainData &data, std::int64_t perTask)
+{
+    TrainData out = data;
+    DecodeOptions o;
+    o.beam = 4;
+    o.capacityFactor = 0;
+    for (auto &task : out.train) {
+        const auto n = std::size_t(std::min<std::int64_t>(perTask, std::int64_t(task.examples.size())));
+        std::vector<DecodeRequest> requests;
+        for (std::size_t i = 0; i < n; ++i)
+            requests.push_back({task.examples[i].src, task.targetLang, task.pair});
+        const auto results = translate(teacher, requests, o);
+        for (std::size_t i = 0; i < n; ++i)
+            if (!results[i].tokens.empty())
+                task.examples[i].tgt = results[i].tokens;
+    }
+    teacher.eval();
+    return out;
+}
+
+/// Word-level distillation: the mean over real target positions of the cross-entropy between
+/// the teacher's distribution (no capacity limit, no gradient) and the student's.
+torch::Tensor distillationLoss(TransformerImpl &teacher, const Seq2SeqBatch &batch, const torch::Tensor &studentLogits)
+{
+    torch::Tensor teacherProbs;
+    {
+        torch::NoGradGuard noGrad;
+        MoeCall call;
+        call.capacityFactor = 0;
+        const EncoderOutput memory = teacher.encode(batch.src, batch.targetLang, batch.pair, call);
+        const DecoderOutput states = teacher.decode(batch.tgtIn, memory, batch.targetLang, batch.pair, call);
+        teacherProbs = torch::softmax(teacher.project(states.states), -1);
+    }
+    const auto studentLogp = torch::log_softmax(studentLogits, -1);                 // [B, L, V]
+    const auto real = batch.tgtOut.ne(kPadId).to(studentLogp.scalar_type());        // [B, L]
+    const auto perToken = -(teacherProbs * studentLogp).sum(-1);                     // [B, L]
+    return (perToken * real).sum() / real.sum().clamp_min(1.0);
+}
+
 } // namespace
 
 std::int64_t verifyCheckpoint(const std::string &statePath)
@@ -489,15 +548,26 @@ std::int64_t readCheckpointStep(const std::string &statePath)
     return decodeState(statePath).step;
 }
 
-TrainResult train(const TrainConfig &config, const TrainData &data, const std::string &checkpointDir,
+TrainResult train(const TrainConfig &config, const TrainData &given, const std::string &checkpointDir,
                   const std::string &resumeStatePath, const TrainHooks &hooks)
 {
     const ModelOptions &mo = config.model;
     mo.validate();
     const TrainSettings &ts = config.train;
-    if (data.train.empty())
+    if (given.train.empty())
         throw InputError("no training data: the dataset has no training task");
-    checkTasks(data.train, mo, "train", true);
+    checkTasks(given.train, mo, "train", true);
+
+    // Distillation: the teacher (word level), and its translations as the targets of a sample
+    // of the training sources (sequence level), made again identically when a run resumes.
+    Transformer teacher = nullptr;
+    std::optional<TrainData> distilled;
+    if (!ts.teacher.empty()) {
+        teacher = loadTeacher(ts.teacher, mo, given.tasks);
+        if (ts.sequenceDistill > 0)
+            distilled = sequenceDistilled(*teacher, given, ts.sequenceDistill);
+    }
+    const TrainData &data = distilled ? *distilled : given;
     checkTasks(data.dev, mo, "dev", false);
 
     OptimizerOptions oo;
@@ -650,6 +720,8 @@ TrainResult train(const TrainConfig &config, const TrainData &data, const std::s
         double tokens = 0;
         const Seq2SeqBatch input = builder.build(batch.examples, &tokens);
         ModelOutput out = model->forward(input);
+        if (!teacher.is_empty() && ts.distillAlpha > 0)
+            out.loss = out.loss + ts.distillAlpha * (distillationLoss(*teacher, input, out.logits) - out.ce);
         out.loss.backward();
         // The share of the run done: of the planned steps, or of the time budget when larger.
         double done = double(step) / double(total);

@@ -17,6 +17,13 @@
 ///                      the progress window and the model file's name, size and SHA-256
 /// Both are written to a temporary name and renamed, the model first. Resuming from a state
 /// file continues at step N + 1 and reproduces the losses of an uninterrupted run exactly.
+///
+/// Distillation (train.teacher): the teacher's model file is loaded and checked against the
+/// student's vocabulary and task table; with train.sequence_distill, the first N training
+/// targets of each direction become the teacher's beam-4 translations (made again, identically,
+/// on resume); with train.distill_alpha = α the loss is (1 − α) · the label-smoothed
+/// cross-entropy + α · the cross-entropy against the teacher's per-token distribution (computed
+/// without a capacity limit and without gradients) + the MoE auxiliary losses.
 /// No LibTorch in this header.
 #include "core/config/model_options.h"
 #include "core/config/trainconfig.h"

@@ -123,14 +123,65 @@ int JobController::startEvaluation(const EvalRequest &request, QString *error)
                              .arg(QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz")))
                              .arg(m_nextId)
                              .arg(request.runId);
-    QStringList arguments{QStringLiteral("eval"), QStringLiteral("--events"), QStringLiteral("--run"),
-                          QString::number(request.runId), QStringLiteral("--split"), request.split,
+    QStringList arguments{QStringLiteral("eval"), QStringLiteral("--events"), QStringLiteral("--split"), request.split,
                           QStringLiteral("--beam"), QString::number(request.beam)};
-    if (request.checkpointStep >= 0)
+    if (request.modelId > 0)
+        arguments << QStringLiteral("--model") << QString::number(request.modelId);
+    else
+        arguments << QStringLiteral("--run") << QString::number(request.runId);
+    if (request.checkpointStep >= 0 && request.modelId == 0)
         arguments << QStringLiteral("--checkpoint") << QString::number(request.checkpointStep);
     if (request.limit > 0)
         arguments << QStringLiteral("--limit") << QString::number(request.limit);
-    return launch(arguments, stem, protocol::JobKind::Eval, error);
+    const int id = launch(arguments, stem, protocol::JobKind::Eval, error);
+    if (id > 0)
+        m_jobs[id].modelId = request.modelId;
+    return id;
+}
+
+int JobController::startExtraction(const ExtractRequest &request, QString *error)
+{
+    if (m_storePath.isEmpty()) {
+        if (error)
+            *error = tr("No store is open.");
+        return 0;
+    }
+    if (!ensureJobFolder(error))
+        return 0;
+    const QString stem = QStringLiteral("job-%1-%2-extract-run-%3")
+                             .arg(QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz")))
+                             .arg(m_nextId)
+                             .arg(request.runId);
+    QStringList arguments{QStringLiteral("extract"), QStringLiteral("--events"), QStringLiteral("--run"),
+                          QString::number(request.runId)};
+    if (request.bestCheckpoint)
+        arguments << QStringLiteral("--checkpoint") << QStringLiteral("best");
+    if (request.tasks.isEmpty())
+        arguments << QStringLiteral("--all-tasks");
+    else
+        arguments << QStringLiteral("--task") << request.tasks.join(QLatin1Char(','));
+    if (request.keep > 0)
+        arguments << QStringLiteral("--keep") << QString::number(request.keep) << QStringLiteral("--by") << request.by;
+    return launch(arguments, stem, protocol::JobKind::Extract, error);
+}
+
+int JobController::startBenchmark(const QStringList &models, QString *error)
+{
+    if (m_storePath.isEmpty()) {
+        if (error)
+            *error = tr("No store is open.");
+        return 0;
+    }
+    if (!ensureJobFolder(error))
+        return 0;
+    const QString stem = QStringLiteral("job-%1-%2-bench")
+                             .arg(QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz")))
+                             .arg(m_nextId);
+    // A few batch sizes: enough to find each model's peak on this machine in minutes.
+    const QStringList arguments{QStringLiteral("bench"), QStringLiteral("--decode"), QStringLiteral("--events"),
+                                QStringLiteral("--models"), models.join(QLatin1Char(',')),
+                                QStringLiteral("--batch-sizes"), QStringLiteral("1,8,32,128")};
+    return launch(arguments, stem, protocol::JobKind::Bench, error);
 }
 
 bool JobController::ensureJobFolder(QString *error) const
@@ -219,6 +270,8 @@ void JobController::poll()
         const QString said = tailOf(job.errorPath);
         if (job.kind == protocol::JobKind::Eval)
             finish(job, JobState::Failed, said.isEmpty() ? tr("the evaluation ended without a result") : said);
+        else if (job.kind == protocol::JobKind::Extract || job.kind == protocol::JobKind::Bench)
+            finish(job, JobState::Failed, said.isEmpty() ? tr("the job ended without a result") : said);
         else if (job.runId == 0)
             finish(job, JobState::Failed, said.isEmpty() ? tr("the job ended before it started training") : said);
         else
@@ -274,7 +327,11 @@ void JobController::handleLine(Job &job, const QByteArray &line)
         emit jobStarted(job.id, runId);
         break;
     case protocol::JobEventType::Progress:
-        if (job.kind == protocol::JobKind::Eval) {
+        if (job.kind == protocol::JobKind::Extract || job.kind == protocol::JobKind::Bench) {
+            job.step = event.done.value_or(job.step);
+            job.steps = event.pairs.value_or(job.steps);
+            emit taskProgress(job.id, int(job.step), int(job.steps), event.pair.value_or(QString()));
+        } else if (job.kind == protocol::JobKind::Eval) {
             job.step = event.done.value_or(job.step);
             job.steps = event.pairs.value_or(job.steps);
             emit evalProgress(job.id, runId, int(job.step), int(job.steps), event.pair.value_or(QString()),

@@ -43,12 +43,13 @@ public:
         protocol::JobKind kind = protocol::JobKind::Train;
         qint64 pid = 0;
         qint64 runId = 0;            ///< 0 until the job's "started" line arrives
+        qint64 modelId = 0;          ///< eval: the stored model evaluated (0: a run's checkpoint)
         QString outputPath;          ///< the job's JSON lines (stdout)
         QString errorPath;           ///< the job's standard error
         JobState state = JobState::Starting;
         QString message;             ///< why it failed, when it did
-        qint64 step = 0;             ///< train: the step; eval: language pairs done
-        qint64 steps = 0;            ///< train: planned steps; eval: pairs to evaluate
+        qint64 step = 0;             ///< train: the step; eval: pairs done; extract, bench: pieces done
+        qint64 steps = 0;            ///< train: planned steps; eval: pairs to evaluate; extract, bench: pieces
         double etaSeconds = -1;
         bool protocolWarned = false; ///< a line did not follow the protocol (said once)
     };
@@ -57,10 +58,21 @@ public:
     struct EvalRequest
     {
         qint64 runId = 0;
+        qint64 modelId = 0;          ///< a stored model (sub-network, student) instead of the run's checkpoint
         qint64 checkpointStep = -1;  ///< -1: the newest checkpoint
         QString split = QStringLiteral("test");
         int beam = 4;
         qint64 limit = 0;            ///< sentences per pair; 0: all
+    };
+
+    /// What an extraction job is asked to do (`taskmoe extract`'s options).
+    struct ExtractRequest
+    {
+        qint64 runId = 0;
+        bool bestCheckpoint = true;  ///< the best checkpoint (highest dev BLEU), else the newest
+        QStringList tasks;           ///< empty: every task
+        int keep = 0;                ///< experts kept per token-routed layer; 0: none pruned
+        QString by = QStringLiteral("importance");
     };
 
     explicit JobController(QObject *parent = nullptr);
@@ -81,6 +93,13 @@ public:
     /// Starts `taskmoe eval --run RUN … --events`: BLEU/chrF per pair and routing statistics
     /// into the store. Progress arrives as evalProgress(). Returns the job id or 0.
     int startEvaluation(const EvalRequest &request, QString *error = nullptr);
+    /// Starts `taskmoe extract … --events`: sub-networks written and registered; progress
+    /// arrives as taskProgress(). Returns the job id or 0.
+    int startExtraction(const ExtractRequest &request, QString *error = nullptr);
+    /// Starts `taskmoe bench --decode --models … --events` over these models (ModelRef texts
+    /// such as model:7 or run:3@best) at a few batch sizes; stored as benchmarks. Returns the
+    /// job id or 0.
+    int startBenchmark(const QStringList &models, QString *error = nullptr);
     /// Asks the run's process to checkpoint and stop (`taskmoe cancel --run RUN`); the
     /// outcome arrives as cancelDone(). Works for any run of this machine, not only own jobs.
     void cancel(qint64 runId);
@@ -103,6 +122,8 @@ signals:
     /// An evaluation job finished a language pair: `done` of `pairs`, with its scores.
     void evalProgress(int job, qint64 runId, int done, int pairs, const QString &pair, double bleu, double chrf);
     void checkpointWritten(qint64 runId, qint64 step);
+    /// An extraction or benchmark job did the `done`-th of `total` pieces of work (`what`).
+    void taskProgress(int job, int done, int total, const QString &what);
     /// The job ended: finished, cancelled, failed or interrupted; `runId` is 0 when it failed
     /// before creating a run (e.g. a dataset that is not there).
     void jobEnded(int job, qint64 runId, taskmoe::ui::JobController::JobState state, const QString &message);

@@ -1,0 +1,253 @@
+// The Sub-networks tab on a real store: it offers the finished MoE runs (dense runs as
+// baselines), lists the run's tasks as its routing cuts them, and compares the full model with
+// its sub-networks and pruned models from the stored evaluations and benchmarks — BLEU change,
+// gain kept over the dense baseline, best value per column in bold — and shows which experts a
+// row keeps in each MoE layer. The report of the same runs: tables and figures on disk.
+#include "core/config/trainconfig.h"
+#include "db/store.h"
+#include "ui/common/storecontroller.h"
+#include "ui/jobs/jobcontroller.h"
+#include "ui/report/reportwriter.h"
+#include "ui/subnetworks/subnetworkstab.h"
+#include "usecases/report.h"
+
+#include <QComboBox>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QListWidget>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace taskmoe;
+
+namespace {
+
+const std::string kPresetDir = std::string(TEST_DATA_DIR) + "/../../resources/presets";
+
+db::NewPair pairOf(const QString &src, const QString &tgt)
+{
+    db::NewPair p;
+    p.info.srcLang = src;
+    p.info.tgtLang = tgt;
+    p.info.train = 100;
+    p.info.dev = 1;
+    p.info.test = 1;
+    p.info.resourceClass = QStringLiteral("high");
+    p.segments.push_back({QStringLiteral("test"), -1, QStringLiteral("a"), QStringLiteral("b")});
+    return p;
+}
+
+QString json(const QJsonObject &o)
+{
+    return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact));
+}
+
+QString beam4() { return json({{QStringLiteral("beam"), 4}}); }
+
+} // namespace
+
+class TestSubnetworksTab : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    QString m_path;
+    qint64 m_moeRun = 0, m_denseRun = 0, m_sub = 0, m_pruned = 0, m_full = 0;
+
+    /// A finished run of `preset` with one checkpoint and its full model; returns the run.
+    qint64 addRun(db::Store &store, qint64 dataset, const char *preset, qint64 *fullModel)
+    {
+        core::TrainConfig config = core::loadPreset(preset, kPresetDir);
+        config.data.dataset = dataset;
+        db::RunRecord run;
+        run.kind = QStringLiteral("train");
+        run.name = QString::fromLatin1(preset);
+        run.preset = run.name;
+        run.datasetId = dataset;
+        run.configJson = QString::fromStdString(core::trainConfigToJson(config, -1));
+        run.status = db::RunStatus::Finished;
+        const qint64 id = store.addRun(run);
+        const qint64 checkpoint = store.addCheckpoint({0, id, 500, m_dir.filePath(QStringLiteral("missing.tmf")),
+                                                       QStringLiteral("00"), 10, {}});
+        db::CheckpointRecord c;
+        c.id = checkpoint;
+        c.runId = id;
+        c.step = 500;
+        db::ModelRecord details;
+        details.paramsTotal = 3000000;
+        details.paramsActive = 1800000;
+        *fullModel = store.checkpointModel(c, details);
+        return id;
+    }
+
+    void addScore(db::Store &store, qint64 model, qint64 run, const char *pair, double bleu)
+    {
+        db::EvaluationRecord e;
+        e.modelId = model;
+        e.runId = run;
+        e.step = 500;
+        e.split = QStringLiteral("test");
+        e.pair = QString::fromLatin1(pair);
+        e.metric = QStringLiteral("BLEU");
+        e.score = bleu;
+        e.configJson = beam4();
+        store.addEvaluation(e);
+        e.metric = QStringLiteral("chrF");
+        e.score = bleu + 20;
+        store.addEvaluation(e);
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        m_path = m_dir.filePath(QStringLiteral("store.sqlite"));
+        db::Store store(m_path);
+        db::DatasetRecord d;
+        d.name = QStringLiteral("two pairs");
+        d.kind = QStringLiteral("synthetic");
+        d.fingerprint = QStringLiteral("cc33");
+        d.resourceThreshold = 20;
+        d.createdAt = QDateTime::currentDateTimeUtc();
+        for (const char *code : {"en", "de", "es"})
+            d.languages.push_back({QString::fromLatin1(code), QString::fromLatin1(code), QString(), QString()});
+        const qint64 dataset = store.addDataset(d, {pairOf(QStringLiteral("en"), QStringLiteral("de")),
+                                                    pairOf(QStringLiteral("en"), QStringLiteral("es"))});
+        qint64 denseModel = 0;
+        m_denseRun = addRun(store, dataset, "dense", &denseModel);
+        m_moeRun = addRun(store, dataset, "task-moe-target", &m_full);
+        const qint64 checkpoint = store.checkpoints(m_moeRun).front().id;
+
+        const QJsonArray layers{
+            QJsonObject{{QStringLiteral("side"), QStringLiteral("encoder")}, {QStringLiteral("layer"), 1},
+                        {QStringLiteral("kind"), QStringLiteral("kept")}, {QStringLiteral("experts"), QJsonArray{0, 1, 2, 3, 4, 5, 6, 7}}},
+            QJsonObject{{QStringLiteral("side"), QStringLiteral("decoder")}, {QStringLiteral("layer"), 1},
+                        {QStringLiteral("kind"), QStringLiteral("folded")}, {QStringLiteral("experts"), QJsonArray{5, 3}},
+                        {QStringLiteral("gates"), QJsonArray{0.7, 0.3}}}};
+        db::ModelRecord sub;
+        sub.runId = m_moeRun;
+        sub.checkpointId = checkpoint;
+        sub.kind = QStringLiteral("subnetwork");
+        sub.task = QStringLiteral("de");
+        sub.path = m_dir.filePath(QStringLiteral("sub-de.tmf"));
+        sub.sha256 = QStringLiteral("11");
+        sub.manifestJson = json({{QStringLiteral("serves"), QJsonArray{QStringLiteral("en-de")}}, {QStringLiteral("layers"), layers}});
+        sub.paramsTotal = 2500000;
+        sub.paramsActive = 1800000;
+        m_sub = store.registerModelFile(sub);
+        db::ModelRecord pruned = sub;
+        pruned.path = m_dir.filePath(QStringLiteral("sub-de-keep2.tmf"));
+        pruned.sha256 = QStringLiteral("22");
+        pruned.manifestJson = json({{QStringLiteral("serves"), QJsonArray{QStringLiteral("en-de")}},
+                                    {QStringLiteral("layers"), layers},
+                                    {QStringLiteral("pruning"), QJsonObject{{QStringLiteral("keep"), 2}}}});
+        pruned.paramsTotal = 2000000;
+        m_pruned = store.registerModelFile(pruned);
+
+        addScore(store, m_full, m_moeRun, "en-de", 30);
+        addScore(store, m_full, m_moeRun, "en-es", 33);
+        addScore(store, m_sub, m_moeRun, "en-de", 30);
+        addScore(store, m_pruned, m_moeRun, "en-de", 27);
+        addScore(store, denseModel, m_denseRun, "en-de", 25);
+        db::BenchmarkRecord b;
+        b.kind = QStringLiteral("decode");
+        b.batchSize = 8;
+        b.configJson = json({{QStringLiteral("beam"), 1}});
+        b.modelId = m_full;
+        b.tokensPerSecond = 1000;
+        store.addBenchmark(b);
+        b.modelId = m_sub;
+        b.tokensPerSecond = 1500;
+        store.addBenchmark(b);
+    }
+
+    void comparesTheFullModelWithItsSubnetworks()
+    {
+        ui::StoreController controller;
+        ui::JobController jobs;
+        ui::SubnetworksTab tab(&controller, &jobs);
+        QSignalSpy shown(&tab, &ui::SubnetworksTab::comparisonShown);
+        QVERIFY(controller.open(m_path));
+        jobs.setStorePath(m_path);
+
+        // MoE runs to extract from, dense runs as baselines.
+        QCOMPARE(tab.runBox()->count(), 1);
+        QCOMPARE(tab.currentRun(), m_moeRun);
+        QVERIFY(tab.denseBox()->findData(m_denseRun) > 0);
+        // task:target routing: one task per target language, both directions of each pair.
+        QStringList tasks;
+        for (int i = 0; i < tab.taskList()->count(); ++i)
+            tasks << tab.taskList()->item(i)->text();
+        QCOMPARE(tasks, (QStringList{QStringLiteral("de"), QStringLiteral("en"), QStringLiteral("es")}));
+
+        tab.denseBox()->setCurrentIndex(tab.denseBox()->findData(m_denseRun));
+        QTRY_VERIFY(shown.count() > 0 && tab.comparison().dense.id == m_denseRun);
+        const auto *model = tab.model();
+        QCOMPARE(model->rowCount(), 3);   // full, sub-network, pruned on task "de"
+        QCOMPARE(model->row(0).kind, QStringLiteral("full"));
+        QCOMPARE(model->row(1).kind, QStringLiteral("subnetwork"));
+        QCOMPARE(model->row(2).kind, QStringLiteral("pruned"));
+        QCOMPARE(*model->row(1).deltaBleu, 0.0);
+        QCOMPARE(*model->row(2).deltaBleu, -3.0);
+        QCOMPARE(*model->row(1).gainKept, 1.0);
+        QCOMPARE(*model->row(2).gainKept, 0.4);   // (27 − 25) / (30 − 25)
+        const QModelIndex gain = model->index(2, ui::ComparisonTableModel::Gain);
+        QCOMPARE(gain.data().toString(), QStringLiteral("40 %"));
+        QCOMPARE(model->index(2, ui::ComparisonTableModel::Delta).data().toString(), QStringLiteral("-3.00"));
+        // Best per column in bold: the smallest model, the fastest one.
+        QCOMPARE(model->bestRow(ui::ComparisonTableModel::Params), 2);
+        QCOMPARE(model->bestRow(ui::ComparisonTableModel::Greedy), 1);
+        QVERIFY(model->index(1, ui::ComparisonTableModel::Greedy).data(Qt::FontRole).value<QFont>().bold());
+        QVERIFY(!model->index(0, ui::ComparisonTableModel::Greedy).data(Qt::FontRole).value<QFont>().bold());
+        QCOMPARE(model->index(0, ui::ComparisonTableModel::Beam).data().toString(), QStringLiteral("—"));
+
+        // Clicking a row shows its experts: the sub-network's two MoE layers, then the full
+        // model's (every expert kept).
+        tab.table()->selectRow(1);
+        QCOMPARE(tab.expertsView()->layerCount(), 2);
+        QVERIFY(tab.expertsView()->title().contains(QStringLiteral("Model %1").arg(m_sub)));
+        tab.table()->selectRow(0);
+        QCOMPARE(tab.expertsView()->layerCount(), 2);
+        QVERIFY(tab.expertsView()->title().contains(QStringLiteral("Model %1").arg(m_full)));
+        tab.resize(1200, 700);
+        tab.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&tab));
+        const QImage image = tab.grab().toImage();
+        QVERIFY(!image.isNull());
+    }
+
+    void theReportWritesTablesAndFigures()
+    {
+        db::Store store(m_path);
+        usecases::ReportRequest request;
+        request.runs = {m_denseRun, m_moeRun};
+        const usecases::Report report = usecases::assembleReport(store, request);
+        QCOMPARE(report.denseRunId, m_denseRun);   // the first dense run listed
+        QCOMPARE(report.runs.size(), std::size_t(2));
+        QCOMPARE(report.runs[1].pairs.at(QStringLiteral("en-de")), 30.0);
+        QCOMPARE(report.directions.size(), std::size_t(2));   // en-de and en-es were evaluated
+        QCOMPARE(report.throughput.size(), std::size_t(2));   // the full model and the sub-network, greedy
+        QCOMPARE(report.comparisons.size(), std::size_t(1));
+
+        QTemporaryDir out;
+        const QStringList files = ui::writeReport(report, out.path());
+        QCOMPARE(files.size(), 3);
+        for (const QString &f : files)
+            QVERIFY2(QFileInfo(f).size() > 0, qPrintable(f));
+        QVERIFY(QImage(out.filePath(QStringLiteral("delta-bleu.png"))).width() >= 640);
+        QFile md(out.filePath(QStringLiteral("report.md")));
+        QVERIFY(md.open(QIODevice::ReadOnly));
+        const QString text = QString::fromUtf8(md.readAll());
+        QVERIFY(text.contains(QStringLiteral("![ΔBLEU per direction](delta-bleu.png)")));
+        QVERIFY(text.contains(QStringLiteral("| en-de | 100 | 25.00 | +5.00 |")));
+        QVERIFY(text.contains(QStringLiteral("40 %")));   // the pruned model's gain kept
+        QVERIFY2(text.contains(QStringLiteral("| greedy | 1500 | 8 | 1.50 |")), qPrintable(text));   // sub-network vs full
+    }
+};
+
+QTEST_MAIN(TestSubnetworksTab)
+#include "tst_subnetworkstab.moc"
