@@ -118,20 +118,6 @@ Model loadModelFrom(const CommandLine &cli, std::unique_ptr<db::Store> *storeOut
     return m;
 }
 
-/// A store model named by its id or its file.
-qint64 storedModelId(const db::Store &store, const QString &idOrFile)
-{
-    bool numeric = false;
-    const qint64 id = idOrFile.toLongLong(&numeric);
-    const QString path = QFileInfo(idOrFile).absoluteFilePath();
-    for (const auto &m : store.models())
-        if ((numeric && m.id == id) || (!numeric && QFileInfo(m.path).absoluteFilePath() == path))
-            return m.id;
-    throw CommandError(numeric ? QStringLiteral("--model %1: the store has no such model (`taskmoe models` lists them)").arg(id)
-                               : QStringLiteral("%1: not a model of the store (`taskmoe extract` registers sub-networks; "
-                                                "`taskmoe models` lists them)").arg(idOrFile));
-}
-
 void warnCropped(int cropped, const Model &m, const std::string &where)
 {
     if (cropped > 0)
@@ -238,7 +224,7 @@ int evalCommand(const QStringList &args)
     cli.threads();
     const auto store = cli.openStore(CommandLine::StoreAccess::MustExist);
     if (cli.isSet(QStringLiteral("model")))
-        request.modelId = storedModelId(*store, cli.value(QStringLiteral("model")));
+        request.modelId = usecases::findStoredModel(*store, cli.value(QStringLiteral("model")));
 
     const auto report = [&](const protocol::JobEvent &e) {
         if (!events)

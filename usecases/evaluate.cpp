@@ -161,12 +161,7 @@ EvaluationResult evaluate(db::Store &store, const EvaluateRequest &request, cons
     // The checkpoint as a model of the store, with its parameter counts (a stored model is one).
     const auto counts = m.loaded.model->parameterCounts();
     db::ModelRecord details;
-    details.paramsTotal = counts.total;
-    details.paramsEmbedding = counts.embedding;
-    details.paramsEncoder = counts.encoder;
-    details.paramsDecoder = counts.decoder;
-    details.paramsExpert = counts.expert;
-    details.paramsActive = counts.activePerToken;
+    setParameterCounts(details, counts);
     details.manifestJson = qs(m.loaded.info.json);
     result.modelId = request.modelId > 0 ? request.modelId : store.checkpointModel(m.checkpoint, details);
 

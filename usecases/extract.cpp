@@ -445,12 +445,7 @@ ExtractResult extract(db::Store &store, const ExtractRequest &request, const Not
         row.path = out.path;
         row.sha256 = out.sha256;
         row.manifestJson = QString::fromUtf8(QJsonDocument(manifest).toJson(QJsonDocument::Compact));
-        row.paramsTotal = out.parameters.total;
-        row.paramsEmbedding = out.parameters.embedding;
-        row.paramsEncoder = out.parameters.encoder;
-        row.paramsDecoder = out.parameters.decoder;
-        row.paramsExpert = out.parameters.expert;
-        row.paramsActive = out.parameters.activePerToken;
+        setParameterCounts(row, out.parameters);
         out.modelId = store.registerModelFile(row);
         result.models.push_back(out);
         if (hooks.extracted)

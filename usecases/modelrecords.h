@@ -4,10 +4,18 @@
 #include <QString>
 #include <QStringList>
 
+namespace taskmoe::db {
+class Store;
+}
+
 namespace taskmoe::usecases {
 
 /// The language pairs a stored model's manifest says it serves ("serves"); empty when it
 /// names none (a full model serves every pair it was trained on).
 QStringList servedPairs(const QString &manifestJson);
+
+/// The id of the store's model named by `idOrFile` (its id, or its file's path); throws
+/// UseCaseError naming it when the store has no such model.
+qint64 findStoredModel(const db::Store &store, const QString &idOrFile);
 
 } // namespace taskmoe::usecases

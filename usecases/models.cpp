@@ -140,6 +140,16 @@ TranslationModel loadStoredModel(const db::Store &store, qint64 modelId, db::Mod
     return m;
 }
 
+void setParameterCounts(db::ModelRecord &row, const core::ParameterCounts &counts)
+{
+    row.paramsTotal = counts.total;
+    row.paramsEmbedding = counts.embedding;
+    row.paramsEncoder = counts.encoder;
+    row.paramsDecoder = counts.decoder;
+    row.paramsExpert = counts.expert;
+    row.paramsActive = counts.activePerToken;
+}
+
 ModelRef parseModelRef(const QString &text)
 {
     ModelRef ref;

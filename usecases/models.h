@@ -3,6 +3,7 @@
 /// or a model file, loaded and checked, with its SentencePiece model, and how requests are
 /// built for it. Evaluation, translation, routing traces and benchmarks all start here.
 #include "core/decoding/decoding.h"
+#include "core/model/parametercounts.h"
 #include "usecases/modelrecords.h"
 #include "core/model/modelfile.h"
 #include "core/data/sentencepiece.h"
@@ -71,6 +72,9 @@ TranslationModel loadModelFile(const QString &path);
 /// is the one recorded (SHA-256); `run` and `checkpoint` are its source's. `record` receives
 /// the store's row.
 TranslationModel loadStoredModel(const db::Store &store, qint64 modelId, db::ModelRecord *record = nullptr);
+/// `row`'s parameter columns from counts computed on the loaded model.
+void setParameterCounts(db::ModelRecord &row, const core::ParameterCounts &counts);
+
 /// A model as a list or command line names it: "run:7" or "7" (the run's newest checkpoint),
 /// "run:7@best", "run:7@1500", "model:12" (a model of the store), anything else a model file.
 struct ModelRef

@@ -271,12 +271,7 @@ ThroughputResult measureThroughput(db::Store *store, const ThroughputRequest &re
         if (store && request.store) {
             if (out.modelId == 0 && m.checkpoint.id > 0) {
                 db::ModelRecord details;
-                details.paramsTotal = out.parameters.total;
-                details.paramsEmbedding = out.parameters.embedding;
-                details.paramsEncoder = out.parameters.encoder;
-                details.paramsDecoder = out.parameters.decoder;
-                details.paramsExpert = out.parameters.expert;
-                details.paramsActive = out.parameters.activePerToken;
+                setParameterCounts(details, out.parameters);
                 out.modelId = store->checkpointModel(m.checkpoint, details);
             }
             QVector<db::BenchmarkRecord> rows;

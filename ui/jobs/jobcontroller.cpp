@@ -70,15 +70,8 @@ QString JobController::jobFolder() const
 
 int JobController::startTraining(const QString &configJson, const QString &runName, QString *error)
 {
-    if (m_storePath.isEmpty()) {
-        if (error)
-            *error = tr("No store is open.");
-        return 0;
-    }
-    const QString stem = QStringLiteral("job-%1-%2")
-                             .arg(QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz")))
-                             .arg(m_nextId);
-    if (!ensureJobFolder(error))
+    const QString stem = newJobStem(QString(), error);
+    if (stem.isEmpty())
         return 0;
     const QString configPath = jobFolder() + QLatin1Char('/') + stem + QStringLiteral(".json");
     QSaveFile file(configPath);   // written to a temporary name and renamed on commit
@@ -95,34 +88,18 @@ int JobController::startTraining(const QString &configJson, const QString &runNa
 
 int JobController::resume(qint64 runId, QString *error)
 {
-    if (m_storePath.isEmpty()) {
-        if (error)
-            *error = tr("No store is open.");
+    const QString stem = newJobStem(QStringLiteral("resume-run-%1").arg(runId), error);
+    if (stem.isEmpty())
         return 0;
-    }
-    if (!ensureJobFolder(error))
-        return 0;
-    const QString stem = QStringLiteral("job-%1-%2-resume-run-%3")
-                             .arg(QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz")))
-                             .arg(m_nextId)
-                             .arg(runId);
     return launch({QStringLiteral("train"), QStringLiteral("--resume"), QString::number(runId)}, stem,
                   protocol::JobKind::Train, error);
 }
 
 int JobController::startEvaluation(const EvalRequest &request, QString *error)
 {
-    if (m_storePath.isEmpty()) {
-        if (error)
-            *error = tr("No store is open.");
+    const QString stem = newJobStem(QStringLiteral("eval-run-%1").arg(request.runId), error);
+    if (stem.isEmpty())
         return 0;
-    }
-    if (!ensureJobFolder(error))
-        return 0;
-    const QString stem = QStringLiteral("job-%1-%2-eval-run-%3")
-                             .arg(QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz")))
-                             .arg(m_nextId)
-                             .arg(request.runId);
     QStringList arguments{QStringLiteral("eval"), QStringLiteral("--events"), QStringLiteral("--split"), request.split,
                           QStringLiteral("--beam"), QString::number(request.beam)};
     if (request.modelId > 0)
@@ -141,17 +118,9 @@ int JobController::startEvaluation(const EvalRequest &request, QString *error)
 
 int JobController::startExtraction(const ExtractRequest &request, QString *error)
 {
-    if (m_storePath.isEmpty()) {
-        if (error)
-            *error = tr("No store is open.");
+    const QString stem = newJobStem(QStringLiteral("extract-run-%1").arg(request.runId), error);
+    if (stem.isEmpty())
         return 0;
-    }
-    if (!ensureJobFolder(error))
-        return 0;
-    const QString stem = QStringLiteral("job-%1-%2-extract-run-%3")
-                             .arg(QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz")))
-                             .arg(m_nextId)
-                             .arg(request.runId);
     QStringList arguments{QStringLiteral("extract"), QStringLiteral("--events"), QStringLiteral("--run"),
                           QString::number(request.runId)};
     if (request.bestCheckpoint)
@@ -167,21 +136,29 @@ int JobController::startExtraction(const ExtractRequest &request, QString *error
 
 int JobController::startBenchmark(const QStringList &models, QString *error)
 {
-    if (m_storePath.isEmpty()) {
-        if (error)
-            *error = tr("No store is open.");
+    const QString stem = newJobStem(QStringLiteral("bench"), error);
+    if (stem.isEmpty())
         return 0;
-    }
-    if (!ensureJobFolder(error))
-        return 0;
-    const QString stem = QStringLiteral("job-%1-%2-bench")
-                             .arg(QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz")))
-                             .arg(m_nextId);
     // A few batch sizes: enough to find each model's peak on this machine in minutes.
     const QStringList arguments{QStringLiteral("bench"), QStringLiteral("--decode"), QStringLiteral("--events"),
                                 QStringLiteral("--models"), models.join(QLatin1Char(',')),
                                 QStringLiteral("--batch-sizes"), QStringLiteral("1,8,32,128")};
     return launch(arguments, stem, protocol::JobKind::Bench, error);
+}
+
+QString JobController::newJobStem(const QString &what, QString *error) const
+{
+    if (m_storePath.isEmpty()) {
+        if (error)
+            *error = tr("No store is open.");
+        return {};
+    }
+    if (!ensureJobFolder(error))
+        return {};
+    return QStringLiteral("job-%1-%2%3")
+        .arg(QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz")))
+        .arg(m_nextId)
+        .arg(what.isEmpty() ? QString() : QLatin1Char('-') + what);
 }
 
 bool JobController::ensureJobFolder(QString *error) const

@@ -133,6 +133,9 @@ signals:
 private:
     int launch(const QStringList &arguments, const QString &stem, protocol::JobKind kind, QString *error);
     bool ensureJobFolder(QString *error) const;
+    /// "job-<time>-<id>[-what]" for the next job's files, once a store is open and the job
+    /// folder exists; empty with `error` set otherwise.
+    QString newJobStem(const QString &what, QString *error) const;
     void readOutput(Job &job);
     void handleLine(Job &job, const QByteArray &line);
     void finish(Job &job, JobState state, const QString &message);
