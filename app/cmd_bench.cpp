@@ -89,27 +89,39 @@ int benchStore(const CommandLine &cli)
     return ExitOk;
 }
 
-/// The MoE layer's forward+backward time against a dense FFN with the same active FLOPs.
+/// A comma-separated list of whole numbers from `min` to `max` (--experts, --tokens).
+std::vector<std::int64_t> wholeNumbers(const CommandLine &cli, const QString &option, qint64 min, qint64 max)
+{
+    std::vector<std::int64_t> out;
+    for (const QString &part : cli.value(option).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        bool ok = false;
+        const qint64 v = part.trimmed().toLongLong(&ok);
+        if (!ok || v < min || v > max)
+            throw UsageError(QStringLiteral("bench: --%1 must be a list of numbers from %2 to %3, not '%4'")
+                                 .arg(option).arg(min).arg(max).arg(part));
+        out.push_back(v);
+    }
+    if (out.empty())
+        throw UsageError(QStringLiteral("bench: --%1 needs at least one number").arg(option));
+    return out;
+}
+
+/// The MoE layer against a dense FFN of the same active FLOPs: forward+backward as training
+/// runs it, and forward alone as decoding does, at each token count.
 int benchMoeLayer(const CommandLine &cli)
 {
     core::MoeBenchOptions o;
-    if (cli.isSet(QStringLiteral("experts"))) {
-        o.experts.clear();
-        for (const QString &part : cli.value(QStringLiteral("experts")).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
-            bool ok = false;
-            const qint64 e = part.trimmed().toLongLong(&ok);
-            if (!ok || e < 1 || e > 4096)
-                throw UsageError(QStringLiteral("bench: --experts must be a list of numbers from 1 to 4096, not '%1'").arg(part));
-            o.experts.push_back(e);
-        }
-    }
-    o.tokens = cli.intValue(QStringLiteral("tokens"), 1, 1 << 20);
+    if (cli.isSet(QStringLiteral("experts")))
+        o.experts = wholeNumbers(cli, QStringLiteral("experts"), 1, 4096);
+    if (cli.isSet(QStringLiteral("tokens")))
+        o.tokens = wholeNumbers(cli, QStringLiteral("tokens"), 1, 1 << 20);
     o.repetitions = static_cast<int>(cli.intValue(QStringLiteral("repetitions"), 1, 1000));
     o.validate();
     const Format format = cli.format();
     const auto results = core::benchMoeLayer(o, [&](const core::MoeBenchResult &r) {
         if (format == Format::Table)
-            std::fprintf(stderr, "taskmoe: E = %lld measured\n", static_cast<long long>(r.experts));
+            std::fprintf(stderr, "taskmoe: E = %lld, %lld tokens measured\n", static_cast<long long>(r.experts),
+                         static_cast<long long>(r.tokens));
     });
     if (format == Format::Json) {
         QJsonArray rows;
@@ -118,34 +130,36 @@ int benchMoeLayer(const CommandLine &cli)
                                     {QStringLiteral("d_model"), qint64(o.dModel)}, {QStringLiteral("d_ff"), qint64(o.dFf)},
                                     {QStringLiteral("top_k"), qint64(o.topK)}, {QStringLiteral("moe_ms"), r.moeMs},
                                     {QStringLiteral("dense_ms"), r.denseMs}, {QStringLiteral("ratio"), r.ratio},
+                                    {QStringLiteral("moe_forward_ms"), r.moeForwardMs},
+                                    {QStringLiteral("dense_forward_ms"), r.denseForwardMs},
+                                    {QStringLiteral("forward_ratio"), r.forwardRatio},
+                                    {QStringLiteral("weights_read_ratio"), r.weightsReadRatio},
                                     {QStringLiteral("dropped_fraction"), r.droppedFraction},
                                     {QStringLiteral("threads"), cli.threads()}});
         QTextStream(stdout) << QJsonDocument(QJsonObject{{QStringLiteral("results"), rows}}).toJson(QJsonDocument::Indented);
         return ExitOk;
     }
     ResultTable table({QStringLiteral("experts"), QStringLiteral("tokens"), QStringLiteral("moe_ms"),
-                       QStringLiteral("dense_ms"), QStringLiteral("ratio"), QStringLiteral("dropped_fraction")});
+                       QStringLiteral("dense_ms"), QStringLiteral("ratio"), QStringLiteral("moe_forward_ms"),
+                       QStringLiteral("dense_forward_ms"), QStringLiteral("forward_ratio"),
+                       QStringLiteral("weights_read_ratio"), QStringLiteral("dropped_fraction")});
     for (const auto &r : results)
-        table.addRow({qint64(r.experts), qint64(r.tokens), r.moeMs, r.denseMs, r.ratio, r.droppedFraction});
-    table.print(format, QStringLiteral("MoE layer (token routing, top-%1, d_model %2, d_ff %3, capacity %4) vs dense FFN "
-                                       "(hidden %5), forward + backward, median of %6, %7 threads")
-                            .arg(o.topK).arg(o.dModel).arg(o.dFf).arg(o.capacityFactor).arg(o.topK * o.dFf)
-                            .arg(o.repetitions).arg(cli.threads()));
+        table.addRow({qint64(r.experts), qint64(r.tokens), r.moeMs, r.denseMs, r.ratio, r.moeForwardMs, r.denseForwardMs,
+                      r.forwardRatio, r.weightsReadRatio, r.droppedFraction});
+    table.print(format, QStringLiteral("MoE layer (token routing, top-%1, d_model %2, d_ff %3) vs dense FFN (hidden %4), "
+                                       "median of %5, %6 threads: forward + backward in training mode (capacity %7), "
+                                       "and forward alone as decoding runs it (no gradients, no capacity limit); "
+                                       "weights_read_ratio: expert weights a forward pass reads over the dense FFN's")
+                            .arg(o.topK).arg(o.dModel).arg(o.dFf).arg(o.topK * o.dFf).arg(o.repetitions)
+                            .arg(cli.threads()).arg(o.capacityFactor));
     return ExitOk;
 }
 
 /// A comma-separated list of positive numbers (--batch-sizes, --beams).
 std::vector<int> numberList(const CommandLine &cli, const QString &option, int max)
 {
-    std::vector<int> out;
-    for (const QString &part : cli.value(option).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
-        bool ok = false;
-        const int n = part.trimmed().toInt(&ok);
-        if (!ok || n < 1 || n > max)
-            throw UsageError(QStringLiteral("bench: --%1 must be a list of numbers from 1 to %2, not '%3'").arg(option).arg(max).arg(part));
-        out.push_back(n);
-    }
-    return out;
+    const auto numbers = wholeNumbers(cli, option, 1, max);
+    return {numbers.begin(), numbers.end()};
 }
 
 /// Decoding throughput of several models side by side: tokens/s against batch size, the peak
@@ -293,11 +307,13 @@ int runBench(const QStringList &args)
     cli.addOption({QStringLiteral("flush"), QStringLiteral("With --store: rows per transaction (default 10000)."),
                    QStringLiteral("n"), QStringLiteral("10000")});
     cli.addOption({QStringLiteral("moe-layer"),
-                   QStringLiteral("Time the MoE layer's forward+backward against a dense FFN of the same active FLOPs.")});
+                   QStringLiteral("Time the MoE layer against a dense FFN of the same active FLOPs: forward+backward "
+                                  "(training) and forward alone (decoding).")});
     cli.addOption({QStringLiteral("experts"), QStringLiteral("With --moe-layer: numbers of experts (default 8,32,128)."),
                    QStringLiteral("list")});
-    cli.addOption({QStringLiteral("tokens"), QStringLiteral("With --moe-layer: tokens per batch (default 4096)."),
-                   QStringLiteral("n"), QStringLiteral("4096")});
+    cli.addOption({QStringLiteral("tokens"), QStringLiteral("With --moe-layer: tokens per call, comma-separated (default 8,64,4096: "
+                                                          "decoding steps and a training batch)."),
+                   QStringLiteral("list")});
     cli.addOption({QStringLiteral("repetitions"), QStringLiteral("With --moe-layer or --train: timed runs, median reported (default 7)."),
                    QStringLiteral("n"), QStringLiteral("7")});
     cli.addOption({QStringLiteral("decode"),

@@ -396,17 +396,27 @@ private slots:
         QVERIFY(rows[1].toObject().value("params").toInteger() < rows[0].toObject().value("params").toInteger());
     }
 
-    void moeLayerBenchmarkPrintsRatiosAsJson()
+    void moeLayerBenchmarkPrintsTrainingAndDecodingRatiosAsJson()
     {
-        const Result r = run({"bench", "--moe-layer", "--experts", "4,8", "--tokens", "256", "--repetitions", "1",
+        const Result r = run({"bench", "--moe-layer", "--experts", "4,8", "--tokens", "8,256", "--repetitions", "1",
                               "--format", "json"});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         const QJsonArray results = QJsonDocument::fromJson(r.out.toUtf8()).object().value("results").toArray();
-        QCOMPARE(results.size(), 2);
+        QCOMPARE(results.size(), 4);  // each E at each token count
         const QJsonObject first = results.first().toObject();
         QCOMPARE(first.value("experts").toInt(), 4);
-        QCOMPARE(first.value("tokens").toInt(), 256);
-        QVERIFY(first.value("moe_ms").toDouble() > 0 && first.value("dense_ms").toDouble() > 0);
+        QCOMPARE(first.value("tokens").toInt(), 8);
+        QCOMPARE(results[1].toObject().value("tokens").toInt(), 256);
+        for (const auto &row : results) {
+            const QJsonObject o = row.toObject();
+            QVERIFY(o.value("moe_forward_ms").toDouble() > 0 && o.value("dense_forward_ms").toDouble() > 0);
+            QVERIFY(std::fabs(o.value("forward_ratio").toDouble()
+                              - o.value("moe_forward_ms").toDouble() / o.value("dense_forward_ms").toDouble()) < 1e-9);
+        }
+        // 256 tokens reach all 8 experts: a pass reads 8 experts of 2·256·1024 weights and the
+        // router's 8·256, against the dense FFN's 2·256·2048.
+        const double all8 = (8.0 * 2 * 256 * 1024 + 8 * 256) / (2.0 * 256 * 2048);
+        QCOMPARE(results[3].toObject().value("weights_read_ratio").toDouble(), all8);
         QVERIFY(std::fabs(first.value("ratio").toDouble() - first.value("moe_ms").toDouble() / first.value("dense_ms").toDouble()) < 1e-9);
     }
 

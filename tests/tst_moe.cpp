@@ -3,6 +3,7 @@
 // straightforward reference.
 #include "core/model/moe.h"
 #include "core/model/backend.h"
+#include "core/memory/bigtensorcache.h"
 
 #include <QtTest>
 
@@ -257,6 +258,79 @@ private slots:
         QVERIFY(torch::allclose(gwi, wi.grad(), 1e-5, 1e-5));
         QVERIFY(torch::allclose(gwo, wo.grad(), 1e-5, 1e-5));
         QCOMPARE(gwi[1].abs().sum().item<double>(), 0.0);
+    }
+
+    void gatedGroupedExpertsMatchPlainAutogradWithGateGradients()
+    {
+        torch::manual_seed(4);
+        const auto xs = torch::randn({20, 6}, torch::requires_grad());
+        const auto wi = torch::randn({3, 6, 10}, torch::requires_grad());
+        const auto wo = torch::randn({3, 10, 6}, torch::requires_grad());
+        const auto gates = torch::rand({20}).add_(0.1).requires_grad_();
+        const auto offsets = torch::tensor({0, 7, 7, 20}, torch::kInt64);
+        const auto seed = torch::randn({20, 6});
+        const auto fast = groupedExpertFfn(xs, wi, wo, offsets, gates);
+        (fast * seed).sum().backward();
+        const std::vector<torch::Tensor> got{xs.grad().clone(), wi.grad().clone(), wo.grad().clone(), gates.grad().clone()};
+        for (const auto &t : {xs, wi, wo, gates})
+            t.mutable_grad() = torch::Tensor();
+        const auto a = torch::relu(xs.slice(0, 0, 7).matmul(wi[0])).matmul(wo[0]);
+        const auto b = torch::relu(xs.slice(0, 7, 20).matmul(wi[2])).matmul(wo[2]);
+        const auto plain = torch::cat({a, b}) * gates.unsqueeze(1);
+        QVERIFY(torch::allclose(fast, plain, 1e-5, 1e-5));
+        (plain * seed).sum().backward();
+        const std::vector<torch::Tensor> want{xs.grad(), wi.grad(), wo.grad(), gates.grad()};
+        for (std::size_t i = 0; i < got.size(); ++i)
+            QVERIFY2(torch::allclose(got[i], want[i], 1e-5, 1e-5), qPrintable(QString::number(i)));
+        // Without gradients (decoding) the same numbers come from the path that keeps nothing.
+        torch::NoGradGuard noGrad;
+        QVERIFY(torch::allclose(groupedExpertFfn(xs, wi, wo, offsets, gates), plain, 1e-5, 1e-5));
+    }
+
+    // Big tensors come from the cache (core/memory): memory freed by one step is given to the
+    // next, so an expert gradient written in place must zero the experts without rows itself.
+    void unusedExpertsGetZeroGradientsInRecycledBigBuffers()
+    {
+        torch::manual_seed(5);
+        const std::int64_t E = 72, d = 256, f = 256;  // 18.9 MB per weight tensor: above the cache's threshold
+        const auto wi = (torch::randn({E, d, f}) * 0.05).requires_grad_();
+        const auto wo = (torch::randn({E, f, d}) * 0.05).requires_grad_();
+        const auto before = bigTensorCacheStats();
+        for (int pass = 0; pass < 2; ++pass) {
+            // First every expert gets rows (the buffers fill with gradients), then only expert 0.
+            auto offsets = pass == 0 ? torch::arange(0, E + 1, torch::kInt64) : torch::full({E + 1}, 3, torch::kInt64);
+            if (pass == 1)
+                offsets[0] = 0;
+            const auto xs = torch::randn({pass == 0 ? E : 3, d});
+            groupedExpertFfn(xs, wi, wo, offsets).pow(2).sum().backward();
+            if (pass == 1) {
+                QVERIFY(wi.grad()[0].abs().sum().item<double>() > 0);
+                QCOMPARE(wi.grad().slice(0, 1).abs().max().item<double>(), 0.0);
+                QCOMPARE(wo.grad().slice(0, 1).abs().max().item<double>(), 0.0);
+            }
+            wi.mutable_grad() = torch::Tensor();
+            wo.mutable_grad() = torch::Tensor();
+        }
+        const auto after = bigTensorCacheStats();
+        QVERIFY2(after.hits > before.hits, "the second pass's gradients should reuse the first pass's memory");
+    }
+
+    void bigTensorsReuseFreedMemoryAndTheCacheEmptiesOnRequest()
+    {
+        void *first = nullptr;
+        {
+            const auto t = torch::empty({5, 1 << 20});  // 20 MiB
+            first = t.data_ptr();
+        }
+        QVERIFY(bigTensorCacheStats().freeBytes >= 20 << 20);
+        {
+            const auto t = torch::empty({5, 1 << 20});
+            QCOMPARE(t.data_ptr(), first);
+        }
+        releaseBigTensorCache();
+        QCOMPARE(bigTensorCacheStats().freeBytes, std::int64_t(0));
+        const auto small = torch::ones({16});  // small tensors keep LibTorch's own allocator
+        QCOMPARE(small.sum().item<double>(), 16.0);
     }
 
     void allPaddingGivesZeroOutput()

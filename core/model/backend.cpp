@@ -1,4 +1,5 @@
 #include "core/model/backend.h"
+#include "core/memory/bigtensorcache.h"
 
 #include "core/model/moe.h"
 #include "core/model/torch.h"
@@ -95,6 +96,7 @@ std::int64_t peakRssBytes()
 
 bool resetPeakRss()
 {
+    releaseBigTensorCache();
     std::FILE *f = std::fopen("/proc/self/clear_refs", "w");
     if (!f)
         return false;
@@ -124,6 +126,7 @@ int setThreads(int threads)
     if (setBlas)
         setBlas(n);
     setExpertThreads(n);
+    installBigTensorCache();
     s_threads = n;
     return n;
 }

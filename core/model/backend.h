@@ -22,6 +22,7 @@ int cudaDeviceCount();
 /// Sets the compute threads (≤ 0: the number of cores) and returns how many are used: the
 /// BLAS library's threads and the MoE layer's expert threads. LibTorch's intra-op OpenMP
 /// loops stay single-threaded (their spinning idle threads slow the BLAS down on few cores).
+/// Also puts the big-tensor cache in front of LibTorch's CPU allocator (core/memory).
 int setThreads(int threads);
 
 /// The compute threads set by setThreads (the number of cores before any call).
@@ -38,7 +39,7 @@ std::int64_t totalMemoryBytes();
 /// This process's peak resident memory (VmHWM of /proc/self/status) in bytes; 0 when unknown.
 std::int64_t peakRssBytes();
 /// Starts a new peak: the next peakRssBytes() is the peak from now on (Linux's clear_refs
-/// "5"); returns false when the kernel does not allow it (the peak then stays the process's).
+/// "5"), after the big-tensor cache's free blocks went back to the system; returns false when the kernel does not allow it (the peak then stays the process's).
 bool resetPeakRss();
 
 /// Describes the backend; with `measure`, times a 512³ fp32 product (a few milliseconds with

@@ -112,25 +112,57 @@ void forEachExpertInParallel(const torch::Tensor &offsets, std::int64_t experts,
 using torch::autograd::AutogradContext;
 using torch::autograd::tensor_list;
 
-/// Forward and backward of the experts over expert-grouped rows, one product per expert.
+/// The experts on expert-grouped rows, one product per expert; each row's result scaled by
+/// its gate weight (`g` [N, 1]) when gates are given, on rows still in cache. For a backward
+/// pass, `hidden` receives ReLU(x · wi_e) and `unscaled` FFN_e(x) (the gates' gradient needs it).
+torch::Tensor runExperts(const torch::Tensor &x, const torch::Tensor &wi, const torch::Tensor &wo,
+                         const torch::Tensor &offsets, const torch::Tensor &g, torch::Tensor *hidden,
+                         torch::Tensor *unscaled)
+{
+    const std::int64_t n = x.size(0), f = wi.size(2), d = wo.size(2);
+    const bool gated = g.defined(), keep = hidden != nullptr;
+    if (keep) {
+        *hidden = torch::empty({n, f}, x.options());
+        if (gated)
+            *unscaled = torch::empty({n, d}, x.options());
+    }
+    auto out = torch::empty({n, d}, x.options());
+    forEachExpertInParallel(offsets, wi.size(0), [&](std::int64_t e, std::int64_t start, std::int64_t rows) {
+        auto h = keep ? hidden->narrow(0, start, rows) : torch::empty({rows, f}, x.options());  // [rows, f]
+        at::mm_out(h, x.narrow(0, start, rows), wi[e]);
+        h.relu_();
+        if (!gated) {
+            auto y = out.narrow(0, start, rows);
+            at::mm_out(y, h, wo[e]);
+            return;
+        }
+        auto scaled = out.narrow(0, start, rows);
+        if (keep) {
+            auto y = unscaled->narrow(0, start, rows);                    // [rows, d]
+            at::mm_out(y, h, wo[e]);
+            at::mul_out(scaled, y, g.narrow(0, start, rows));
+        } else {
+            at::mm_out(scaled, h, wo[e]);
+            scaled.mul_(g.narrow(0, start, rows));
+        }
+    });
+    return out;
+}
+
+/// Forward and backward of runExperts; the gates' scaling and its gradient run inside the
+/// experts' threads instead of as passes of their own.
 class GroupedExpertFfnFunction : public torch::autograd::Function<GroupedExpertFfnFunction>
 {
 public:
     static torch::Tensor forward(AutogradContext *ctx, const torch::Tensor &xs, const torch::Tensor &wi,
-                                 const torch::Tensor &wo, const torch::Tensor &offsets)
+                                 const torch::Tensor &wo, const torch::Tensor &offsets, const torch::Tensor &gates)
     {
-        const std::int64_t n = xs.size(0), f = wi.size(2), d = wo.size(2);
-        auto x = xs.contiguous();
-        auto hidden = torch::empty({n, f}, x.options());  // ReLU(x · wi_e), kept for backward
-        auto out = torch::empty({n, d}, x.options());
-        forEachExpertInParallel(offsets, wi.size(0), [&](std::int64_t e, std::int64_t start, std::int64_t rows) {
-            auto h = hidden.narrow(0, start, rows);                       // [rows, f]
-            at::mm_out(h, x.narrow(0, start, rows), wi[e]);
-            h.relu_();
-            auto y = out.narrow(0, start, rows);                          // [rows, d]
-            at::mm_out(y, h, wo[e]);
-        });
-        ctx->save_for_backward({x, wi, wo, hidden, offsets});
+        const auto x = xs.contiguous();
+        // No gates come as an empty tensor (autograd's apply takes no undefined inputs).
+        const auto g = gates.numel() > 0 ? gates.contiguous().unsqueeze(1) : torch::Tensor();  // [N, 1]
+        torch::Tensor hidden, unscaled;
+        auto out = runExperts(x, wi, wo, offsets, g, &hidden, &unscaled);
+        ctx->save_for_backward({x, wi, wo, hidden, offsets, g, unscaled});
         return out;
     }
 
@@ -138,23 +170,39 @@ public:
     {
         const auto saved = ctx->get_saved_variables();
         const auto &x = saved[0], &wi = saved[1], &wo = saved[2], &hidden = saved[3], &offsets = saved[4];
+        const auto &g = saved[5], &unscaled = saved[6];
+        const bool gated = g.defined();
         const auto grad = grads[0].contiguous();                          // [N, d]
         auto gradX = torch::empty_like(x);
-        auto gradWi = torch::zeros_like(wi);                              // experts without rows: zero
-        auto gradWo = torch::zeros_like(wo);
+        auto gradGates = gated ? torch::empty({x.size(0)}, x.options()) : torch::Tensor();
+        // Every expert with rows writes its whole gradient below; only the others need zeros
+        // (not a pass over all E experts' weights, which costs as much as a product at E = 128).
+        auto gradWi = torch::empty_like(wi);
+        auto gradWo = torch::empty_like(wo);
+        const std::int64_t *off = offsets.data_ptr<std::int64_t>();
+        for (std::int64_t e = 0; e < wi.size(0); ++e)
+            if (off[e + 1] == off[e]) {
+                gradWi[e].zero_();
+                gradWo[e].zero_();
+            }
         forEachExpertInParallel(offsets, wi.size(0), [&](std::int64_t e, std::int64_t start, std::int64_t rows) {
-            const auto g = grad.narrow(0, start, rows);                   // [rows, d]
+            auto gy = grad.narrow(0, start, rows);                        // [rows, d]: d loss / d FFN_e(x)
+            if (gated) {
+                auto gg = gradGates.narrow(0, start, rows);
+                at::sum_out(gg, gy * unscaled.narrow(0, start, rows), {1});
+                gy = gy * g.narrow(0, start, rows);
+            }
             const auto h = hidden.narrow(0, start, rows);                 // [rows, f]
-            auto gh = torch::mm(g, wo[e].t());                            // [rows, f]
-            gh.masked_fill_(h <= 0, 0);                                   // through the ReLU
+            // Through the ReLU in one pass (a mask tensor and a masked fill cost two).
+            const auto gh = at::threshold_backward(torch::mm(gy, wo[e].t()), h, 0);  // [rows, f]
             auto gwo = gradWo[e];
-            at::mm_out(gwo, h.t(), g);                                    // [f, d]
+            at::mm_out(gwo, h.t(), gy);                                   // [f, d]
             auto gwi = gradWi[e];
             at::mm_out(gwi, x.narrow(0, start, rows).t(), gh);            // [d, f]
             auto gx = gradX.narrow(0, start, rows);
             at::mm_out(gx, gh, wi[e].t());                                // [rows, d]
         });
-        return {gradX, gradWi, gradWo, torch::Tensor()};
+        return {gradX, gradWi, gradWo, torch::Tensor(), gradGates};
     }
 };
 
@@ -176,7 +224,7 @@ int expertThreads()
 }
 
 torch::Tensor groupedExpertFfn(const torch::Tensor &xs, const torch::Tensor &wi, const torch::Tensor &wo,
-                               const torch::Tensor &offsets)
+                               const torch::Tensor &offsets, const torch::Tensor &gates)
 {
     TORCH_CHECK(xs.dim() == 2 && wi.dim() == 3 && wo.dim() == 3, "groupedExpertFfn: xs [N,d], wi [E,d,f], wo [E,f,d]");
     TORCH_CHECK(wi.size(0) == wo.size(0) && wi.size(1) == xs.size(1) && wo.size(1) == wi.size(2)
@@ -185,7 +233,16 @@ torch::Tensor groupedExpertFfn(const torch::Tensor &xs, const torch::Tensor &wi,
     TORCH_CHECK(offsets.scalar_type() == torch::kInt64 && offsets.device().is_cpu() && offsets.numel() == wi.size(0) + 1,
                 "groupedExpertFfn: offsets must be E + 1 int64 values on the CPU");
     TORCH_CHECK(offsets[-1].item<std::int64_t>() == xs.size(0), "groupedExpertFfn: offsets must end at N");
-    return GroupedExpertFfnFunction::apply(xs, wi, wo, offsets.contiguous());
+    TORCH_CHECK(!gates.defined() || (gates.dim() == 1 && gates.size(0) == xs.size(0)),
+                "groupedExpertFfn: gates must be one weight per row");
+    const bool needsGradient = torch::GradMode::is_enabled()
+                               && (xs.requires_grad() || wi.requires_grad() || wo.requires_grad()
+                                   || (gates.defined() && gates.requires_grad()));
+    if (!needsGradient)  // decoding: nothing kept for a backward pass
+        return runExperts(xs.contiguous(), wi, wo, offsets.contiguous(),
+                          gates.defined() ? gates.contiguous().unsqueeze(1) : torch::Tensor(), nullptr, nullptr);
+    return GroupedExpertFfnFunction::apply(xs, wi, wo, offsets.contiguous(),
+                                           gates.defined() ? gates : torch::empty({0}, xs.options()));
 }
 
 void MoeLayerOptions::validate() const
@@ -367,9 +424,9 @@ MoeOutput MoeLayerImpl::forward(const torch::Tensor &x, const torch::Tensor &mas
     torch::Tensor y;                                                        // [T, d]
     if (!m_reference) {
         const auto xs = xt.index_select(0, tokenOfSlot);                    // [N, d] grouped by expert
-        const auto ys = groupedExpertFfn(xs, wi, wo, offsets);              // [N, d]
-        const auto g = gates.reshape(-1).index_select(0, copyOfSlot).unsqueeze(1).to(ys.scalar_type());
-        y = torch::zeros({T, d}, x.options()).index_add(0, tokenOfSlot, ys * g);
+        const auto g = gates.reshape(-1).index_select(0, copyOfSlot).to(xs.scalar_type());  // [N]
+        const auto ys = groupedExpertFfn(xs, wi, wo, offsets, g);           // [N, d], weighted by the gates
+        y = torch::zeros({T, d}, x.options()).index_add(0, tokenOfSlot, ys);
     } else {
         // Reference: every expert on every token, masked as GShard's one-hot dispatch would.
         const auto keptOnDevice = keptTensor.to(x.device());

@@ -129,8 +129,9 @@ int expertThreads();
 /// Runs the experts on token rows grouped by expert: rows offsets[e] .. offsets[e+1] of `xs`
 /// go to expert e. One matrix product per expert on a contiguous slice, experts spread over
 /// the intra-op threads with a single-threaded BLAS each; backward through the same path.
-/// `xs` [N, d], `wi` [E, d, f], `wo` [E, f, d], `offsets` [E + 1] int64 (CPU) → [N, d].
+/// `xs` [N, d], `wi` [E, d, f], `wo` [E, f, d], `offsets` [E + 1] int64 (CPU) → [N, d]; with
+/// `gates` [N], row n of the result is multiplied by gates[n] (and gates get their gradient).
 torch::Tensor groupedExpertFfn(const torch::Tensor &xs, const torch::Tensor &wi, const torch::Tensor &wo,
-                               const torch::Tensor &offsets);
+                               const torch::Tensor &offsets, const torch::Tensor &gates = {});
 
 } // namespace taskmoe::core
