@@ -14,6 +14,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <cstdio>
 #include <limits>
 
 namespace taskmoe::app {
@@ -279,6 +280,19 @@ int compareCommand(const QStringList &args)
                             .arg(c.dense.id > 0 ? QStringLiteral(", dense baseline run %1 (%2)").arg(c.dense.id).arg(c.dense.name)
                                                 : QString())
                             .arg(request.split).arg(request.beam));
+    if (format == Format::Table && !c.summary.empty()) {
+        std::printf("\n");
+        ResultTable summary({QStringLiteral("variant"), QStringLiteral("models"), QStringLiteral("pairs"),
+                             QStringLiteral("params"), QStringLiteral("active_per_token"), QStringLiteral("BLEU"),
+                             QStringLiteral("full_BLEU"), QStringLiteral("dense_BLEU"), QStringLiteral("delta_BLEU"),
+                             QStringLiteral("gain_kept")});
+        for (const auto &r : c.summary)
+            summary.addRow({r.variant, r.models, r.pairs, r.paramsTotal, r.paramsActive, optional(r.bleu),
+                            optional(r.fullBleu), optional(r.denseBleu), optional(r.deltaBleu), optional(r.gainKept)});
+        summary.print(format, QStringLiteral("Over all the pairs each variant covers (means over pairs); gain kept where the "
+                                             "full model gains at least %1 BLEU over the baseline")
+                                  .arg(usecases::kMinimumGainBleu));
+    }
     for (const auto &m : c.missing)
         printNote(QStringLiteral("not measured yet: %1").arg(m));
     return ExitOk;

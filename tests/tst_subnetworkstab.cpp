@@ -9,17 +9,21 @@
 #include "ui/jobs/jobcontroller.h"
 #include "ui/report/reportwriter.h"
 #include "ui/subnetworks/subnetworkstab.h"
+#include "usecases/comparison.h"
 #include "usecases/report.h"
 
 #include <QComboBox>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLabel>
 #include <QListWidget>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <algorithm>
 
 using namespace taskmoe;
 
@@ -144,7 +148,7 @@ private slots:
         pruned.sha256 = QStringLiteral("22");
         pruned.manifestJson = json({{QStringLiteral("serves"), QJsonArray{QStringLiteral("en-de")}},
                                     {QStringLiteral("layers"), layers},
-                                    {QStringLiteral("pruning"), QJsonObject{{QStringLiteral("keep"), 2}}}});
+                                    {QStringLiteral("pruning"), QJsonObject{{QStringLiteral("keep"), 2}, {QStringLiteral("by"), QStringLiteral("importance")}}}});
         pruned.paramsTotal = 2000000;
         m_pruned = store.registerModelFile(pruned);
 
@@ -198,6 +202,14 @@ private slots:
         const QModelIndex gain = model->index(2, ui::ComparisonTableModel::Gain);
         QCOMPARE(gain.data().toString(), QStringLiteral("40 %"));
         QCOMPARE(model->index(2, ui::ComparisonTableModel::Delta).data().toString(), QStringLiteral("-3.00"));
+        // Under the controls, each variant over all the pairs it covers.
+        const auto *status = tab.findChild<QLabel *>(QStringLiteral("subnetworkStatus"));
+        QVERIFY(status);
+        QVERIFY2(status->text().contains(QStringLiteral("• sub-networks: BLEU 30.00 (+0.00 to the full model, 100 % of its gain kept)")),
+                 qPrintable(status->text()));
+        QVERIFY2(status->text().contains(QStringLiteral("• pruned to 2 experts by importance: BLEU 27.00 (-3.00 to the full "
+                                                        "model, 40 % of its gain kept)")),
+                 qPrintable(status->text()));
         // Best per column in bold: the smallest model, the fastest one.
         QCOMPARE(model->bestRow(ui::ComparisonTableModel::Params), 2);
         QCOMPARE(model->bestRow(ui::ComparisonTableModel::Greedy), 1);
@@ -246,6 +258,55 @@ private slots:
         QVERIFY(text.contains(QStringLiteral("| en-de | 100 | 25.00 | +5.00 |")));
         QVERIFY(text.contains(QStringLiteral("40 %")));   // the pruned model's gain kept
         QVERIFY2(text.contains(QStringLiteral("| greedy | 1500 | 8 | 1.50 |")), qPrintable(text));   // sub-network vs full
+        // Each variant over the pairs it covers.
+        QVERIFY2(text.contains(QStringLiteral("| pruned to 2 experts by importance | 1 | 1 | 2.00 | 1.80 | 27.00 | 30.00 | -3.00 | 40 % |")),
+                 qPrintable(text));
+    }
+
+    // A second task where the full model gains only 0.5 BLEU over the baseline: its rows get no
+    // share (the denominator is noise), and the variants over both tasks are means over pairs.
+    void gainSharesNeedAGainAndVariantsAverageOverPairs()
+    {
+        db::Store store(m_path);
+        db::ModelRecord sub = store.models().last();
+        for (const auto &m : store.models())
+            if (m.id == m_sub)
+                sub = m;
+        sub.id = 0;
+        sub.task = QStringLiteral("es");
+        sub.path = m_dir.filePath(QStringLiteral("sub-es.tmf"));
+        sub.sha256 = QStringLiteral("33");
+        sub.manifestJson = json({{QStringLiteral("serves"), QJsonArray{QStringLiteral("en-es")}}});
+        const qint64 es = store.registerModelFile(sub);
+        addScore(store, es, m_moeRun, "en-es", 33);
+        qint64 dense = 0;
+        for (const auto &m : store.models())
+            if (m.runId == m_denseRun)
+                dense = m.id;
+        addScore(store, dense, m_denseRun, "en-es", 32.5);
+
+        usecases::ComparisonRequest request;
+        request.runId = m_moeRun;
+        request.denseRunId = m_denseRun;
+        const usecases::Comparison c = usecases::compareModels(store, request);
+        const auto esRow = std::find_if(c.rows.begin(), c.rows.end(), [&](const auto &r) { return r.modelId == es; });
+        QVERIFY(esRow != c.rows.end());
+        QCOMPARE(*esRow->deltaBleu, 0.0);
+        QVERIFY(!esRow->gainKept);   // 33 − 32.5 < kMinimumGainBleu
+
+        QCOMPARE(c.summary.size(), std::size_t(3));
+        const auto &subnetworks = c.summary[1];
+        QCOMPARE(subnetworks.variant, QStringLiteral("sub-networks"));
+        QCOMPARE(subnetworks.models, 2);
+        QCOMPARE(subnetworks.pairs, 2);
+        QCOMPARE(*subnetworks.bleu, 31.5);        // (30 + 33) / 2
+        QCOMPARE(*subnetworks.denseBleu, 28.75);  // (25 + 32.5) / 2
+        QCOMPARE(*subnetworks.gainKept, 1.0);     // over both pairs the full model gains 2.75
+        const auto &pruned = c.summary[2];
+        QCOMPARE(pruned.pairs, 1);                // only de was pruned
+        QCOMPARE(*pruned.gainKept, 0.4);
+        QCOMPARE(c.summary[0].variant, QStringLiteral("full"));
+        QCOMPARE(c.summary[0].pairs, 2);
     }
 };
 

@@ -8,6 +8,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSet>
 
 #include <algorithm>
 #include <cmath>
@@ -185,6 +186,38 @@ Comparison compareModels(const db::Store &store, const ComparisonRequest &reques
                           newestFull->checkpointId, {}});
     }
 
+    // Per variant: pair-weighted sums of the model's, the full model's and the baseline's BLEU.
+    struct Totals
+    {
+        ComparisonSummaryRow row;
+        QSet<qint64> models;
+        double model = 0, full = 0, dense = 0;
+        bool complete = true, withDense = true;
+    };
+    std::vector<Totals> totals;
+    const auto summarise = [&](const ComparisonRow &r, std::optional<double> fullBleu, std::optional<double> denseBleu) {
+        auto it = std::find_if(totals.begin(), totals.end(), [&](const Totals &t) { return t.row.variant == r.variant; });
+        if (it == totals.end()) {
+            totals.push_back({});
+            it = totals.end() - 1;
+            it->row.variant = r.variant;
+            it->row.kind = r.kind;
+        }
+        const double n = double(r.pairs.size());
+        it->models.insert(r.modelId);
+        it->row.pairs += int(r.pairs.size());
+        it->row.paramsTotal = std::max(it->row.paramsTotal, r.paramsTotal);
+        it->row.paramsActive = std::max(it->row.paramsActive, r.paramsActive);
+        it->complete = it->complete && r.bleu && fullBleu;
+        it->withDense = it->withDense && denseBleu;
+        if (r.bleu && fullBleu) {
+            it->model += n * *r.bleu;
+            it->full += n * *fullBleu;
+        }
+        if (denseBleu)
+            it->dense += n * *denseBleu;
+    };
+
     for (const Group &g : groups) {
         const db::ModelRecord *full = nullptr;
         for (const auto &m : models)
@@ -204,27 +237,50 @@ Comparison compareModels(const db::Store &store, const ComparisonRequest &reques
         const auto compare = [&](ComparisonRow &r) {
             if (r.bleu && fullBleu)
                 r.deltaBleu = *r.bleu - *fullBleu;
-            if (r.bleu && fullBleu && denseBleu && std::abs(*fullBleu - *denseBleu) > 1e-9)
+            if (r.bleu && fullBleu && denseBleu && *fullBleu - *denseBleu >= kMinimumGainBleu)
                 r.gainKept = (*r.bleu - *denseBleu) / (*fullBleu - *denseBleu);
             if (!r.bleu)
                 out.missing << QStringLiteral("taskmoe eval --model %1 --beam %2").arg(r.modelId).arg(request.beam);
+            summarise(r, fullBleu, denseBleu);
         };
-        if (full && fullBleu)
+        if (full && fullBleu) {
+            out.rows.back().variant = QStringLiteral("full");
             compare(out.rows.back());
+        }
         for (const db::ModelRecord *m : g.members) {
-            const bool pruned = objectOf(m->manifestJson).contains(QStringLiteral("pruning"));
-            ComparisonRow r = rowOf(*m, pruned ? QStringLiteral("pruned") : QStringLiteral("subnetwork"), g.task, g.pairs);
+            const QJsonObject pruning = objectOf(m->manifestJson).value(QStringLiteral("pruning")).toObject();
+            ComparisonRow r = rowOf(*m, pruning.isEmpty() ? QStringLiteral("subnetwork") : QStringLiteral("pruned"), g.task, g.pairs);
+            r.variant = pruning.isEmpty() ? QStringLiteral("sub-networks")
+                                          : QStringLiteral("pruned to %1 experts by %2")
+                                                .arg(pruning.value(QStringLiteral("keep")).toInt())
+                                                .arg(pruning.value(QStringLiteral("by")).toString());
             compare(r);
             out.rows.push_back(r);
         }
         for (const qint64 student : students)
             if (const db::ModelRecord *m = evaluatedFullModel(student)) {
                 ComparisonRow r = rowOf(*m, QStringLiteral("student"), g.task, g.pairs);
+                r.variant = QStringLiteral("student run %1").arg(student);
                 compare(r);
                 out.rows.push_back(r);
             } else if (&g == &groups.front()) {
                 out.missing << QStringLiteral("taskmoe eval --run %1 --beam %2 (a student)").arg(student).arg(request.beam);
             }
+    }
+    for (Totals &t : totals) {
+        ComparisonSummaryRow &row = t.row;
+        row.models = int(t.models.size());
+        if (t.complete && row.pairs > 0) {
+            row.bleu = t.model / row.pairs;
+            row.fullBleu = t.full / row.pairs;
+            row.deltaBleu = *row.bleu - *row.fullBleu;
+            if (t.withDense) {
+                row.denseBleu = t.dense / row.pairs;
+                if (*row.fullBleu - *row.denseBleu >= kMinimumGainBleu)
+                    row.gainKept = (*row.bleu - *row.denseBleu) / (*row.fullBleu - *row.denseBleu);
+            }
+        }
+        out.summary.push_back(row);
     }
     out.missing.removeDuplicates();
     return out;

@@ -6,6 +6,11 @@
 /// the full model's BLEU gain over a dense baseline that each keeps:
 /// (model − dense) / (full − dense) (paper: distillation 32–43 %, extraction 100 %).
 ///
+/// A share is only given where the full model gains at least kMinimumGainBleu over the dense
+/// baseline: below that the denominator is noise and the share is meaningless (or flips sign).
+/// Besides the rows per task, the summary gives each variant over all the pairs it covers —
+/// "sub-networks" (each on the pairs it serves), "pruned to 2 experts by importance", a student.
+///
 /// Only stored results are used: a cell is empty until `taskmoe eval` (with the requested beam
 /// and split) or `taskmoe bench --decode --models` has measured it. Nothing here loads a model.
 #include "db/records.h"
@@ -21,6 +26,10 @@ class Store;
 }
 
 namespace taskmoe::usecases {
+
+/// The smallest gain (in BLEU) of the full model over the dense baseline that a gain-kept
+/// share is computed for.
+constexpr double kMinimumGainBleu = 1.0;
 
 struct ComparisonRequest
 {
@@ -46,6 +55,19 @@ struct ComparisonRow
     std::optional<double> deltaBleu;        ///< bleu − the full model's on the same pairs
     std::optional<double> gainKept;         ///< (bleu − dense) / (full − dense)
     std::optional<double> peakGreedy, peakBeam; ///< decode tokens/s, greedy and beam 4
+    QString variant;              ///< what the row is across tasks: "full", "sub-networks", "pruned to 2 experts by importance", "student run 14"
+};
+
+/// One variant over all the pairs its rows cover: means over pairs, not over tasks.
+struct ComparisonSummaryRow
+{
+    QString variant;
+    QString kind;
+    int models = 0;               ///< model files (or runs) behind the rows
+    int pairs = 0;
+    qint64 paramsTotal = 0, paramsActive = 0;   ///< of the largest of them
+    std::optional<double> bleu, fullBleu, denseBleu;   ///< empty unless every row is measured
+    std::optional<double> deltaBleu, gainKept;
 };
 
 struct Comparison
@@ -53,6 +75,7 @@ struct Comparison
     db::RunRecord run;
     db::RunRecord dense;          ///< id 0 without a baseline
     std::vector<ComparisonRow> rows;  ///< per task: the full model first, then its sub-networks and students
+    std::vector<ComparisonSummaryRow> summary;  ///< per variant, in the order the rows first show them
     QStringList missing;          ///< what to run to fill empty cells ("taskmoe eval --model 7 --beam 4")
 };
 

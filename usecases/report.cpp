@@ -19,6 +19,16 @@ int beamOf(const QString &configJson)
     return QJsonDocument::fromJson(configJson.toUtf8()).object().value(QStringLiteral("beam")).toInt(-1);
 }
 
+/// "subnetwork de", "pruned en-de to 2 experts" for a run's extracted model.
+QString subnetworkLabel(const db::ModelRecord &m)
+{
+    const QJsonObject pruning =
+        QJsonDocument::fromJson(m.manifestJson.toUtf8()).object().value(QStringLiteral("pruning")).toObject();
+    if (pruning.isEmpty())
+        return QStringLiteral("%1 %2").arg(m.kind, m.task);
+    return QStringLiteral("pruned %1 to %2 experts").arg(m.task).arg(pruning.value(QStringLiteral("keep")).toInt());
+}
+
 } // namespace
 
 Report assembleReport(const db::Store &store, const ReportRequest &request)
@@ -108,7 +118,7 @@ Report assembleReport(const db::Store &store, const ReportRequest &request)
             if (m.runId == rr.run.id)
                 labels[m.id] = m.kind == QLatin1String("full")
                                    ? QStringLiteral("run %1 %2").arg(rr.run.id).arg(rr.run.name)
-                                   : QStringLiteral("run %1 %2 %3").arg(rr.run.id).arg(m.kind, m.task);
+                                   : QStringLiteral("run %1 %2").arg(rr.run.id).arg(subnetworkLabel(m));
             else if (student)
                 labels[m.id] = QStringLiteral("student of run %1 (run %2)").arg(rr.run.id).arg(m.runId);
         }

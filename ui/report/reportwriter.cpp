@@ -46,6 +46,23 @@ QColor seriesColour(int i)
     return colours[i % 8];
 }
 
+/// Moves the legend out of the plot into a row below it, `columns` entries wide, so that it
+/// covers no data; returns the height in pixels the figure needs for it.
+int legendBelow(QCustomPlot &plot, int columns)
+{
+    QCPLegend *legend = plot.legend;
+    legend->setVisible(true);
+    legend->setFont(QFont(QStringLiteral("Sans"), 8));
+    plot.axisRect()->insetLayout()->take(legend);
+    plot.plotLayout()->addElement(1, 0, legend);
+    legend->setWrap(columns);                                   // before the fill order, which
+    legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);  // rearranges by the wrap
+    legend->setBorderPen(Qt::NoPen);
+    plot.plotLayout()->setRowStretchFactor(1, 0.001);
+    const int rows = (legend->itemCount() + columns - 1) / columns;
+    return 16 + 22 * rows;
+}
+
 QString runLabel(const usecases::ReportRun &r)
 {
     return QStringLiteral("run %1 %2 (%3)").arg(r.run.id).arg(r.run.name, r.routing);
@@ -103,11 +120,10 @@ bool drawDeltaBleu(const usecases::Report &report, const QString &path)
     zero->point1->setCoords(0, 0);
     zero->point2->setCoords(1, 0);
     zero->setPen(QPen(Qt::gray));
-    plot.legend->setVisible(true);
-    plot.legend->setFont(QFont(QStringLiteral("Sans"), 8));
-    plot.axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    const int legendHeight = legendBelow(plot, 2);
     QString error;
-    if (!savePlot(&plot, path, ExportFormat::Png, QSize(std::max(640, 70 * int(report.directions.size())), 420), &error))
+    if (!savePlot(&plot, path, ExportFormat::Png,
+                  QSize(std::max(640, 70 * int(report.directions.size())), 400 + legendHeight), &error))
         throw std::runtime_error(error.toStdString());
     return true;
 }
@@ -122,8 +138,11 @@ bool drawThroughput(const usecases::Report &report, const QString &path)
     std::map<qint64, int> colourOf;   // one colour per model; greedy solid, beam search dashed
     for (const auto &c : report.throughput) {
         auto *graph = plot.addGraph();
-        graph->setName(QStringLiteral("%1, %2").arg(c.label, c.beam == 1 ? QObject::tr("greedy") : QObject::tr("beam %1").arg(c.beam)));
-        if (!colourOf.count(c.modelId))
+        graph->setName(c.label);
+        // One legend entry per model, whatever its beams: the line style says the beam.
+        if (colourOf.count(c.modelId))
+            graph->removeFromLegend();
+        else
             colourOf[c.modelId] = int(colourOf.size());
         QPen pen(seriesColour(colourOf[c.modelId]));
         pen.setWidthF(1.8);
@@ -141,16 +160,14 @@ bool drawThroughput(const usecases::Report &report, const QString &path)
     plot.xAxis->setScaleType(QCPAxis::stLogarithmic);
     plot.xAxis->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
     plot.xAxis->setLabel(QObject::tr("batch size (sentences)"));
-    plot.yAxis->setLabel(QObject::tr("target tokens / s"));
+    plot.yAxis->setLabel(QObject::tr("target tokens / s (solid: greedy, dashed: beam search)"));
     plot.rescaleAxes();
     plot.xAxis->scaleRange(1.15, plot.xAxis->range().center());
     plot.yAxis->setRangeLower(0);
     plot.yAxis->setRangeUpper(plot.yAxis->range().upper * 1.1);
-    plot.legend->setVisible(true);
-    plot.legend->setFont(QFont(QStringLiteral("Sans"), 8));
-    plot.axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
+    const int legendHeight = legendBelow(plot, 2);
     QString error;
-    if (!savePlot(&plot, path, ExportFormat::Png, QSize(720, 440), &error))
+    if (!savePlot(&plot, path, ExportFormat::Png, QSize(760, 420 + legendHeight), &error))
         throw std::runtime_error(error.toStdString());
     return true;
 }
@@ -234,8 +251,20 @@ QString reportMarkdown(const usecases::Report &report, const QStringList &figure
         out << "\n## Sub-networks and students of run " << c.run.id << " (" << c.run.name << ")\n\n"
             << "Gain kept = (model − dense) / (full − dense) on the task's pairs"
             << (c.dense.id > 0 ? QStringLiteral(", dense baseline run %1").arg(c.dense.id) : QStringLiteral(" (no dense baseline)"))
-            << ". The paper: distillation keeps 32–43 %, extraction 100 %.\n\n"
-            << "| task | kind | model | params (M) | active (M) | file MB | experts kept | BLEU | ΔBLEU | gain kept | greedy tok/s |\n"
+            << " (given where the full model gains at least " << QString::number(usecases::kMinimumGainBleu, 'f', 0)
+            << " BLEU). The paper: distillation keeps 32–43 %, extraction 100 %.\n\n";
+        if (!c.summary.empty()) {
+            out << "Over all the pairs each covers (means over pairs):\n\n"
+                << "| variant | models | pairs | params (M) | active (M) | BLEU | full model | ΔBLEU | gain kept |\n"
+                   "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+            for (const auto &r : c.summary)
+                out << "| " << r.variant << " | " << r.models << " | " << r.pairs << " | " << millions(r.paramsTotal) << " | "
+                    << millions(r.paramsActive) << " | " << cell(r.bleu) << " | " << cell(r.fullBleu) << " | "
+                    << (r.deltaBleu ? QString::asprintf("%+.2f", *r.deltaBleu) : QStringLiteral("—")) << " | "
+                    << (r.gainKept ? QStringLiteral("%1 %").arg(*r.gainKept * 100, 0, 'f', 0) : QStringLiteral("—")) << " |\n";
+            out << "\nPer task:\n\n";
+        }
+        out << "| task | kind | model | params (M) | active (M) | file MB | experts kept | BLEU | ΔBLEU | gain kept | greedy tok/s |\n"
                "|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|\n";
         for (const auto &r : c.rows)
             out << "| " << r.task << " | " << r.kind << " | " << r.modelId << " | " << millions(r.paramsTotal) << " | "

@@ -588,7 +588,17 @@ void SubnetworksTab::showComparison(const usecases::Comparison &comparison, cons
         std::set<QString> tasks;
         for (const auto &r : comparison.rows)
             tasks.insert(r.task);
-        m_status->setText(tr("%1 models compared on %2 tasks.").arg(comparison.rows.size()).arg(tasks.size()));
+        QStringList lines{tr("%1 models compared on %2 tasks.").arg(comparison.rows.size()).arg(tasks.size())};
+        for (const auto &v : comparison.summary)
+            if (v.bleu && v.kind != QLatin1String("full"))
+                lines << tr("• %1: BLEU %2 (%3 to the full model%4)")
+                             .arg(v.variant)
+                             .arg(*v.bleu, 0, 'f', 2)
+                             .arg(QString::asprintf("%+.2f", v.deltaBleu.value_or(0.0)))
+                             .arg(v.gainKept ? tr(", %1 % of its gain kept").arg(*v.gainKept * 100, 0, 'f', 0) : QString());
+        if (lines.size() > 1)
+            lines[0] += tr(" Over all the pairs each covers:");
+        m_status->setText(lines.join(QLatin1Char('\n')));
     }
     if (m_model->rowCount() > 0 && !m_table->currentIndex().isValid())
         m_table->selectRow(std::min(1, m_model->rowCount() - 1));   // the first sub-network
