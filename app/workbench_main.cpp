@@ -9,9 +9,12 @@
 #include <QComboBox>
 #include <QCommandLineParser>
 #include <QFile>
+#include <QFileInfo>
+#include <QSettings>
 #include <QTimer>
 
 #include <cstdio>
+#include <memory>
 
 namespace {
 
@@ -45,8 +48,8 @@ int main(int argc, char *argv[])
     const QString defaultStore = taskmoe::db::Store::defaultPath();
     const QCommandLineOption dbOption(
         QStringLiteral("db"),
-        QStringLiteral("The store (SQLite file) to open; created when missing. Default: %1 "
-                       "($TASKMOE_DB when set).")
+        QStringLiteral("The store (SQLite file) to open; created when missing. Default: the store open when the "
+                       "workbench was last closed, else %1 ($TASKMOE_DB when set).")
             .arg(defaultStore),
         QStringLiteral("path"), defaultStore);
     const QCommandLineOption screenshotOption(
@@ -173,8 +176,17 @@ int main(int argc, char *argv[])
 
     loadStyleSheet(app);
     taskmoe::ui::MainWindow window;
+    // Screenshots show the window as built, whatever the user's settings say.
+    std::unique_ptr<QSettings> settings = parser.isSet(screenshotOption) ? nullptr : taskmoe::ui::MainWindow::openSettings();
+    QString store = parser.value(dbOption);
+    if (settings && !parser.isSet(dbOption) && qEnvironmentVariableIsEmpty("TASKMOE_DB")) {
+        const QString last = taskmoe::ui::MainWindow::lastStore(*settings);
+        if (!last.isEmpty() && QFileInfo::exists(last))
+            store = last;   // the store open when the workbench was last closed
+    }
+    window.useSettings(std::move(settings));
     window.show();
-    const bool opened = window.openStore(parser.value(dbOption));
+    const bool opened = window.openStore(store);
     if (opened && !runIds.isEmpty())
         window.selectRunsWhenListed(runIds);   // the runs list fills from the follower thread
     if (!tab.isEmpty())

@@ -18,14 +18,19 @@
 #include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
+#include <QSplitter>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QStackedWidget>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <memory>
 
 using namespace taskmoe;
 
@@ -105,6 +110,8 @@ private slots:
     void missingPathCreatesEmptyStore();
     void liveRunWithATimeBudgetShowsTimeProgressAndDevBleu();
     void screenshot();
+    void settingsBringBackGeometrySplittersTabAndStore();
+    void everyShortcutIsListedInHelp();
 
 private:
     QTemporaryDir m_dir;
@@ -504,4 +511,65 @@ void TestMainWindow::screenshot()
 }
 
 QTEST_MAIN(TestMainWindow)
+// Closing the window writes its geometry, splitter positions, tab and store to the settings
+// ($TASKMOE_SETTINGS here); a new window given the same settings comes back the same.
+void TestMainWindow::settingsBringBackGeometrySplittersTabAndStore()
+{
+    const QString file = m_dir.filePath(QStringLiteral("settings.ini"));
+    qputenv("TASKMOE_SETTINGS", file.toLocal8Bit());
+    QList<int> sizes;
+    {
+        ui::MainWindow window;
+        window.useSettings(ui::MainWindow::openSettings());   // nothing stored yet: as built
+        QVERIFY(window.openStore(m_storePath));
+        window.resize(1111, 777);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        auto *splitter = window.findChild<QSplitter *>(QStringLiteral("datasetDetailSplitter"));
+        QVERIFY(splitter);
+        splitter->setSizes({400, 700});
+        QCoreApplication::processEvents();
+        sizes = splitter->sizes();
+        window.tabs()->setCurrentIndex(3);
+        window.close();
+    }
+    QVERIFY(QFileInfo::exists(file));
+    const auto settings = ui::MainWindow::openSettings();
+    QCOMPARE(ui::MainWindow::lastStore(*settings), m_storePath);
+
+    ui::MainWindow again;
+    again.useSettings(ui::MainWindow::openSettings());
+    again.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&again));
+    QCOMPARE(again.size(), QSize(1111, 777));
+    QCOMPARE(again.tabs()->currentIndex(), 3);
+    again.tabs()->setCurrentIndex(0);   // a splitter on a hidden tab is not laid out
+    QCoreApplication::processEvents();
+    QCOMPARE(again.findChild<QSplitter *>(QStringLiteral("datasetDetailSplitter"))->sizes(), sizes);
+    qunsetenv("TASKMOE_SETTINGS");
+}
+
+void TestMainWindow::everyShortcutIsListedInHelp()
+{
+    ui::MainWindow window;
+    const QString text = window.shortcutsText();
+    int shortcuts = 0;
+    for (const QAction *action : window.findChildren<QAction *>())
+        if (!action->shortcut().isEmpty() && !action->text().isEmpty()) {
+            ++shortcuts;
+            QVERIFY2(text.contains(action->shortcut().toString(QKeySequence::NativeText)),
+                     qPrintable(action->text()));
+        }
+    QVERIFY2(shortcuts >= 5, qPrintable(text));   // evaluate and the four tabs at least (standard keys vary by platform)
+    for (const char *keys : {"Ctrl+E", "Ctrl+1", "Ctrl+2", "Ctrl+3", "Ctrl+4"})
+        QVERIFY2(text.contains(QString::fromLatin1(keys)), keys);
+    QVERIFY(text.contains(QStringLiteral("View → Sub-networks")));
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QTest::keyClick(&window, Qt::Key_4, Qt::ControlModifier);
+    QCOMPARE(window.tabs()->currentIndex(), 3);
+    QTest::keyClick(&window, Qt::Key_2, Qt::ControlModifier);
+    QCOMPARE(window.tabs()->currentIndex(), 1);
+}
+
 #include "tst_mainwindow.moc"

@@ -30,6 +30,8 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QCloseEvent>
+#include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPixmap>
@@ -37,6 +39,7 @@
 #include <QPushButton>
 #include <QSaveFile>
 #include <QSortFilterProxyModel>
+#include <QSettings>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QStatusBar>
@@ -279,7 +282,19 @@ void MainWindow::createActions()
     m_quitAction->setShortcut(QKeySequence::Quit);
     m_quitAction->setMenuRole(QAction::QuitRole);
 
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    const QStringList tabNames{tr("&Datasets"), tr("&Runs"), tr("R&outing"), tr("&Sub-networks")};
+    for (int i = 0; i < tabNames.size(); ++i) {
+        QAction *show = view->addAction(tabNames[i], this, [this, i] { m_tabs->setCurrentIndex(i); });
+        show->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
+        show->setStatusTip(tr("Show the %1 tab").arg(QString(tabNames[i]).remove(QLatin1Char('&'))));
+    }
+
     QMenu *help = menuBar()->addMenu(tr("&Help"));
+    QAction *keys = help->addAction(tr("&Keyboard shortcuts"), this, [this] {
+        QMessageBox::information(this, tr("Keyboard shortcuts"), shortcutsText());
+    });
+    keys->setShortcut(QKeySequence::HelpContents);
     help->addAction(tr("&About TaskMoE Workbench"), this, [this] {
         QMessageBox::about(this, tr("About TaskMoE Workbench"),
                            tr("<p><b>TaskMoE Workbench</b> %1</p>"
@@ -288,6 +303,77 @@ void MainWindow::createActions()
                               "and compare them.</p>")
                                .arg(QApplication::applicationVersion()));
     });
+}
+
+QString MainWindow::shortcutsText() const
+{
+    QStringList lines;
+    for (const QAction *menu : menuBar()->actions()) {
+        if (!menu->menu())
+            continue;
+        for (const QAction *action : menu->menu()->actions())
+            if (!action->shortcut().isEmpty())
+                lines << QStringLiteral("%1\t%2 → %3")
+                             .arg(action->shortcut().toString(QKeySequence::NativeText),
+                                  QString(menu->text()).remove(QLatin1Char('&')),
+                                  QString(action->text()).remove(QLatin1Char('&')).remove(QStringLiteral("…")));
+    }
+    return lines.join(QLatin1Char('\n'));
+}
+
+std::unique_ptr<QSettings> MainWindow::openSettings()
+{
+    const QString file = qEnvironmentVariable("TASKMOE_SETTINGS");
+    if (!file.isEmpty())
+        return std::make_unique<QSettings>(file, QSettings::IniFormat);
+    return std::make_unique<QSettings>(QStringLiteral("taskmoe"), QStringLiteral("taskmoe-workbench"));
+}
+
+QString MainWindow::lastStore(const QSettings &settings)
+{
+    return settings.value(QStringLiteral("store/last")).toString();
+}
+
+void MainWindow::useSettings(std::unique_ptr<QSettings> settings)
+{
+    m_settings = std::move(settings);
+    if (m_settings)
+        restoreSettings(*m_settings);
+}
+
+void MainWindow::saveSettings(QSettings &settings) const
+{
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    settings.setValue(QStringLiteral("window/tab"), m_tabs->currentIndex());
+    for (const QSplitter *splitter : findChildren<QSplitter *>())
+        if (!splitter->objectName().isEmpty())
+            settings.setValue(QStringLiteral("splitters/%1").arg(splitter->objectName()), splitter->saveState());
+    if (!m_controller->path().isEmpty())
+        settings.setValue(QStringLiteral("store/last"), m_controller->path());
+    settings.sync();
+}
+
+void MainWindow::restoreSettings(const QSettings &settings)
+{
+    // What cannot be restored (a geometry from another screen, an unknown splitter) stays as built.
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    for (QSplitter *splitter : findChildren<QSplitter *>()) {
+        const QString key = QStringLiteral("splitters/%1").arg(splitter->objectName());
+        if (!splitter->objectName().isEmpty() && settings.contains(key))
+            splitter->restoreState(settings.value(key).toByteArray());
+    }
+    const int tab = settings.value(QStringLiteral("window/tab"), -1).toInt();
+    if (tab >= 0 && tab < m_tabs->count())
+        m_tabs->setCurrentIndex(tab);
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    if (m_settings)
+        saveSettings(*m_settings);
+    QMainWindow::closeEvent(event);
 }
 
 QWidget *MainWindow::createDatasetsTab()

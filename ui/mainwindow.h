@@ -6,13 +6,17 @@
 #include <QMainWindow>
 #include <QPointer>
 
+#include <memory>
+
 class QAction;
+class QCloseEvent;
 class QLabel;
 class QLineEdit;
 class QMessageBox;
 class QProgressBar;
 class QModelIndex;
 class QSortFilterProxyModel;
+class QSettings;
 class QSplitter;
 class QStackedWidget;
 class QTabWidget;
@@ -90,6 +94,18 @@ public:
     /// The error message box while it is open, else nullptr.
     QMessageBox *errorDialog() const;
 
+    /// The workbench's settings: $TASKMOE_SETTINGS (an INI file) when set, else the user's.
+    static std::unique_ptr<QSettings> openSettings();
+    /// The store the workbench had open when it was last closed (empty when none).
+    static QString lastStore(const QSettings &settings);
+    /// Restores what `settings` remembers (window geometry, splitter positions, the current
+    /// tab) now and writes them back, with the open store, when the window closes.
+    void useSettings(std::unique_ptr<QSettings> settings);
+    void saveSettings(QSettings &settings) const;
+    void restoreSettings(const QSettings &settings);
+    /// Every menu action with a keyboard shortcut, one per line (Help → Keyboard shortcuts).
+    QString shortcutsText() const;
+
 public slots:
     /// Asks for a store file and opens it.
     void chooseStore();
@@ -105,6 +121,9 @@ signals:
     void storeLoaded();
     /// A store could not be opened; the views are empty and an error dialog is showing.
     void storeFailed(const QString &message);
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
 
 private:
     void createActions();
@@ -170,6 +189,7 @@ private:
     QList<qint64> m_pendingRunSelection;   // a run just started, selected once it is listed
 
     QPointer<QMessageBox> m_errorDialog;
+    std::unique_ptr<QSettings> m_settings;
 };
 
 } // namespace taskmoe::ui

@@ -84,12 +84,14 @@ RoutingBrowser::RoutingBrowser(QWidget *parent) : QWidget(parent)
             });
 
     auto *top = new QSplitter(Qt::Horizontal);
+    top->setObjectName(QStringLiteral("routingTopSplitter"));
     top->addWidget(m_plot);
     top->addWidget(m_simPlot);
     top->setStretchFactor(0, 3);
     top->setStretchFactor(1, 2);
     top->setChildrenCollapsible(false);
     auto *bottom = new QSplitter(Qt::Horizontal);
+    bottom->setObjectName(QStringLiteral("routingBottomSplitter"));
     bottom->addWidget(m_profilePlot);
     bottom->addWidget(m_summaryView);
     bottom->setStretchFactor(0, 1);
@@ -97,6 +99,7 @@ RoutingBrowser::RoutingBrowser(QWidget *parent) : QWidget(parent)
     bottom->setSizes({560, 700});   // the table's columns all visible
     bottom->setChildrenCollapsible(false);
     auto *splitter = new QSplitter(Qt::Vertical);
+    splitter->setObjectName(QStringLiteral("routingSplitter"));
     splitter->addWidget(top);
     splitter->addWidget(bottom);
     splitter->setStretchFactor(0, 3);

@@ -156,6 +156,7 @@ RunMonitor::RunMonitor(QWidget *parent) : QWidget(parent)
     m_log->setPlaceholderText(tr("The log of the current run (train.log in its folder) appears here."));
 
     auto *splitter = new QSplitter(Qt::Vertical);
+    splitter->setObjectName(QStringLiteral("runMonitorSplitter"));
     splitter->addWidget(m_plot);
     splitter->addWidget(m_log);
     splitter->setStretchFactor(0, 4);

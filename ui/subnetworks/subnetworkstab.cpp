@@ -397,6 +397,7 @@ SubnetworksTab::SubnetworksTab(StoreController *store, JobController *jobs, QWid
     m_experts = new ExpertsKeptView;
 
     auto *right = new QSplitter(Qt::Vertical);
+    right->setObjectName(QStringLiteral("subnetworksSplitter"));
     right->addWidget(m_table);
     right->addWidget(m_experts);
     right->setStretchFactor(0, 3);
