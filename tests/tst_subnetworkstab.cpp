@@ -308,6 +308,48 @@ private slots:
         QCOMPARE(c.summary[0].variant, QStringLiteral("full"));
         QCOMPARE(c.summary[0].pairs, 2);
     }
+
+    // Sub-networks cut from two checkpoints of the run are two variants, each against its own
+    // full model.
+    void subnetworksOfTwoCheckpointsAreSeparateVariants()
+    {
+        db::Store store(m_path);
+        const qint64 checkpoint = store.addCheckpoint({0, m_moeRun, 600, m_dir.filePath(QStringLiteral("missing600.tmf")),
+                                                       QStringLiteral("06"), 10, {}});
+        db::CheckpointRecord c;
+        c.id = checkpoint;
+        c.runId = m_moeRun;
+        c.step = 600;
+        db::ModelRecord details;
+        details.paramsTotal = 3000000;
+        const qint64 full600 = store.checkpointModel(c, details);
+        addScore(store, full600, m_moeRun, "en-de", 31);
+        db::ModelRecord sub;
+        for (const auto &m : store.models())
+            if (m.id == m_sub)
+                sub = m;
+        sub.id = 0;
+        sub.checkpointId = checkpoint;
+        sub.path = m_dir.filePath(QStringLiteral("sub-de-600.tmf"));
+        sub.sha256 = QStringLiteral("44");
+        const qint64 sub600 = store.registerModelFile(sub);
+        addScore(store, sub600, m_moeRun, "en-de", 31);
+
+        usecases::ComparisonRequest request;
+        request.runId = m_moeRun;
+        const usecases::Comparison c2 = usecases::compareModels(store, request);
+        QStringList variants;
+        for (const auto &v : c2.summary)
+            variants << v.variant;
+        QVERIFY2(variants.contains(QStringLiteral("sub-networks (step 500)")), qPrintable(variants.join(QLatin1Char('|'))));
+        QVERIFY2(variants.contains(QStringLiteral("sub-networks (step 600)")), qPrintable(variants.join(QLatin1Char('|'))));
+        for (const auto &v : c2.summary)
+            if (v.variant == QLatin1String("sub-networks (step 600)")) {
+                QCOMPARE(v.pairs, 1);
+                QCOMPARE(*v.bleu, 31.0);
+                QCOMPARE(*v.deltaBleu, 0.0);
+            }
+    }
 };
 
 QTEST_MAIN(TestSubnetworksTab)

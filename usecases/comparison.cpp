@@ -218,7 +218,13 @@ Comparison compareModels(const db::Store &store, const ComparisonRequest &reques
             it->dense += n * *denseBleu;
     };
 
+    // Sub-networks cut from several checkpoints are variants of their own.
+    const bool severalCheckpoints = std::any_of(groups.begin(), groups.end(), [&](const Group &g) {
+        return g.checkpointId != groups.front().checkpointId;
+    });
     for (const Group &g : groups) {
+        const QString atStep = severalCheckpoints ? QStringLiteral(" (step %1)").arg(stepOfCheckpoint[g.checkpointId])
+                                                  : QString();
         const db::ModelRecord *full = nullptr;
         for (const auto &m : models)
             if (m.kind == QLatin1String("full") && m.checkpointId == g.checkpointId && m.runId == out.run.id)
@@ -244,7 +250,7 @@ Comparison compareModels(const db::Store &store, const ComparisonRequest &reques
             summarise(r, fullBleu, denseBleu);
         };
         if (full && fullBleu) {
-            out.rows.back().variant = QStringLiteral("full");
+            out.rows.back().variant = QStringLiteral("full") + atStep;
             compare(out.rows.back());
         }
         for (const db::ModelRecord *m : g.members) {
@@ -254,13 +260,14 @@ Comparison compareModels(const db::Store &store, const ComparisonRequest &reques
                                           : QStringLiteral("pruned to %1 experts by %2")
                                                 .arg(pruning.value(QStringLiteral("keep")).toInt())
                                                 .arg(pruning.value(QStringLiteral("by")).toString());
+            r.variant += atStep;
             compare(r);
             out.rows.push_back(r);
         }
         for (const qint64 student : students)
             if (const db::ModelRecord *m = evaluatedFullModel(student)) {
                 ComparisonRow r = rowOf(*m, QStringLiteral("student"), g.task, g.pairs);
-                r.variant = QStringLiteral("student run %1").arg(student);
+                r.variant = QStringLiteral("student run %1").arg(student) + atStep;
                 compare(r);
                 out.rows.push_back(r);
             } else if (&g == &groups.front()) {
