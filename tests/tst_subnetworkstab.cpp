@@ -75,17 +75,22 @@ private:
         run.configJson = QString::fromStdString(core::trainConfigToJson(config, -1));
         run.status = db::RunStatus::Finished;
         const qint64 id = store.addRun(run);
-        const qint64 checkpoint = store.addCheckpoint({0, id, 500, m_dir.filePath(QStringLiteral("missing.tmf")),
-                                                       QStringLiteral("00"), 10, {}});
+        *fullModel = addCheckpoint(store, id, 500);
+        return id;
+    }
+
+    /// A checkpoint of `run` at `step` (its file missing) and its full model; returns the model.
+    qint64 addCheckpoint(db::Store &store, qint64 run, qint64 step)
+    {
         db::CheckpointRecord c;
-        c.id = checkpoint;
-        c.runId = id;
-        c.step = 500;
+        c.runId = run;
+        c.step = step;
+        c.id = store.addCheckpoint({0, run, step, m_dir.filePath(QStringLiteral("missing-%1-%2.tmf").arg(run).arg(step)),
+                                    QStringLiteral("00"), 10, {}});
         db::ModelRecord details;
         details.paramsTotal = 3000000;
         details.paramsActive = 1800000;
-        *fullModel = store.checkpointModel(c, details);
-        return id;
+        return store.checkpointModel(c, details);
     }
 
     void addScore(db::Store &store, qint64 model, qint64 run, const char *pair, double bleu)
@@ -314,16 +319,12 @@ private slots:
     void subnetworksOfTwoCheckpointsAreSeparateVariants()
     {
         db::Store store(m_path);
-        const qint64 checkpoint = store.addCheckpoint({0, m_moeRun, 600, m_dir.filePath(QStringLiteral("missing600.tmf")),
-                                                       QStringLiteral("06"), 10, {}});
-        db::CheckpointRecord c;
-        c.id = checkpoint;
-        c.runId = m_moeRun;
-        c.step = 600;
-        db::ModelRecord details;
-        details.paramsTotal = 3000000;
-        const qint64 full600 = store.checkpointModel(c, details);
+        const qint64 full600 = addCheckpoint(store, m_moeRun, 600);
         addScore(store, full600, m_moeRun, "en-de", 31);
+        qint64 checkpoint = 0;
+        for (const auto &c : store.checkpoints(m_moeRun))
+            if (c.step == 600)
+                checkpoint = c.id;
         db::ModelRecord sub;
         for (const auto &m : store.models())
             if (m.id == m_sub)

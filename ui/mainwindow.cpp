@@ -292,7 +292,16 @@ void MainWindow::createActions()
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     QAction *keys = help->addAction(tr("&Keyboard shortcuts"), this, [this] {
-        QMessageBox::information(this, tr("Keyboard shortcuts"), shortcutsText());
+        QString rows;
+        for (const QString &line : shortcutsText().split(QLatin1Char('\n'), Qt::SkipEmptyParts)) {
+            const QStringList cells = line.split(QLatin1Char('\t'));
+            rows += QStringLiteral("<tr><td><b>%1</b></td><td>&nbsp;&nbsp;%2</td></tr>")
+                        .arg(cells.value(0).toHtmlEscaped(), cells.value(1).toHtmlEscaped());
+        }
+        QMessageBox box(QMessageBox::Information, tr("Keyboard shortcuts"), QStringLiteral("<table>%1</table>").arg(rows),
+                        QMessageBox::Close, this);
+        box.setObjectName(QStringLiteral("shortcutsDialog"));
+        box.exec();
     });
     keys->setShortcut(QKeySequence::HelpContents);
     help->addAction(tr("&About TaskMoE Workbench"), this, [this] {

@@ -254,12 +254,10 @@ Comparison compareModels(const db::Store &store, const ComparisonRequest &reques
             compare(out.rows.back());
         }
         for (const db::ModelRecord *m : g.members) {
-            const QJsonObject pruning = objectOf(m->manifestJson).value(QStringLiteral("pruning")).toObject();
-            ComparisonRow r = rowOf(*m, pruning.isEmpty() ? QStringLiteral("subnetwork") : QStringLiteral("pruned"), g.task, g.pairs);
-            r.variant = pruning.isEmpty() ? QStringLiteral("sub-networks")
-                                          : QStringLiteral("pruned to %1 experts by %2")
-                                                .arg(pruning.value(QStringLiteral("keep")).toInt())
-                                                .arg(pruning.value(QStringLiteral("by")).toString());
+            const std::optional<Pruning> pruning = pruningOf(m->manifestJson);
+            ComparisonRow r = rowOf(*m, pruning ? QStringLiteral("pruned") : QStringLiteral("subnetwork"), g.task, g.pairs);
+            r.variant = pruning ? QStringLiteral("pruned to %1 experts by %2").arg(pruning->keep).arg(pruning->by)
+                                : QStringLiteral("sub-networks");
             r.variant += atStep;
             compare(r);
             out.rows.push_back(r);

@@ -19,6 +19,15 @@ QStringList servedPairs(const QString &manifestJson)
     return pairs;
 }
 
+std::optional<Pruning> pruningOf(const QString &manifestJson)
+{
+    const QJsonObject pruning =
+        QJsonDocument::fromJson(manifestJson.toUtf8()).object().value(QStringLiteral("pruning")).toObject();
+    if (pruning.isEmpty())
+        return std::nullopt;
+    return Pruning{pruning.value(QStringLiteral("keep")).toInt(), pruning.value(QStringLiteral("by")).toString()};
+}
+
 qint64 findStoredModel(const db::Store &store, const QString &idOrFile)
 {
     bool numeric = false;

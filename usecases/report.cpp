@@ -2,6 +2,7 @@
 
 #include "core/config/trainconfig.h"
 #include "usecases/common.h"
+#include "usecases/modelrecords.h"
 #include "db/store.h"
 
 #include <QJsonDocument>
@@ -22,11 +23,9 @@ int beamOf(const QString &configJson)
 /// "subnetwork de", "pruned en-de to 2 experts" for a run's extracted model.
 QString subnetworkLabel(const db::ModelRecord &m)
 {
-    const QJsonObject pruning =
-        QJsonDocument::fromJson(m.manifestJson.toUtf8()).object().value(QStringLiteral("pruning")).toObject();
-    if (pruning.isEmpty())
-        return QStringLiteral("%1 %2").arg(m.kind, m.task);
-    return QStringLiteral("pruned %1 to %2 experts").arg(m.task).arg(pruning.value(QStringLiteral("keep")).toInt());
+    if (const std::optional<Pruning> pruning = pruningOf(m.manifestJson))
+        return QStringLiteral("pruned %1 to %2 experts").arg(m.task).arg(pruning->keep);
+    return QStringLiteral("%1 %2").arg(m.kind, m.task);
 }
 
 } // namespace

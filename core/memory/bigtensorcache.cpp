@@ -5,6 +5,7 @@
 #include <c10/core/Allocator.h>
 #include <c10/core/CPUAllocator.h>
 #include <c10/core/impl/alloc_cpu.h>
+#include <c10/util/Exception.h>
 
 #include <sys/mman.h>
 
@@ -12,7 +13,6 @@
 #include <cstdlib>
 #include <map>
 #include <mutex>
-#include <new>
 #include <unordered_map>
 
 namespace taskmoe::core {
@@ -116,8 +116,9 @@ private:
             // Out of memory: what the cache holds may be enough.
             std::lock_guard<std::mutex> lock(m_mutex);
             releaseLocked();
-            if (::posix_memalign(&p, alignment, size) != 0)
-                throw std::bad_alloc();
+            // The message LibTorch's own allocator gives, so callers see the same error.
+            TORCH_CHECK(::posix_memalign(&p, alignment, size) == 0, "DefaultCPUAllocator: not enough memory: you tried to "
+                        "allocate ", size, " bytes (the big-tensor cache was emptied first).");
         }
         if (huge)
             ::madvise(p, size, MADV_HUGEPAGE);  // fewer, larger page faults; a hint the kernel may ignore
