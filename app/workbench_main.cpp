@@ -66,7 +66,7 @@ int main(int argc, char *argv[])
         QStringLiteral("seconds"), QStringLiteral("0"));
     const QCommandLineOption tabOption(
         QStringLiteral("tab"),
-        QStringLiteral("Open on this tab: datasets, runs, routing or subnetworks."),
+        QStringLiteral("Open on this tab: %1.").arg(taskmoe::ui::MainWindow::tabKeys().join(QStringLiteral(", "))),
         QStringLiteral("name"));
     const QCommandLineOption routingOption(
         QStringLiteral("routing"),
@@ -122,10 +122,9 @@ int main(int argc, char *argv[])
         runIds << id;
     }
     const QString tab = parser.value(tabOption).trimmed().toLower();
-    if (parser.isSet(tabOption) && tab != QLatin1String("datasets") && tab != QLatin1String("runs")
-        && tab != QLatin1String("routing") && tab != QLatin1String("subnetworks")) {
-        printError(QStringLiteral("--tab: '%1' is not datasets, runs, routing or subnetworks (see --help)")
-                       .arg(parser.value(tabOption)));
+    if (parser.isSet(tabOption) && !taskmoe::ui::MainWindow::tabKeys().contains(tab)) {
+        printError(QStringLiteral("--tab: '%1' is not one of %2 (see --help)")
+                       .arg(parser.value(tabOption), taskmoe::ui::MainWindow::tabKeys().join(QStringLiteral(", "))));
         return 2;
     }
     qint64 routingRun = 0, routingStep = -1;

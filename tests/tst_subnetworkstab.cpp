@@ -4,6 +4,7 @@
 // gain kept over the dense baseline, best value per column in bold — and shows which experts a
 // row keeps in each MoE layer. The report of the same runs: tables and figures on disk.
 #include "core/config/trainconfig.h"
+#include "tests/storefixture.h"
 #include "db/store.h"
 #include "ui/common/storecontroller.h"
 #include "ui/jobs/jobcontroller.h"
@@ -27,31 +28,9 @@
 
 using namespace taskmoe;
 
-namespace {
-
-const std::string kPresetDir = std::string(TEST_DATA_DIR) + "/../../resources/presets";
-
-db::NewPair pairOf(const QString &src, const QString &tgt)
-{
-    db::NewPair p;
-    p.info.srcLang = src;
-    p.info.tgtLang = tgt;
-    p.info.train = 100;
-    p.info.dev = 1;
-    p.info.test = 1;
-    p.info.resourceClass = QStringLiteral("high");
-    p.segments.push_back({QStringLiteral("test"), -1, QStringLiteral("a"), QStringLiteral("b")});
-    return p;
-}
-
-QString json(const QJsonObject &o)
-{
-    return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact));
-}
-
-QString beam4() { return json({{QStringLiteral("beam"), 4}}); }
-
-} // namespace
+using test::beamJson;
+using test::json;
+using test::pairOf;
 
 class TestSubnetworksTab : public QObject
 {
@@ -62,52 +41,17 @@ private:
     QString m_path;
     qint64 m_moeRun = 0, m_denseRun = 0, m_sub = 0, m_pruned = 0, m_full = 0;
 
-    /// A finished run of `preset` with one checkpoint and its full model; returns the run.
     qint64 addRun(db::Store &store, qint64 dataset, const char *preset, qint64 *fullModel)
     {
-        core::TrainConfig config = core::loadPreset(preset, kPresetDir);
-        config.data.dataset = dataset;
-        db::RunRecord run;
-        run.kind = QStringLiteral("train");
-        run.name = QString::fromLatin1(preset);
-        run.preset = run.name;
-        run.datasetId = dataset;
-        run.configJson = QString::fromStdString(core::trainConfigToJson(config, -1));
-        run.status = db::RunStatus::Finished;
-        const qint64 id = store.addRun(run);
-        *fullModel = addCheckpoint(store, id, 500);
-        return id;
+        return test::ResultsFixture(store, m_dir.path()).addRun(dataset, preset, fullModel);
     }
-
-    /// A checkpoint of `run` at `step` (its file missing) and its full model; returns the model.
     qint64 addCheckpoint(db::Store &store, qint64 run, qint64 step)
     {
-        db::CheckpointRecord c;
-        c.runId = run;
-        c.step = step;
-        c.id = store.addCheckpoint({0, run, step, m_dir.filePath(QStringLiteral("missing-%1-%2.tmf").arg(run).arg(step)),
-                                    QStringLiteral("00"), 10, {}});
-        db::ModelRecord details;
-        details.paramsTotal = 3000000;
-        details.paramsActive = 1800000;
-        return store.checkpointModel(c, details);
+        return test::ResultsFixture(store, m_dir.path()).addCheckpoint(run, step);
     }
-
     void addScore(db::Store &store, qint64 model, qint64 run, const char *pair, double bleu)
     {
-        db::EvaluationRecord e;
-        e.modelId = model;
-        e.runId = run;
-        e.step = 500;
-        e.split = QStringLiteral("test");
-        e.pair = QString::fromLatin1(pair);
-        e.metric = QStringLiteral("BLEU");
-        e.score = bleu;
-        e.configJson = beam4();
-        store.addEvaluation(e);
-        e.metric = QStringLiteral("chrF");
-        e.score = bleu + 20;
-        store.addEvaluation(e);
+        test::ResultsFixture(store, m_dir.path()).addScore(model, run, QString::fromLatin1(pair), bleu);
     }
 
 private slots:

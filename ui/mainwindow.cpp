@@ -12,6 +12,7 @@
 #include "ui/runs/newrundialog.h"
 #include "ui/routing/routingbrowser.h"
 #include "ui/subnetworks/subnetworkstab.h"
+#include "ui/dashboards/bleudashboard.h"
 #include "ui/runs/runfollower.h"
 #include "ui/runs/runmonitor.h"
 #include "ui/datasets/pairsizechart.h"
@@ -181,6 +182,8 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     m_tabs->addTab(createRoutingTab(), tr("Routing"));
     m_subnetworks = new SubnetworksTab(m_controller, m_jobs);
     m_tabs->addTab(m_subnetworks, tr("Sub-networks"));
+    m_bleu = new BleuDashboard(m_controller);
+    m_tabs->addTab(m_bleu, tr("BLEU"));
     // Evaluations add statistics while the workbench is open: list them again when shown.
     connect(m_tabs, &QTabWidget::currentChanged, this, [this](int index) {
         if (m_tabs->widget(index) == m_routing)
@@ -283,7 +286,7 @@ void MainWindow::createActions()
     m_quitAction->setMenuRole(QAction::QuitRole);
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
-    const QStringList tabNames{tr("&Datasets"), tr("&Runs"), tr("R&outing"), tr("&Sub-networks")};
+    const QStringList tabNames{tr("&Datasets"), tr("&Runs"), tr("R&outing"), tr("&Sub-networks"), tr("&BLEU")};
     for (int i = 0; i < tabNames.size(); ++i) {
         QAction *show = view->addAction(tabNames[i], this, [this, i] { m_tabs->setCurrentIndex(i); });
         show->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
@@ -553,17 +556,18 @@ QWidget *MainWindow::createRoutingTab()
     return m_routing;
 }
 
+QStringList MainWindow::tabKeys()
+{
+    return {QStringLiteral("datasets"), QStringLiteral("runs"), QStringLiteral("routing"), QStringLiteral("subnetworks"),
+            QStringLiteral("bleu")};
+}
+
 bool MainWindow::showTab(const QString &name)
 {
-    const QString key = name.trimmed().toLower();
-    QWidget *page = key == QLatin1String("datasets") ? m_tabs->widget(0)
-                    : key == QLatin1String("runs")   ? m_tabs->widget(1)
-                    : key == QLatin1String("routing") ? static_cast<QWidget *>(m_routing)
-                    : key == QLatin1String("subnetworks") ? static_cast<QWidget *>(m_subnetworks)
-                                                          : nullptr;
-    if (!page)
+    const int index = int(tabKeys().indexOf(name.trimmed().toLower()));
+    if (index < 0)
         return false;
-    m_tabs->setCurrentWidget(page);
+    m_tabs->setCurrentIndex(index);
     return true;
 }
 

@@ -38,6 +38,7 @@ class PairTableModel;
 class RunTableModel;
 class StoreController;
 class SubnetworksTab;
+class BleuDashboard;
 
 class MainWindow : public QMainWindow
 {
@@ -81,6 +82,9 @@ public:
     void selectRunsWhenListed(const QList<qint64> &runIds);
     RoutingBrowser *routingBrowser() const { return m_routing; }
     SubnetworksTab *subnetworksTab() const { return m_subnetworks; }
+    BleuDashboard *bleuDashboard() const { return m_bleu; }
+    /// The tabs' names for showTab and --tab, in tab order: datasets, runs, routing, …
+    static QStringList tabKeys();
     /// Shows the tab named "datasets", "runs", "routing" or "subnetworks"; false for another name.
     bool showTab(const QString &name);
     /// Shows the Routing tab with the routing statistics of `modelId` at `step` — now, or as
@@ -185,6 +189,7 @@ private:
     RunFollowerThread *m_follower = nullptr;
     RunMonitor *m_monitor = nullptr;
     SubnetworksTab *m_subnetworks = nullptr;
+    BleuDashboard *m_bleu = nullptr;
     RoutingBrowser *m_routing = nullptr;
     QList<qint64> m_pendingRunSelection;   // a run just started, selected once it is listed
 

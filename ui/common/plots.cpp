@@ -149,4 +149,26 @@ void outlineRow(QCPItemRect *outline, int row, int columns)
     outline->bottomRight->setCoords(columns - 0.5, row + 0.5);
 }
 
+QColor seriesColour(int i)
+{
+    static const QColor colours[] = {QColor(0, 114, 178), QColor(230, 159, 0), QColor(0, 158, 115), QColor(204, 121, 167),
+                                     QColor(86, 180, 233), QColor(213, 94, 0), QColor(240, 228, 66), QColor(0, 0, 0)};
+    return colours[i % 8];
+}
+
+int legendBelow(QCustomPlot &plot, int columns)
+{
+    QCPLegend *legend = plot.legend;
+    legend->setVisible(true);
+    legend->setFont(QFont(QStringLiteral("Sans"), 8));
+    plot.axisRect()->insetLayout()->take(legend);
+    plot.plotLayout()->addElement(1, 0, legend);
+    legend->setWrap(columns);                                   // before the fill order, which
+    legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);  // rearranges by the wrap
+    legend->setBorderPen(Qt::NoPen);
+    plot.plotLayout()->setRowStretchFactor(1, 0.001);
+    const int rows = (legend->itemCount() + columns - 1) / columns;
+    return 16 + 22 * rows;
+}
+
 } // namespace taskmoe::ui

@@ -2,6 +2,7 @@
 /// QCustomPlot building blocks the screens share: the colour map, heatmaps whose cells sit on
 /// integer positions, text ticks that thin out when they do not fit, a titled map with its
 /// colour scale, and a row outline for the selection.
+#include <QColor>
 #include <QFont>
 #include <QString>
 #include <QStringList>
@@ -47,5 +48,13 @@ QCPTextElement *addTitle(QCustomPlot *plot, const QFont &font);
 QCPItemRect *makeOutline(QCustomPlot *plot, QCPAxisRect *rect);
 
 void outlineRow(QCPItemRect *outline, int row, int columns);
+
+/// Colours of the series of a comparison that stay apart in print and for colour-blind
+/// readers (Okabe & Ito), the i-th of eight, repeating.
+QColor seriesColour(int i);
+
+/// Moves the legend out of the plot into a row below it, `columns` entries wide, so that it
+/// covers no data; returns the height in pixels the figure needs for it.
+int legendBelow(QCustomPlot &plot, int columns);
 
 } // namespace taskmoe::ui

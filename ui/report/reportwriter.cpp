@@ -1,6 +1,7 @@
 #include "ui/report/reportwriter.h"
 
 #include "ui/common/plotexport.h"
+#include "ui/common/plots.h"
 
 #include <qcustomplot.h>
 
@@ -36,31 +37,6 @@ const usecases::ReportRun *denseRun(const usecases::Report &r)
         if (run.run.id == r.denseRunId)
             return &run;
     return nullptr;
-}
-
-/// Colours that stay apart in print and for colour-blind readers (Okabe & Ito).
-QColor seriesColour(int i)
-{
-    static const QColor colours[] = {QColor(0, 114, 178), QColor(230, 159, 0), QColor(0, 158, 115), QColor(204, 121, 167),
-                                     QColor(86, 180, 233), QColor(213, 94, 0), QColor(240, 228, 66), QColor(0, 0, 0)};
-    return colours[i % 8];
-}
-
-/// Moves the legend out of the plot into a row below it, `columns` entries wide, so that it
-/// covers no data; returns the height in pixels the figure needs for it.
-int legendBelow(QCustomPlot &plot, int columns)
-{
-    QCPLegend *legend = plot.legend;
-    legend->setVisible(true);
-    legend->setFont(QFont(QStringLiteral("Sans"), 8));
-    plot.axisRect()->insetLayout()->take(legend);
-    plot.plotLayout()->addElement(1, 0, legend);
-    legend->setWrap(columns);                                   // before the fill order, which
-    legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);  // rearranges by the wrap
-    legend->setBorderPen(Qt::NoPen);
-    plot.plotLayout()->setRowStretchFactor(1, 0.001);
-    const int rows = (legend->itemCount() + columns - 1) / columns;
-    return 16 + 22 * rows;
 }
 
 QString runLabel(const usecases::ReportRun &r)
