@@ -5,7 +5,9 @@
 #include "tests/storefixture.h"
 #include "ui/common/storecontroller.h"
 #include "ui/dashboards/bleudashboard.h"
+#include "ui/dashboards/throughputdashboard.h"
 #include "usecases/scoreboard.h"
+#include "usecases/throughputboard.h"
 
 #include <qcustomplot.h>
 
@@ -14,6 +16,7 @@
 #include <QComboBox>
 #include <QJsonArray>
 #include <QListWidget>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -91,6 +94,17 @@ private slots:
             points.push_back({m_moeRun, step, QStringLiteral("dev_bleu"), bleu + 2, 0});
         }
         store.addMetrics(points);
+
+        // Decoding benchmarks: the best of repeated measurements counts.
+        f.addDecodeBenchmark(m_dense, 1, 1, 100, 100 << 20, 1, 3);
+        f.addDecodeBenchmark(m_dense, 1, 8, 700, 120 << 20, 2, 6);
+        f.addDecodeBenchmark(m_dense, 1, 64, 600, 150 << 20, 8, 40);
+        f.addDecodeBenchmark(m_dense, 4, 1, 30, 110 << 20);
+        f.addDecodeBenchmark(m_dense, 4, 8, 200, 130 << 20);
+        f.addDecodeBenchmark(m_moe, 1, 1, 80, 300 << 20);
+        f.addDecodeBenchmark(m_moe, 1, 8, 500, 300 << 20);
+        f.addDecodeBenchmark(m_moe, 1, 8, 650, 310 << 20);   // measured again, faster
+        f.addDecodeBenchmark(m_moe, 1, 64, 900, 320 << 20, 10, 30);
     }
 
     void scoreboardTakesTheLatestScoreOfEveryServedDirection()
@@ -244,6 +258,83 @@ private slots:
         QVERIFY(!dashboard.grab().isNull());
     }
 
+    void speedSeriesKeepTheBestMeasurementPerBatchSize()
+    {
+        db::Store store(m_path);
+        const auto series = usecases::speedSeries(store);
+        QCOMPARE(series.size(), std::size_t(3));   // dense greedy, dense beam 4, MoE greedy
+        const auto &moe = series[2];
+        QCOMPARE(moe.modelId, m_moe);
+        QCOMPARE(moe.beam, 1);
+        QCOMPARE(moe.points.size(), std::size_t(3));
+        QCOMPARE(*moe.at(8), 650.0);
+        QCOMPARE(moe.peakPoint()->batchSize, 64);
+        QCOMPARE(moe.peakRssBytes, qint64(320) << 20);
+        QCOMPARE(*moe.encoderShare(), 0.25);
+        QCOMPARE(moe.label, QStringLiteral("run %1 task-moe-target, step 500").arg(m_moeRun));
+        QCOMPARE(series[0].peakPoint()->batchSize, 8);
+        QCOMPARE(series[1].beam, 4);
+    }
+
+    void throughputDashboardShowsTheStoredCurves()
+    {
+        ui::StoreController controller;
+        ui::ThroughputDashboard dashboard(&controller, nullptr);
+        QAbstractItemModelTester tester(dashboard.tableModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QSignalSpy shown(&dashboard, &ui::ThroughputDashboard::curvesShown);
+        QVERIFY(controller.open(m_path));
+        QTRY_COMPARE(dashboard.modelList()->count(), 5);   // 3 runs' models and 2 sub-networks
+        // Measured models are checked at first; the first is the baseline.
+        QTRY_COMPARE(dashboard.checkedModels(), (QList<qint64>{m_dense, m_moe}));
+        QCOMPARE(dashboard.baselineBox()->currentData().toLongLong(), m_dense);
+        QVERIFY(dashboard.modelList()->item(2)->text().endsWith(QStringLiteral("(not measured)")));
+        QCOMPARE(dashboard.shownSeries().size(), std::size_t(3));
+
+        const auto *table = dashboard.tableModel();
+        QCOMPARE(table->index(2, ui::SpeedTableModel::Peak).data().toString(), QStringLiteral("900"));
+        QCOMPARE(table->index(2, ui::SpeedTableModel::PeakBatch).data().toInt(), 64);
+        QCOMPARE(table->index(2, ui::SpeedTableModel::Ratio).data().toString(), QStringLiteral("1.29×"));   // 900 / 700
+        QCOMPARE(table->index(1, ui::SpeedTableModel::Ratio).data().toString(), QStringLiteral("1.00×"));   // beam 4 vs itself
+        QCOMPARE(table->index(2, ui::SpeedTableModel::Memory).data().toString(), QStringLiteral("320 MB"));
+        QCOMPARE(table->index(2, ui::SpeedTableModel::EncoderShare).data().toString(), QStringLiteral("25 %"));
+        QCOMPARE(table->index(0, ui::SpeedTableModel::Latency).data().toString(), QStringLiteral("10.0 ms"));
+        QCOMPARE(table->bestRow(ui::SpeedTableModel::Peak), 2);
+        QCOMPARE(table->bestRow(ui::SpeedTableModel::Memory), 1);   // the dense model with beam 4: 130 MB
+
+        // The curves: each with its peak starred; the ratio at the batch sizes both measured.
+        QCustomPlot *plot = dashboard.speedPlot();
+        QCOMPARE(plot->graphCount(), 6);
+        QCOMPARE(plot->xAxis->scaleType(), QCPAxis::stLogarithmic);
+        QCOMPARE(plot->graph(5)->data()->at(0)->key, 64.0);
+        QCOMPARE(plot->graph(5)->data()->at(0)->value, 900.0);
+        QCustomPlot *ratio = dashboard.ratioPlot();
+        QCOMPARE(ratio->graphCount(), 1);   // the MoE model's greedy curve against the dense one
+        QCOMPARE(ratio->graph(0)->data()->size(), 3);
+        QCOMPARE(ratio->graph(0)->data()->at(1)->value, 650.0 / 700.0);
+        // Linked zoom: the ratio plot follows the throughput plot's batch sizes.
+        plot->xAxis->setRange(2, 32);
+        QCOMPARE(ratio->xAxis->range().lower, 2.0);
+        QCOMPARE(ratio->xAxis->range().upper, 32.0);
+
+        // Greedy only, and the MoE model as the baseline.
+        dashboard.beamBox()->setCurrentIndex(dashboard.beamBox()->findData(1));
+        QCOMPARE(dashboard.shownSeries().size(), std::size_t(2));
+        dashboard.showModels({m_dense, m_moe}, m_moe);
+        QCOMPARE(table->index(0, ui::SpeedTableModel::Ratio).data().toString(), QStringLiteral("0.78×"));   // 700 / 900
+
+        const QStringList csv = QString::fromUtf8(dashboard.speedCsv()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        QCOMPARE(csv.size(), 1 + 6);
+        QVERIFY2(csv.filter(QStringLiteral(",1,,8,650.00,")).size() == 1, qPrintable(csv.join('\n')));
+
+        // Nothing to measure without a job runner: said, not crashed.
+        dashboard.measureButton()->click();
+        QVERIFY(dashboard.statusLabel()->text().contains(QStringLiteral("cannot be started")));
+        dashboard.resize(1300, 800);
+        dashboard.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dashboard));
+        QVERIFY(!dashboard.grab().isNull());
+    }
+
     void emptyStoreSaysWhatToDo()
     {
         ui::StoreController controller;
@@ -251,6 +342,8 @@ private slots:
         QVERIFY(controller.open(m_dir.filePath(QStringLiteral("empty.sqlite"))));
         QTRY_VERIFY(dashboard.statusLabel()->text().contains(QStringLiteral("No evaluations yet")));
         QCOMPARE(dashboard.tableModel()->rowCount(), 0);
+        ui::ThroughputDashboard speed(&controller, nullptr);
+        QTRY_VERIFY(speed.statusLabel()->text().contains(QStringLiteral("No models yet")));
     }
 };
 

@@ -39,6 +39,7 @@ class RunTableModel;
 class StoreController;
 class SubnetworksTab;
 class BleuDashboard;
+class ThroughputDashboard;
 
 class MainWindow : public QMainWindow
 {
@@ -83,6 +84,7 @@ public:
     RoutingBrowser *routingBrowser() const { return m_routing; }
     SubnetworksTab *subnetworksTab() const { return m_subnetworks; }
     BleuDashboard *bleuDashboard() const { return m_bleu; }
+    ThroughputDashboard *throughputDashboard() const { return m_throughput; }
     /// The tabs' names for showTab and --tab, in tab order: datasets, runs, routing, …
     static QStringList tabKeys();
     /// Shows the tab named "datasets", "runs", "routing" or "subnetworks"; false for another name.
@@ -190,6 +192,7 @@ private:
     RunMonitor *m_monitor = nullptr;
     SubnetworksTab *m_subnetworks = nullptr;
     BleuDashboard *m_bleu = nullptr;
+    ThroughputDashboard *m_throughput = nullptr;
     RoutingBrowser *m_routing = nullptr;
     QList<qint64> m_pendingRunSelection;   // a run just started, selected once it is listed
 

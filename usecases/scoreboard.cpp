@@ -3,9 +3,9 @@
 #include "core/config/trainconfig.h"
 #include "usecases/comparison.h"   // kMinimumGainBleu
 #include "usecases/modelrecords.h"
+#include "usecases/throughputboard.h"   // modelLabel
 #include "db/store.h"
 
-#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -90,11 +90,10 @@ std::vector<ScoreEntry> entriesOf(const StoreView &view, const QString &split, i
 
     std::vector<ScoreEntry> entries;
     std::map<QString, std::size_t> index;
-    const auto runLabel = [&](const db::RunRecord &run, qint64 step) {
-        QString label = QStringLiteral("run %1 %2").arg(run.id).arg(run.name);
-        if (step > 0)
-            label += QStringLiteral(", step %1").arg(step);
-        return label;
+    // "run 3 task-moe-target, step 1369": what a family of models cut from one checkpoint shares.
+    const auto checkpointLabel = [](db::ModelRecord m, const db::RunRecord &run, qint64 step) {
+        m.kind = QStringLiteral("full");
+        return modelLabel(m, &run, step);
     };
     for (const db::ModelRecord *m : order) {
         ScoreEntry e;
@@ -103,13 +102,13 @@ std::vector<ScoreEntry> entriesOf(const StoreView &view, const QString &split, i
         if (run == view.runs.end()) {
             e.key = QStringLiteral("model:%1").arg(m->id);
             e.kind = QStringLiteral("model");
-            e.label = QStringLiteral("model %1 (%2)").arg(m->id).arg(QFileInfo(m->path).fileName());
+            e.label = modelLabel(*m, nullptr, step);
         } else if (m->kind == QLatin1String("subnetwork")) {
             const std::optional<Pruning> pruning = pruningOf(m->manifestJson);
             e.key = pruning ? QStringLiteral("pruned:%1:%2:%3:%4").arg(m->runId).arg(m->checkpointId).arg(pruning->keep).arg(pruning->by)
                             : QStringLiteral("subnetworks:%1:%2").arg(m->runId).arg(m->checkpointId);
             e.kind = pruning ? QStringLiteral("pruned") : QStringLiteral("subnetworks");
-            e.label = runLabel(run->second, step)
+            e.label = checkpointLabel(*m, run->second, step)
                       + (pruning ? QStringLiteral(" — pruned to %1 experts by %2").arg(pruning->keep).arg(pruning->by)
                                  : QStringLiteral(" — sub-networks"));
             for (const auto &full : view.models)
@@ -119,7 +118,7 @@ std::vector<ScoreEntry> entriesOf(const StoreView &view, const QString &split, i
             const bool student = run->second.kind == QLatin1String("student");
             e.key = QStringLiteral("model:%1").arg(m->id);
             e.kind = student ? QStringLiteral("student") : QStringLiteral("full");
-            e.label = runLabel(run->second, step);
+            e.label = modelLabel(*m, &run->second, step);
             try {
                 const core::TrainConfig c = core::parseTrainConfig(run->second.configJson.toStdString(), "run");
                 e.dense = c.model.encoderRouting == core::Routing::Dense && c.model.decoderRouting == core::Routing::Dense;
@@ -127,7 +126,6 @@ std::vector<ScoreEntry> entriesOf(const StoreView &view, const QString &split, i
                 e.dense = false;   // a run without a readable configuration is no baseline
             }
             if (student) {
-                e.label += QStringLiteral(" — student of run %1").arg(run->second.parentRunId);
                 // The teacher's newest evaluated full model.
                 for (const auto &t : view.models)
                     if (t.runId == run->second.parentRunId && t.kind == QLatin1String("full") && view.evaluated(t.id, split, beam))
