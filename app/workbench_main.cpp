@@ -2,6 +2,7 @@
 #include "db/store.h"
 #include "ui/mainwindow.h"
 #include "ui/routing/routingbrowser.h"
+#include "ui/runs/runmonitor.h"
 #include "ui/common/storecontroller.h"
 #include "ui/subnetworks/subnetworkstab.h"
 
@@ -60,6 +61,10 @@ int main(int argc, char *argv[])
         QStringLiteral("runs"),
         QStringLiteral("Show the Runs tab with these runs selected (comma-separated ids; the first is the current one)."),
         QStringLiteral("ids"));
+    const QCommandLineOption groupOption(
+        QStringLiteral("group-by"),
+        QStringLiteral("With --runs: group the runs' curves by this configuration key (e.g. model.decoder_routing)."),
+        QStringLiteral("key"));
     const QCommandLineOption delayOption(
         QStringLiteral("screenshot-delay"),
         QStringLiteral("With --screenshot: wait this many seconds first (to show a live run's progress)."),
@@ -91,6 +96,7 @@ int main(int argc, char *argv[])
     parser.addOption(orderOption);
     parser.addOption(screenshotOption);
     parser.addOption(runsOption);
+    parser.addOption(groupOption);
     parser.addOption(delayOption);
     // parse() rather than process(): process() exits with status 1 on an unknown option,
     // and a usage error is status 2 in every TaskMoE program.
@@ -188,6 +194,8 @@ int main(int argc, char *argv[])
     const bool opened = window.openStore(store);
     if (opened && !runIds.isEmpty())
         window.selectRunsWhenListed(runIds);   // the runs list fills from the follower thread
+    if (parser.isSet(groupOption))
+        window.runMonitor()->setGroupKey(parser.value(groupOption).trimmed());   // offered once the runs' data is there
     if (!tab.isEmpty())
         window.showTab(tab);
     if (!side.isEmpty())

@@ -203,14 +203,14 @@ BleuDashboard::BleuDashboard(StoreController *store, QWidget *parent)
 
     m_plot = new QCustomPlot;
     m_plot->setObjectName(QStringLiteral("bleuBars"));
-    m_plot->setMinimumHeight(260);
+    m_plot->setMinimumHeight(200);
     m_plot->setMouseTracking(true);
     m_plot->installEventFilter(this);
     m_plot->legend->setVisible(true);
     legendBelow(*m_plot, 3);
     m_training = new QCustomPlot;
     m_training->setObjectName(QStringLiteral("bleuTraining"));
-    m_training->setMinimumHeight(180);
+    m_training->setMinimumHeight(120);
     m_training->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     m_training->legend->setVisible(true);
     m_training->legend->setFont(QFont(QStringLiteral("Sans"), 8));
@@ -519,10 +519,8 @@ void BleuDashboard::drawBars()
         zero->point2->setCoords(1, 0);
         zero->setPen(QPen(Qt::gray));
     }
-    const int rows = (int(shown.size()) + 2) / 3;
     m_plot->plotLayout()->setRowStretchFactor(1, 0.001);
     m_plot->legend->setVisible(!shown.empty());
-    m_plot->setMinimumHeight(220 + 22 * rows);
     m_plot->replot();
 }
 

@@ -219,6 +219,7 @@ ThroughputDashboard::ThroughputDashboard(StoreController *store, JobController *
 
     m_plot = new QCustomPlot;
     m_plot->setObjectName(QStringLiteral("throughputPlot"));
+    m_plot->setMinimumHeight(200);
     m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     m_plot->axisRect()->setRangeZoom(Qt::Horizontal);
     m_plot->axisRect()->setRangeDrag(Qt::Horizontal);
@@ -234,7 +235,7 @@ ThroughputDashboard::ThroughputDashboard(StoreController *store, JobController *
     m_ratio->axisRect()->setRangeDrag(Qt::Horizontal);
     configureBatchAxis(m_ratio->xAxis);
     m_ratio->xAxis->setLabel(tr("batch size (sentences)"));
-    m_ratio->setMinimumHeight(130);
+    m_ratio->setMinimumHeight(100);
     // Linked zoom: both plots show the same batch sizes.
     connect(m_plot->xAxis, qOverload<const QCPRange &>(&QCPAxis::rangeChanged), this, [this](const QCPRange &r) {
         if (m_ratio->xAxis->range() != r) {
@@ -251,7 +252,7 @@ ThroughputDashboard::ThroughputDashboard(StoreController *store, JobController *
     m_model = new SpeedTableModel(this);
     m_table = new QTableView;
     m_table->setObjectName(QStringLiteral("throughputTable"));
-    m_table->setMinimumHeight(130);
+    m_table->setMinimumHeight(90);
     m_table->setModel(m_model);
     m_table->verticalHeader()->hide();
     m_table->horizontalHeader()->setStretchLastSection(true);
@@ -498,8 +499,6 @@ void ThroughputDashboard::draw()
     const QString baseline = m_shownBaseline >= 0 ? m_shown[std::size_t(m_shownBaseline)].label : QString();
     m_ratio->yAxis->setLabel(baseline.isEmpty() ? tr("ratio (choose a baseline)") : tr("× the baseline"));
     m_ratio->setToolTip(baseline.isEmpty() ? QString() : tr("Tokens per second over %1's at the same batch size and decoding").arg(baseline));
-    const int rows = (m_plot->graphCount() / 2 + 1) / 2;
-    m_plot->setMinimumHeight(200 + 22 * rows);
     m_plot->legend->setVisible(!m_shown.empty());
     if (!m_shown.empty()) {
         m_plot->rescaleAxes();

@@ -3,10 +3,17 @@
 #include "ui/runs/runfollower.h"
 #include "ui/runs/runmodel.h"
 #include "ui/common/plotexport.h"
+#include "ui/runs/runsummarymodel.h"
 
 #include <qcustomplot.h>
 
+#include <QCheckBox>
+#include <QComboBox>
 #include <QFontDatabase>
+#include <QHeaderView>
+#include <QSortFilterProxyModel>
+#include <QTableView>
+#include <QTabWidget>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLocale>
@@ -22,6 +29,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <set>
 
 namespace taskmoe::ui {
 
@@ -134,10 +142,25 @@ RunMonitor::RunMonitor(QWidget *parent) : QWidget(parent)
     header->addWidget(m_cancel);
     header->addWidget(m_resume);
 
+    m_groupBy = new QComboBox;
+    m_groupBy->setObjectName(QStringLiteral("runGroupBy"));
+    m_groupBy->setToolTip(tr("Group the shown runs by a configuration key whose value differs between them: each group's "
+                             "mean curve with a band from its lowest to its highest run (e.g. seeds within a routing)."));
+    m_groupBy->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_groupBy->addItem(tr("none (one curve per run)"), QString());
+    connect(m_groupBy, &QComboBox::currentIndexChanged, this, [this] { setGroupKey(m_groupBy->currentData().toString()); });
+    m_logScale = new QCheckBox(tr("Log scale"));
+    m_logScale->setToolTip(tr("Logarithmic value axes for the loss, learning rate and tokens/s."));
+    connect(m_logScale, &QCheckBox::toggled, this, &RunMonitor::setLogScale);
+
     auto *tools = new QHBoxLayout;
     tools->addWidget(new QLabel(tr("Smoothing")));
     tools->addWidget(m_slider);
     tools->addWidget(m_sliderValue);
+    tools->addSpacing(12);
+    tools->addWidget(new QLabel(tr("Group by")));
+    tools->addWidget(m_groupBy);
+    tools->addWidget(m_logScale);
     tools->addStretch(1);
     tools->addWidget(new QLabel(tr("Export")));
     tools->addWidget(exportPngButton);
@@ -155,10 +178,43 @@ RunMonitor::RunMonitor(QWidget *parent) : QWidget(parent)
     m_log->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_log->setPlaceholderText(tr("The log of the current run (train.log in its folder) appears here."));
 
+    m_summaryMetric = new QComboBox;
+    m_summaryMetric->setObjectName(QStringLiteral("runSummaryMetric"));
+    m_summaryMetric->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    connect(m_summaryMetric, &QComboBox::currentIndexChanged, this, &RunMonitor::updateSummary);
+    m_summaryModel = new RunSummaryModel(this);
+    m_summaryProxy = new QSortFilterProxyModel(this);
+    m_summaryProxy->setSourceModel(m_summaryModel);
+    m_summaryProxy->setSortRole(Qt::UserRole);
+    m_summaryView = new QTableView;
+    m_summaryView->setObjectName(QStringLiteral("runSummary"));
+    m_summaryView->setModel(m_summaryProxy);
+    m_summaryView->setSortingEnabled(true);
+    m_summaryView->sortByColumn(RunSummaryModel::Run, Qt::AscendingOrder);
+    m_summaryView->verticalHeader()->hide();
+    m_summaryView->horizontalHeader()->setStretchLastSection(true);
+    auto *summaryPage = new QWidget;
+    auto *summaryLayout = new QVBoxLayout(summaryPage);
+    summaryLayout->setContentsMargins(0, 4, 0, 0);
+    auto *summaryTools = new QHBoxLayout;
+    summaryTools->addWidget(new QLabel(tr("Metric")));
+    summaryTools->addWidget(m_summaryMetric);
+    summaryTools->addWidget(new QLabel(tr("— one row per shown run; a column for every configuration key that differs "
+                                          "between them. Click a header to sort.")));
+    summaryTools->addStretch(1);
+    summaryLayout->addLayout(summaryTools);
+    summaryLayout->addWidget(m_summaryView, 1);
+    auto *bottom = new QTabWidget;
+    bottom->setObjectName(QStringLiteral("runMonitorPages"));
+    bottom->setDocumentMode(true);
+    bottom->addTab(m_log, tr("Log"));
+    bottom->addTab(summaryPage, tr("Summary"));
+    bottom->setMinimumHeight(90);   // the splitter gives it more; the plots need the room first
+
     auto *splitter = new QSplitter(Qt::Vertical);
     splitter->setObjectName(QStringLiteral("runMonitorSplitter"));
     splitter->addWidget(m_plot);
-    splitter->addWidget(m_log);
+    splitter->addWidget(bottom);
     splitter->setStretchFactor(0, 4);
     splitter->setStretchFactor(1, 1);
     splitter->setChildrenCollapsible(false);
@@ -236,6 +292,7 @@ void RunMonitor::showRuns(const QVector<qint64> &runIds)
     if (m_order.isEmpty() || m_order.front() != oldCurrent)
         m_log->clear();
     updateHeader();
+    updateComparison();
     scheduleRedraw();
 }
 
@@ -244,6 +301,7 @@ void RunMonitor::applyDelta(const RunDelta &delta)
     const qint64 id = delta.run.id;
     if (!m_order.contains(id))
         return;   // a late delta for a run no longer shown
+    const bool first = !m_runs.count(id);
     RunData &data = m_runs[id];
     if (delta.reset) {
         data.series.clear();
@@ -266,6 +324,8 @@ void RunMonitor::applyDelta(const RunDelta &delta)
         m_log->appendPlainText(text);
     }
     updateHeader();
+    if (first || delta.reset)
+        updateComparison();
     if (!delta.points.empty() || delta.reset)
         scheduleRedraw();
 }
@@ -444,44 +504,122 @@ void RunMonitor::addCurve(int panel, const RunData &data, const QString &key, co
     }
 }
 
+void RunMonitor::addBand(int panel, const QString &key, const std::vector<const RunData *> &runs, const QColor &colour,
+                         const QString &legend, const QString &group, bool smooth, bool dots)
+{
+    std::vector<Curve> curves;
+    for (const RunData *d : runs)
+        if (const auto it = d->series.find(key); it != d->series.end() && !it->second.steps.isEmpty())
+            curves.push_back({it->second.steps, smooth ? smoothed(it->second.values) : it->second.values});
+    if (curves.empty())
+        return;
+    const Band band = bandOf(curves);
+    m_bands[{group, key}] = band;
+    QCPAxisRect *rect = m_rects[panel];
+    QCPAxis *x = rect->axis(QCPAxis::atBottom), *y = rect->axis(QCPAxis::atLeft);
+    if (curves.size() > 1) {
+        // The min–max band: the area between the lowest and the highest run.
+        QCPGraph *high = m_plot->addGraph(x, y);
+        high->setData(band.steps, band.high, true);
+        high->setPen(Qt::NoPen);
+        high->removeFromLegend();
+        QCPGraph *low = m_plot->addGraph(x, y);
+        low->setData(band.steps, band.low, true);
+        low->setPen(Qt::NoPen);
+        QColor fill = colour;
+        fill.setAlpha(55);
+        low->setBrush(fill);
+        low->setChannelFillGraph(high);
+        low->removeFromLegend();
+    }
+    QCPGraph *mean = m_plot->addGraph(x, y);
+    mean->setData(band.steps, band.mean, true);
+    mean->setPen(QPen(colour, 1.8));
+    mean->setName(legend);
+    if (dots || band.steps.size() == 1)
+        mean->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, colour, colour, 4));
+    mean->removeFromLegend();
+    if (!legend.isEmpty())
+        if (auto *l = qobject_cast<QCPLegend *>(rect->insetLayout()->elementAt(0))) {
+            mean->addToLegend(l);
+            l->setVisible(true);
+        }
+}
+
 void RunMonitor::redraw()
 {
     m_plot->clearGraphs();
+    m_bands.clear();
+    m_groupLegends.clear();
     for (QCPAxisRect *rect : m_rects)
         if (auto *l = qobject_cast<QCPLegend *>(rect->insetLayout()->elementAt(0))) {
             l->clearItems();
             l->setVisible(false);
         }
     const bool overlay = m_order.size() > 1;
+    // Groups by the chosen configuration key: legend → runs, in the order of the runs list.
+    std::vector<std::pair<QString, std::vector<const RunData *>>> groups;
+    std::map<qint64, int> groupOf;
+    if (overlay && !m_groupKey.isEmpty()) {
+        for (const qint64 id : m_order) {
+            const auto it = m_runs.find(id);
+            if (it == m_runs.end())
+                continue;
+            const auto config = flattenConfig(it->second.run.configJson);
+            const auto value = config.find(m_groupKey);
+            const QString text = value == config.end() ? tr("(not set)") : value->second;
+            auto g = std::find_if(groups.begin(), groups.end(), [&](const auto &p) { return p.first == text; });
+            if (g == groups.end()) {
+                groups.push_back({text, {}});
+                g = groups.end() - 1;
+            }
+            g->second.push_back(&it->second);
+            groupOf[id] = int(g - groups.begin());
+        }
+        const QString shortKey = m_groupKey.section(QLatin1Char('.'), -1);
+        for (std::size_t g = 0; g < groups.size(); ++g) {
+            const QColor colour = paletteColour(int(g));
+            const QString legend = tr("%1=%2 (%n runs)", nullptr, int(groups[g].second.size())).arg(shortKey, groups[g].first);
+            m_groupLegends << legend;
+            addBand(LossPanel, QStringLiteral("loss"), groups[g].second, colour, legend, legend, true, false);
+            addBand(BleuPanel, QStringLiteral("dev_bleu"), groups[g].second, colour, QString(), legend, false, true);
+            addBand(BalancePanel, QStringLiteral("balance"), groups[g].second, colour, QString(), legend, true, false);
+            addBand(LearningRatePanel, QStringLiteral("lr"), groups[g].second, colour, QString(), legend, false, false);
+            addBand(ThroughputPanel, QStringLiteral("tokens_per_s"), groups[g].second, colour, QString(), legend, true, false);
+        }
+    }
+    const bool grouped = !groups.empty();
     double maxStep = 0;
     for (int r = 0; r < m_order.size(); ++r) {
         const auto it = m_runs.find(m_order[r]);
         if (it == m_runs.end())
             continue;
         const RunData &data = it->second;
-        const QColor colour = paletteColour(r);
+        const QColor colour = paletteColour(grouped ? groupOf[data.run.id] : r);
         const QString runName = tr("run %1 %2").arg(data.run.id).arg(data.run.name);
-        // A faint raw curve under the smoothed one, as TensorBoard draws it.
-        if (m_smoothing > 0) {
-            QColor faint = colour;
-            faint.setAlpha(60);
-            addCurve(LossPanel, data, QStringLiteral("loss"), faint, Qt::SolidLine, QString(), false, false);
+        if (!grouped) {
+            // A faint raw curve under the smoothed one, as TensorBoard draws it.
+            if (m_smoothing > 0) {
+                QColor faint = colour;
+                faint.setAlpha(60);
+                addCurve(LossPanel, data, QStringLiteral("loss"), faint, Qt::SolidLine, QString(), false, false);
+            }
+            addCurve(LossPanel, data, QStringLiteral("loss"), colour, Qt::SolidLine, overlay ? runName : tr("training loss"), true, false);
+            addCurve(LossPanel, data, QStringLiteral("dev_loss"), colour, Qt::DashLine, overlay ? QString() : tr("dev cross-entropy"),
+                     false, true);
+            if (!overlay) {
+                QColor faint = colour;
+                faint.setAlpha(50);
+                for (const auto &[key, series] : data.series)
+                    if (key.startsWith(QLatin1String("dev_bleu.")))
+                        addCurve(BleuPanel, data, key, faint, Qt::SolidLine, QString(), false, false);
+            }
+            addCurve(BleuPanel, data, QStringLiteral("dev_bleu"), colour, Qt::SolidLine,
+                     overlay ? QString() : tr("mean over directions"), false, true);
+            addCurve(BalancePanel, data, QStringLiteral("balance"), colour, Qt::SolidLine, QString(), true, false);
+            addCurve(LearningRatePanel, data, QStringLiteral("lr"), colour, Qt::SolidLine, QString(), false, false);
+            addCurve(ThroughputPanel, data, QStringLiteral("tokens_per_s"), colour, Qt::SolidLine, QString(), true, false);
         }
-        addCurve(LossPanel, data, QStringLiteral("loss"), colour, Qt::SolidLine, overlay ? runName : tr("training loss"), true, false);
-        addCurve(LossPanel, data, QStringLiteral("dev_loss"), colour, Qt::DashLine, overlay ? QString() : tr("dev cross-entropy"),
-                 false, true);
-        if (!overlay) {
-            QColor faint = colour;
-            faint.setAlpha(50);
-            for (const auto &[key, series] : data.series)
-                if (key.startsWith(QLatin1String("dev_bleu.")))
-                    addCurve(BleuPanel, data, key, faint, Qt::SolidLine, QString(), false, false);
-        }
-        addCurve(BleuPanel, data, QStringLiteral("dev_bleu"), colour, Qt::SolidLine,
-                 overlay ? QString() : tr("mean over directions"), false, true);
-        addCurve(BalancePanel, data, QStringLiteral("balance"), colour, Qt::SolidLine, QString(), true, false);
-        addCurve(LearningRatePanel, data, QStringLiteral("lr"), colour, Qt::SolidLine, QString(), false, false);
-        addCurve(ThroughputPanel, data, QStringLiteral("tokens_per_s"), colour, Qt::SolidLine, QString(), true, false);
         int layer = 0;
         for (const auto &[key, series] : data.series) {
             maxStep = std::max(maxStep, series.steps.isEmpty() ? 0.0 : series.steps.back());
@@ -490,7 +628,7 @@ void RunMonitor::redraw()
             if (!entropy && !dropped)
                 continue;
             const QString layerName = key.left(key.lastIndexOf(QLatin1Char('.')));
-            // One run: a colour per layer; several: the run's colour, a dash pattern per layer.
+            // One run: a colour per layer; several: the run's (or group's) colour, a dash pattern per layer.
             const QColor c = overlay ? colour : paletteColour(layer / 2);
             const Qt::PenStyle style = overlay ? Qt::PenStyle(Qt::SolidLine + (layer / 2) % 4) : Qt::SolidLine;
             const QString legend = overlay && r > 0 ? QString() : layerName;
@@ -498,9 +636,17 @@ void RunMonitor::redraw()
             ++layer;
         }
     }
+    const bool log = m_logScale->isChecked();
     for (int p = 0; p < PanelCount; ++p) {
         QCPAxisRect *rect = m_rects[p];
+        QCPAxis *yAxis = rect->axis(QCPAxis::atLeft);
+        const bool logAxis = log && (p == LossPanel || p == LearningRatePanel || p == ThroughputPanel);
+        if (logAxis != (yAxis->scaleType() == QCPAxis::stLogarithmic)) {
+            yAxis->setScaleType(logAxis ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
+            yAxis->setTicker(logAxis ? QSharedPointer<QCPAxisTicker>(new QCPAxisTickerLog) : QSharedPointer<QCPAxisTicker>::create());
+        }
         bool found = false;
+        double lowestPositive = std::numeric_limits<double>::infinity();
         const QCPRange y = [&] {
             QCPRange range;
             for (QCPGraph *g : rect->graphs()) {
@@ -510,20 +656,121 @@ void RunMonitor::redraw()
                     continue;
                 range = found ? QCPRange(std::min(range.lower, gr.lower), std::max(range.upper, gr.upper)) : gr;
                 found = true;
+                bool positive = false;
+                const QCPRange pr = g->getValueRange(positive, QCP::sdPositive);
+                if (positive)
+                    lowestPositive = std::min(lowestPositive, pr.lower);
             }
             return range;
         }();
-        if (found) {
+        if (found && logAxis && std::isfinite(lowestPositive)) {
+            yAxis->setRange(lowestPositive / 1.3, std::max(y.upper, lowestPositive) * 1.3);
+        } else if (found) {
             const double pad = std::max((y.upper - y.lower) * 0.08, std::abs(y.upper) * 1e-3 + 1e-12);
-            rect->axis(QCPAxis::atLeft)->setRange(p == DroppedPanel || p == BalancePanel || p == BleuPanel ? std::max(0.0, y.lower - pad)
-                                                                                          : y.lower - pad,
-                                                  y.upper + pad);
+            yAxis->setRange(p == DroppedPanel || p == BalancePanel || p == BleuPanel ? std::max(0.0, y.lower - pad) : y.lower - pad,
+                            y.upper + pad);
         } else {
-            rect->axis(QCPAxis::atLeft)->setRange(0, 1);
+            yAxis->setRange(logAxis ? 0.1 : 0, 1);
         }
         rect->axis(QCPAxis::atBottom)->setRange(0, std::max(maxStep, 1.0));
     }
+    updateSummary();
     m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void RunMonitor::setGroupKey(const QString &key)
+{
+    if (key == m_groupKey)
+        return;
+    m_groupKey = key;
+    const QSignalBlocker block(m_groupBy);
+    const int index = m_groupBy->findData(key);
+    if (index >= 0)
+        m_groupBy->setCurrentIndex(index);
+    scheduleRedraw();
+}
+
+void RunMonitor::setLogScale(bool on)
+{
+    if (m_logScale->isChecked() != on) {
+        m_logScale->setChecked(on);   // comes back here through toggled
+        return;
+    }
+    scheduleRedraw();
+}
+
+const Band *RunMonitor::shownBand(const QString &group, const QString &key) const
+{
+    const auto it = m_bands.find({group, key});
+    return it == m_bands.end() ? nullptr : &it->second;
+}
+
+QStringList RunMonitor::shownGroups() const
+{
+    return m_groupLegends;
+}
+
+void RunMonitor::updateComparison()
+{
+    std::vector<std::map<QString, QString>> configs;
+    for (const qint64 id : m_order)
+        if (const auto it = m_runs.find(id); it != m_runs.end())
+            configs.push_back(flattenConfig(it->second.run.configJson));
+    const QStringList keys = configs.size() > 1 ? differingKeys(configs) : QStringList();
+    {
+        const QSignalBlocker block(m_groupBy);
+        m_groupBy->clear();
+        m_groupBy->addItem(tr("none (one curve per run)"), QString());
+        for (const QString &key : keys)
+            m_groupBy->addItem(key, key);
+        const int index = m_groupBy->findData(m_groupKey);
+        m_groupBy->setCurrentIndex(std::max(0, index));
+    }
+    // A group key no longer differing between the shown runs is kept, and shown again when it does.
+    m_groupBy->setEnabled(keys.size() > 0);
+    updateSummary();
+}
+
+void RunMonitor::updateSummary()
+{
+    // The metrics the shown runs have, the scalar ones first.
+    std::set<QString> keys;
+    for (const qint64 id : m_order)
+        if (const auto it = m_runs.find(id); it != m_runs.end())
+            for (const auto &[key, series] : it->second.series)
+                keys.insert(key);
+    QStringList metrics;
+    for (const char *k : {"loss", "dev_loss", "dev_bleu", "tokens_per_s", "balance", "lr"})
+        if (keys.count(QString::fromLatin1(k)))
+            metrics << QString::fromLatin1(k);
+    for (const QString &k : keys)
+        if (!metrics.contains(k) && k != QLatin1String("elapsed_s"))
+            metrics << k;
+    QString metric = m_summaryMetric->currentText();
+    if (metrics != [&] {
+            QStringList items;
+            for (int i = 0; i < m_summaryMetric->count(); ++i)
+                items << m_summaryMetric->itemText(i);
+            return items;
+        }()) {
+        const QSignalBlocker block(m_summaryMetric);
+        m_summaryMetric->clear();
+        m_summaryMetric->addItems(metrics);
+        m_summaryMetric->setCurrentIndex(std::max(0, int(metrics.indexOf(metric))));
+        metric = m_summaryMetric->currentText();
+    }
+    std::vector<RunSummaryModel::Row> rows;
+    for (const qint64 id : m_order) {
+        const auto it = m_runs.find(id);
+        if (it == m_runs.end())
+            continue;
+        RunSummaryModel::Row row{it->second.run, flattenConfig(it->second.run.configJson), std::nullopt};
+        if (const auto s = it->second.series.find(metric); s != it->second.series.end())
+            row.summary = summarise({s->second.steps, s->second.values}, higherIsBetter(metric));
+        rows.push_back(std::move(row));
+    }
+    m_summaryModel->setRows(rows, metric);
+    m_summaryView->resizeColumnsToContents();
 }
 
 bool RunMonitor::exportPng(const QString &path, QString *error)

@@ -9,7 +9,14 @@
 /// (exponential moving average with bias correction, as TensorBoard does). Plots export to
 /// PNG and PDF, the selected runs' metrics to CSV. Redraws are throttled: however fast points
 /// arrive, the plot is rebuilt at most a few times a second.
+///
+/// Runs compare as in the trackers users praise: "Group by" any configuration key whose value
+/// differs between the shown runs (seeds varying within each group) draws each group's mean
+/// curve with its min–max band; the Summary page lists per run the last, best, lowest and
+/// highest value of a metric and every differing configuration key, sortable; the loss,
+/// learning-rate and throughput axes can be logarithmic.
 #include "db/records.h"
+#include "ui/runs/runcomparison.h"
 
 #include <QList>
 #include <QString>
@@ -19,8 +26,13 @@
 #include <map>
 
 class QCPAxisRect;
+class QCheckBox;
+class QComboBox;
 class QCustomPlot;
 class QLabel;
+class QSortFilterProxyModel;
+class QTableView;
+class QTabWidget;
 class QPlainTextEdit;
 class QProgressBar;
 class QPushButton;
@@ -30,6 +42,7 @@ class QTimer;
 namespace taskmoe::ui {
 
 struct RunDelta;
+class RunSummaryModel;
 
 class RunMonitor : public QWidget
 {
@@ -77,6 +90,20 @@ public:
     QPushButton *resumeButton() const { return m_resume; }
     QSlider *smoothingSlider() const { return m_slider; }
 
+    /// Groups the shown runs by the value of this configuration key ('' : one curve per run).
+    void setGroupKey(const QString &key);
+    QString groupKey() const { return m_groupKey; }
+    /// Logarithmic value axes for loss, learning rate and tokens/s.
+    void setLogScale(bool on);
+    /// The band drawn for `key` of the group whose legend is `group` ("seed=3 (2 runs)"); null when none.
+    const Band *shownBand(const QString &group, const QString &key) const;
+    /// The legends of the groups drawn, in order.
+    QStringList shownGroups() const;
+    QComboBox *groupByBox() const { return m_groupBy; }
+    QComboBox *summaryMetricBox() const { return m_summaryMetric; }
+    RunSummaryModel *summaryModel() const { return m_summaryModel; }
+    QTableView *summaryView() const { return m_summaryView; }
+
 signals:
     void cancelRequested(qint64 runId);
     void resumeRequested(qint64 runId);
@@ -99,6 +126,11 @@ private:
     void addCurve(int panel, const RunData &data, const QString &key, const QColor &colour, Qt::PenStyle style,
                   const QString &legend, bool smooth, bool dots);
     QVector<double> smoothed(const QVector<double> &values) const;
+    void addBand(int panel, const QString &key, const std::vector<const RunData *> &runs, const QColor &colour,
+                 const QString &legend, const QString &group, bool smooth, bool dots);
+    /// Fills the group-by choices and the summary page from the runs shown now.
+    void updateComparison();
+    void updateSummary();
 
     QCustomPlot *m_plot = nullptr;
     QCPAxisRect *m_rects[PanelCount] = {};
@@ -112,6 +144,15 @@ private:
     QLabel *m_sliderValue = nullptr;
     QPlainTextEdit *m_log = nullptr;
     QList<QPushButton *> m_exportButtons;
+    QComboBox *m_groupBy = nullptr;
+    QCheckBox *m_logScale = nullptr;
+    QComboBox *m_summaryMetric = nullptr;
+    QTableView *m_summaryView = nullptr;
+    RunSummaryModel *m_summaryModel = nullptr;
+    QSortFilterProxyModel *m_summaryProxy = nullptr;
+    QString m_groupKey;
+    std::map<std::pair<QString, QString>, Band> m_bands;   ///< (group legend, key) → the band drawn
+    QStringList m_groupLegends;
     QTimer *m_redrawTimer = nullptr;
 
     QVector<qint64> m_order;
