@@ -2,6 +2,7 @@
 // workbench), with the store as the durable record and JSON lines on stdout as the live one.
 #include "app/cli.h"
 #include "usecases/distill.h"
+#include "usecases/evaluate.h"   // routingStatRows
 #include "usecases/trainingdata.h"
 
 #include "core/base/errors.h"
@@ -248,7 +249,14 @@ int trainRun(db::Store &store, core::TrainConfig config, db::RunRecord run, cons
     const bool terminal = ::isatty(STDERR_FILENO);
 
     core::TrainHooks hooks;
+    // The routing of the latest dev evaluation, stored with the checkpoint of the same step.
+    std::int64_t devRoutingStep = -1;
+    std::vector<core::LayerCounts> devRouting;
     hooks.progress = [&](const core::TrainProgress &p) {
+        if (!p.devRouting.empty()) {
+            devRoutingStep = p.step;
+            devRouting = p.devRouting;
+        }
         const double wall = double(QDateTime::currentMSecsSinceEpoch()) / 1000.0;
         std::vector<db::MetricPoint> points;
         protocol::JobEvent event;
@@ -312,7 +320,26 @@ int trainRun(db::Store &store, core::TrainConfig config, db::RunRecord run, cons
         return true;
     };
     hooks.checkpoint = [&](const core::CheckpointInfo &c) {
-        store.addCheckpoint({0, run.id, c.step, qs(c.modelPath), qs(c.modelSha256), c.modelBytes, {}});
+        const db::CheckpointRecord checkpoint{0, run.id, c.step, qs(c.modelPath), qs(c.modelSha256), c.modelBytes, {}};
+        const qint64 checkpointId = store.addCheckpoint(checkpoint);
+        if (devRoutingStep == c.step) {
+            // Where the dev sample's tokens went at this checkpoint: the Routing tab's slider
+            // walks these to show experts specialising during training.
+            db::CheckpointRecord stored = checkpoint;
+            stored.id = checkpointId;
+            const qint64 model = store.checkpointModel(stored, {});
+            std::vector<std::size_t> pairs;
+            const std::size_t experts = std::size_t(config.model.experts);
+            for (std::size_t p = 0; p < prepared.data.tasks.pairs.size(); ++p) {
+                std::int64_t tokens = 0;
+                for (std::size_t e = 0; e < experts && !devRouting.empty(); ++e)
+                    tokens += devRouting.front().cells[p * experts + e].topk;
+                if (tokens > 0)
+                    pairs.push_back(p);
+            }
+            store.replaceRoutingStats(model, c.step,
+                                      usecases::routingStatRows(devRouting, prepared.data.tasks, pairs, model, c.step));
+        }
         protocol::JobEvent written;
         written.type = protocol::JobEventType::Checkpoint;
         written.run = run.id;

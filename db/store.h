@@ -127,6 +127,7 @@ public:
     QVector<EvaluationRecord> runEvaluations(qint64 runId) const;
     /// The 'full' model row of a run's checkpoint, added (from `details`' parameter counts and
     /// manifest) the first time it is asked for. Evaluations and routing statistics hang off it.
+    /// (A model registered without parameter counts gets those of `details` when it has some.)
     qint64 checkpointModel(const CheckpointRecord &checkpoint, const ModelRecord &details);
     void addRoutingStats(const std::vector<RoutingStatRecord> &stats);
     /// Replaces the statistics of (model, step) in one transaction: a new recording is never

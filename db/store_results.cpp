@@ -217,6 +217,17 @@ qint64 Store::checkpointModel(const CheckpointRecord &checkpoint, const ModelRec
         m.path = checkpoint.path;
         m.sha256 = checkpoint.sha256;
         id = addModel(m);
+    } else if (details.paramsTotal > 0) {
+        // Training registers a checkpoint's model (for its routing statistics) before anyone has
+        // loaded it; the first to load it fills in what loading tells.
+        Query fill(m_connection, QStringLiteral(
+            "UPDATE models SET params_total = ?, params_embedding = ?, params_encoder = ?, params_decoder = ?, "
+            "params_expert = ?, params_active = ?, manifest_json = CASE WHEN manifest_json IN ('', '{}') THEN ? "
+            "ELSE manifest_json END WHERE id = ? AND params_total = 0"));
+        fill.bind(details.paramsTotal).bind(details.paramsEmbedding).bind(details.paramsEncoder).bind(details.paramsDecoder)
+            .bind(details.paramsExpert).bind(details.paramsActive)
+            .bind(details.manifestJson.isEmpty() ? QStringLiteral("{}") : details.manifestJson).bind(id)
+            .exec("fill in the checkpoint's model");
     }
     tx.commit();
     return id;

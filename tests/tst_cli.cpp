@@ -555,10 +555,36 @@ private slots:
             const Result r = run({"corpus", "synth", "--db", db, "--largest", "600", "--multiway", "20"});
             QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         }
-        const Result r = run({"train", "--db", db, "--preset", "tiny", "--set", "model.vocab_size=700", "--set",
-                              "model.encoder_routing=" + encoder, "--set", "model.decoder_routing=" + decoder, "--set",
-                              "train.eval_every=30"});
+        // One routing also records dev BLEU, and with it the routing of the dev sample at each checkpoint.
+        const bool recordRouting = encoder == QLatin1String("token") && decoder == QLatin1String("task:target");
+        QStringList args{"train", "--db", db, "--preset", "tiny", "--set", "model.vocab_size=700", "--set",
+                         "model.encoder_routing=" + encoder, "--set", "model.decoder_routing=" + decoder, "--set",
+                         recordRouting ? "train.eval_every=10" : "train.eval_every=30"};
+        if (recordRouting)
+            args << "--set" << "train.dev_bleu_sentences=3";
+        const Result r = run(args);
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        if (recordRouting) {
+            {
+                auto sql = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("routing"));
+                sql.setDatabaseName(db);
+                QVERIFY(sql.open());
+                QSqlQuery q(sql);
+                // Checkpoints at 10, 20 and 30, each with the dev sample's routing in both MoE layers.
+                QVERIFY(q.exec(QStringLiteral(
+                    "SELECT s.step, COUNT(DISTINCT s.side || s.layer), SUM(s.topk) FROM routing_stats s "
+                    "JOIN models m ON m.id = s.model_id JOIN checkpoints c ON c.id = m.checkpoint_id "
+                    "WHERE m.run_id = (SELECT MAX(id) FROM runs) AND c.step = s.step GROUP BY s.step ORDER BY s.step")));
+                QList<qint64> steps;
+                while (q.next()) {
+                    steps << q.value(0).toLongLong();
+                    QCOMPARE(q.value(1).toInt(), 2);
+                    QVERIFY(q.value(2).toLongLong() > 0);
+                }
+                QCOMPARE(steps, (QList<qint64>{10, 20, 30}));
+            }
+            QSqlDatabase::removeDatabase(QStringLiteral("routing"));
+        }
         std::map<qint64, double> dev;
         QString last;
         for (const QString &line : r.out.trimmed().split('\n')) {

@@ -205,6 +205,7 @@ private slots:
     void emptyStoreSaysToRunTaskmoeEval();
     void mainWindowRoutingTabSelectsAStatSet();
     void largerRecordingLabelsEveryTaskAtTheDefaultWindowSize();
+    void checkpointSliderWalksARunsRecordings();
 
 private:
     /// A browser on the fixture store showing the run's stat set, decoder layer 1, top-1.
@@ -749,6 +750,55 @@ void TestRoutingBrowser::largerRecordingLabelsEveryTaskAtTheDefaultWindowSize()
         QVERIFY(browser->exportPng(dir + QStringLiteral("/routing-larger-export.png"), RoutingBrowser::RoutingMatrix));
         QVERIFY(browser->exportPng(dir + QStringLiteral("/similarity-larger-export.png"), RoutingBrowser::SimilarityMatrix));
     }
+}
+
+void TestRoutingBrowser::checkpointSliderWalksARunsRecordings()
+{
+    // A run recorded at three checkpoints: en-es concentrates on expert 0 as training goes on (as training's dev-sample recordings show specialisation).
+    const QString path = m_dir.filePath(QStringLiteral("timeline.sqlite"));
+    {
+        db::Store store(path);
+        db::RunRecord run;
+        run.name = QStringLiteral("timeline");
+        run.kind = QStringLiteral("train");
+        run.status = db::RunStatus::Finished;
+        const qint64 runId = store.addRun(run);
+        for (const qint64 step : {100, 200, 300}) {
+            const qint64 checkpoint = store.addCheckpoint({0, runId, step, QStringLiteral("/tmp/t%1.tmf").arg(step),
+                                                           QStringLiteral("ab"), 1, {}});
+            const qint64 model = store.checkpointModel({checkpoint, runId, step, QStringLiteral("/tmp/t%1.tmf").arg(step),
+                                                        QStringLiteral("ab"), 1, {}},
+                                                       {});
+            std::vector<db::RoutingStatRecord> stats;
+            for (int e = 0; e < kExperts; ++e) {
+                const qint64 top1 = e == 0 ? 10 + step / 10 : 10;   // expert 0's share grows: 0.4, 0.5, 0.57
+                stats.push_back({model, step, db::Side::Decoder, 1, QStringLiteral("en-es"), e, top1, 2 * top1, double(top1), 2 * top1});
+            }
+            store.addRoutingStats(stats);
+        }
+    }
+    RoutingBrowser browser;
+    QSignalSpy listed(&browser, &RoutingBrowser::statSetsListed);
+    browser.openStore(path);
+    QVERIFY(listed.wait(10000));
+    QVERIFY(waitForView(browser));
+    QCOMPARE(browser.checkpointSteps(), (QVector<qint64>{100, 200, 300}));
+    QVERIFY(!browser.checkpointSlider()->isHidden());
+    QCOMPARE(browser.checkpointSlider()->value(), 2);   // the newest recording is shown first
+    QCOMPARE(browser.view().shares[0][0], 40.0 / 70.0);
+    browser.checkpointSlider()->setValue(0);
+    QCOMPARE(browser.currentStep(), 100);
+    QVERIFY(waitForView(browser));
+    QCOMPARE(browser.view().request.step, 100);
+    QCOMPARE(browser.view().shares[0][0], 20.0 / 50.0);
+    QCOMPARE(browser.view().request.layer, 1);   // the same layer follows the slider
+
+    // A recording of no run has no timeline.
+    browser.openStore(m_path);
+    QVERIFY(listed.wait(10000));
+    QVERIFY(browser.selectStatSet(m_looseModel, 0));
+    QVERIFY(browser.checkpointSlider()->isHidden() || browser.checkpointSteps().size() < 2);
+    QVERIFY(browser.checkpointSteps().isEmpty());
 }
 
 QTEST_MAIN(TestRoutingBrowser)

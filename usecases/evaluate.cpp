@@ -166,16 +166,9 @@ EvaluationResult evaluate(db::Store &store, const EvaluateRequest &request, cons
     result.modelId = request.modelId > 0 ? request.modelId : store.checkpointModel(m.checkpoint, details);
 
     // Routing statistics: one row per (side, layer, pair, expert) of the pairs evaluated.
-    std::vector<db::RoutingStatRecord> stats;
-    if (request.recordRouting)
-        for (const auto &layer : recorder.layers())
-            for (const std::size_t p : todo)
-                for (std::size_t e = 0; e < recorder.experts(); ++e) {
-                    const auto &c = layer.cells[p * recorder.experts() + e];
-                    stats.push_back({result.modelId, m.checkpoint.step,
-                                     layer.decoder ? db::Side::Decoder : db::Side::Encoder, layer.layer,
-                                     qs(tasks.pairName(int(p))), int(e), c.top1, c.topk, c.gate, c.processed, c.top1Gate});
-                }
+    const std::vector<db::RoutingStatRecord> stats =
+        request.recordRouting ? routingStatRows(recorder.layers(), tasks, todo, result.modelId, m.checkpoint.step)
+                              : std::vector<db::RoutingStatRecord>();
     for (auto &row : rows)
         row.modelId = result.modelId;
     store.addEvaluations(rows);
@@ -183,6 +176,21 @@ EvaluationResult evaluate(db::Store &store, const EvaluateRequest &request, cons
         store.replaceRoutingStats(result.modelId, m.checkpoint.step, stats);
     result.seconds = double(total.elapsed()) / 1000.0;
     return result;
+}
+
+std::vector<db::RoutingStatRecord> routingStatRows(const std::vector<core::LayerCounts> &layers, const core::TaskTable &tasks,
+                                                   const std::vector<std::size_t> &pairs, qint64 modelId, qint64 step)
+{
+    std::vector<db::RoutingStatRecord> stats;
+    const std::size_t experts = tasks.pairs.empty() || layers.empty() ? 0 : layers.front().cells.size() / tasks.pairs.size();
+    for (const auto &layer : layers)
+        for (const std::size_t p : pairs)
+            for (std::size_t e = 0; e < experts; ++e) {
+                const auto &c = layer.cells[p * experts + e];
+                stats.push_back({modelId, step, layer.decoder ? db::Side::Decoder : db::Side::Encoder, layer.layer,
+                                 qs(tasks.pairName(int(p))), int(e), c.top1, c.topk, c.gate, c.processed, c.top1Gate});
+            }
+    return stats;
 }
 
 } // namespace taskmoe::usecases

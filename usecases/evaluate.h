@@ -79,4 +79,9 @@ struct EvaluateHooks
 /// be carried out (no dataset, an unknown pair, no sentences in the split).
 EvaluationResult evaluate(db::Store &store, const EvaluateRequest &request, const EvaluateHooks &hooks = {});
 
+/// The store's rows of recorded routing: one per (side, layer, pair, expert) of `pairs`
+/// (indices of `tasks.pairs`), for `modelId` at `step`.
+std::vector<db::RoutingStatRecord> routingStatRows(const std::vector<core::LayerCounts> &layers, const core::TaskTable &tasks,
+                                                   const std::vector<std::size_t> &pairs, qint64 modelId, qint64 step);
+
 } // namespace taskmoe::usecases

@@ -392,14 +392,26 @@ DevBleuSample devBleuSample(const std::vector<TrainTask> &dev, std::size_t perTa
 /// Greedy translations of the sample scored per task with SacreBLEU's BLEU (13a, exp
 /// smoothing); the mean over tasks first. Without a vocabulary, pieces are written as ids.
 /// Leaves the model in training mode and the random generator as it was.
+/// With `routing` (may be null): the routing of the translations, replayed.
 std::pair<double, std::vector<std::pair<std::string, double>>>
-devBleu(Transformer &model, const std::vector<TrainTask> &dev, const DevBleuSample &sample, const SentencePieceModel *spm)
+devBleu(Transformer &model, const std::vector<TrainTask> &dev, const DevBleuSample &sample, const SentencePieceModel *spm,
+        std::size_t pairs, std::vector<LayerCounts> *routing)
 {
     const std::string rng = rngState();
     DecodeOptions options;
     options.beam = 1;
     options.batchSize = 64;
     const std::vector<DecodeResult> results = translate(*model, sample.requests, options);
+    if (routing) {
+        RoutingRecorder recorder(*model, pairs);
+        if (!recorder.layers().empty()) {
+            std::vector<std::vector<std::int32_t>> targets;
+            for (const auto &r : results)
+                targets.push_back(r.tokens);
+            recorder.record(sample.requests, targets, options);
+        }
+        *routing = recorder.layers();
+    }
     model->train();
     setRngState(rng, "random generator state");
     std::vector<std::vector<std::string>> hyps(dev.size()), refs(dev.size());
@@ -659,7 +671,8 @@ TrainResult train(const TrainConfig &config, const TrainData &given, const std::
         p.devLoss = evaluate(model, devBuilder, devSet);
         p.devBleu = std::numeric_limits<double>::quiet_NaN();
         if (!bleuSample.requests.empty())
-            std::tie(p.devBleu, p.devBleuTasks) = devBleu(model, data.dev, bleuSample, spm ? &*spm : nullptr);
+            std::tie(p.devBleu, p.devBleuTasks) =
+                devBleu(model, data.dev, bleuSample, spm ? &*spm : nullptr, data.tasks.pairs.size(), &p.devRouting);
         p.devSeconds = std::chrono::duration<double>(Clock::now() - start).count();
         result.lastDevLoss = p.devLoss;
     };

@@ -27,6 +27,7 @@
 /// No LibTorch in this header.
 #include "core/config/model_options.h"
 #include "core/config/trainconfig.h"
+#include "core/decoding/decoding.h"   // LayerCounts
 
 #include <cstdint>
 #include <functional>
@@ -87,6 +88,10 @@ struct TrainProgress
     /// the mean over directions and per direction ("en-de"); NaN when not computed.
     double devBleu = 0;
     std::vector<std::pair<std::string, double>> devBleuTasks;
+    /// With dev BLEU on a model with MoE layers: where the dev sample's tokens went in every MoE
+    /// layer while it was translated (rows: the pairs of TrainData::tasks), as `taskmoe eval`
+    /// records it for the test split.
+    std::vector<LayerCounts> devRouting;
     double devSeconds = 0;          ///< wall time of this dev evaluation (loss + BLEU)
     double elapsedSeconds = 0;      ///< wall time of the run so far (across resumes)
 };

@@ -336,8 +336,9 @@ void ThroughputDashboard::refresh()
                 if (run != runs.end() && !steps.count(m.checkpointId))
                     for (const auto &c : store.checkpoints(m.runId))
                         steps[c.id] = c.step;
-                l.labels.push_back(usecases::modelLabel(m, run == runs.end() ? nullptr : &run->second,
-                                                        steps.count(m.checkpointId) ? steps[m.checkpointId] : 0));
+                const qint64 step = steps.count(m.checkpointId) ? steps[m.checkpointId] : 0;
+                l.labels.push_back(usecases::modelLabel(m, run == runs.end() ? nullptr : &run->second, step));
+                l.steps.push_back(step);
             }
             l.series = usecases::speedSeries(store);
             return l;
@@ -357,9 +358,17 @@ void ThroughputDashboard::showListing(const Listing &listing, const QString &err
     m_filling = true;
     const QList<qint64> wasChecked = checkedModels();
     m_models->clear();
+    // A run's full models are its checkpoints (training registers each one that records routing):
+    // offered are the newest one of each run and those measured before.
+    std::map<qint64, qint64> newestStep;
+    for (int i = 0; i < listing.models.size(); ++i)
+        if (listing.models[i].kind == QLatin1String("full") && listing.models[i].runId > 0)
+            newestStep[listing.models[i].runId] = std::max(newestStep[listing.models[i].runId], listing.steps[std::size_t(i)]);
     for (int i = 0; i < listing.models.size(); ++i) {
         const db::ModelRecord &m = listing.models[i];
         const bool has = measured.count(m.id) > 0;
+        if (!has && m.kind == QLatin1String("full") && m.runId > 0 && listing.steps[std::size_t(i)] != newestStep[m.runId])
+            continue;
         auto *item = new QListWidgetItem(listing.labels[std::size_t(i)] + (has ? QString() : tr(" (not measured)")), m_models);
         item->setData(Qt::UserRole, m.id);
         item->setFlags(item->flags() | Qt::ItemIsUserCheckable);

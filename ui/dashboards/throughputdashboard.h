@@ -80,6 +80,7 @@ private:
     {
         QVector<db::ModelRecord> models;
         std::vector<QString> labels;     ///< per model
+        std::vector<qint64> steps;       ///< per model: its checkpoint's step (0: none)
         std::vector<usecases::SpeedSeries> series;
     };
     void showListing(const Listing &listing, const QString &error);

@@ -13,6 +13,7 @@
 #include <QHelpEvent>
 #include <QItemSelectionModel>
 #include <QLabel>
+#include <QSlider>
 #include <QMenu>
 #include <QScopeGuard>
 #include <QSignalBlocker>
@@ -195,7 +196,24 @@ QWidget *RoutingBrowser::buildControls()
     addExport(tr("Similarity matrix as CSV…"), SimilarityMatrix, ExportFormat::Csv);
     m_exportButton->setMenu(menu);
 
+    m_checkpointSlider = new QSlider(Qt::Horizontal);
+    m_checkpointSlider->setObjectName(QStringLiteral("routingCheckpointSlider"));
+    m_checkpointSlider->setToolTip(tr("Move through the run's checkpoints: the map follows, with the same side, layer, "
+                                      "measure and row order — watch the experts specialise as training goes on."));
+    m_checkpointSlider->setTickPosition(QSlider::TicksBelow);
+    m_checkpointSlider->setPageStep(1);
+    m_checkpointLabel = new QLabel;
+    m_checkpointLabel->setMinimumWidth(220);
+    connect(m_checkpointSlider, &QSlider::valueChanged, this, [this](int position) {
+        const QVector<int> sets = timeline();
+        if (position >= 0 && position < sets.size()) {
+            const int index = m_setCombo->findData(sets[position]);
+            if (index >= 0 && index != m_setCombo->currentIndex())
+                m_setCombo->setCurrentIndex(index);
+        }
+    });
     connect(m_setCombo, &QComboBox::currentIndexChanged, this, [this] {
+        updateCheckpointSlider();
         fillLayerChoices();
         request();
     });
@@ -231,7 +249,50 @@ QWidget *RoutingBrowser::buildControls()
     labelled(second, tr("&Rows"), m_orderCombo);
     labelled(second, tr("Simi&larity"), m_similarityCombo);
     second->addStretch(1);
+    m_checkpointRow = new QWidget;
+    auto *third = new QHBoxLayout(m_checkpointRow);
+    third->setContentsMargins(0, 0, 0, 0);
+    labelled(third, tr("&Checkpoint"), m_checkpointSlider, 1);
+    third->addWidget(m_checkpointLabel);
+    rows->addWidget(m_checkpointRow);
+    m_checkpointRow->setVisible(false);
     return widget;
+}
+
+QVector<int> RoutingBrowser::timeline() const
+{
+    const int current = m_setCombo->currentData().isValid() ? m_setCombo->currentData().toInt() : -1;
+    if (current < 0 || current >= m_sets.size() || m_sets[current].runId == 0
+        || m_sets[current].modelKind != QLatin1String("full"))
+        return {};
+    QVector<int> sets;
+    for (int i = 0; i < m_sets.size(); ++i)
+        if (m_sets[i].runId == m_sets[current].runId && m_sets[i].modelKind == QLatin1String("full"))
+            sets << i;
+    std::stable_sort(sets.begin(), sets.end(), [this](int a, int b) { return m_sets[a].step < m_sets[b].step; });
+    return sets;
+}
+
+QVector<qint64> RoutingBrowser::checkpointSteps() const
+{
+    QVector<qint64> steps;
+    for (const int i : timeline())
+        steps << m_sets[i].step;
+    return steps;
+}
+
+void RoutingBrowser::updateCheckpointSlider()
+{
+    const QVector<int> sets = timeline();
+    m_checkpointRow->setVisible(sets.size() >= 2);
+    if (sets.size() < 2)
+        return;
+    const int current = m_setCombo->currentData().toInt();
+    const int position = int(sets.indexOf(current));
+    const QSignalBlocker block(m_checkpointSlider);
+    m_checkpointSlider->setRange(0, int(sets.size()) - 1);
+    m_checkpointSlider->setValue(std::max(0, position));
+    m_checkpointLabel->setText(tr("step %1 — %2 of %3 recorded").arg(m_sets[current].step).arg(position + 1).arg(sets.size()));
 }
 
 void RoutingBrowser::buildPlots()
@@ -394,6 +455,7 @@ void RoutingBrowser::onListed(const RoutingStatListing &listing)
         m_setCombo->setCurrentIndex(index >= 0 ? index : int(m_sets.size()) - 1);
     }
     applyPending();
+    updateCheckpointSlider();
     for (QWidget *w : std::initializer_list<QWidget *>{m_setCombo, m_sideCombo, m_layerCombo, m_measureCombo, m_orderCombo,
                                                        m_similarityCombo, m_exportButton})
         w->setEnabled(!m_sets.isEmpty());
@@ -437,6 +499,7 @@ bool RoutingBrowser::selectStatSet(qint64 modelId, qint64 step)
     m_pending = {true, false, modelId, step};
     if (!m_listed || !applyPending())
         return false;
+    updateCheckpointSlider();
     fillLayerChoices();
     request();
     return true;
@@ -447,6 +510,7 @@ bool RoutingBrowser::selectRunStatSet(qint64 runId, qint64 step)
     m_pending = {true, true, runId, step};
     if (!m_listed || !applyPending())
         return false;
+    updateCheckpointSlider();
     fillLayerChoices();
     request();
     return true;

@@ -31,6 +31,7 @@ class QCPColorScale;
 class QCPLayoutGrid;
 class QCPTextElement;
 class QComboBox;
+class QSlider;
 class QCustomPlot;
 class QLabel;
 class QStackedWidget;
@@ -125,6 +126,12 @@ public:
     QComboBox *measureCombo() const { return m_measureCombo; }
     QComboBox *orderCombo() const { return m_orderCombo; }
     QComboBox *similarityCombo() const { return m_similarityCombo; }
+    /// Walks the checkpoints of the shown run that have statistics (training records them on
+    /// its dev sample at every checkpoint, `taskmoe eval` on the test split); hidden when the
+    /// run has fewer than two.
+    QSlider *checkpointSlider() const { return m_checkpointSlider; }
+    /// The steps the slider walks, in order.
+    QVector<qint64> checkpointSteps() const;
     QLabel *noteLabel() const { return m_note; }
 
 signals:
@@ -154,6 +161,9 @@ private:
     void onFailed(const QString &message);
     bool applyPending();
     void fillLayerChoices();
+    /// The indices into m_sets of the shown run's recordings of its full model, by step.
+    QVector<int> timeline() const;
+    void updateCheckpointSlider();
     void request();
     void redraw();
     void drawRouting();
@@ -193,6 +203,9 @@ private:
     QComboBox *m_measureCombo = nullptr;
     QComboBox *m_orderCombo = nullptr;
     QComboBox *m_similarityCombo = nullptr;
+    QSlider *m_checkpointSlider = nullptr;
+    QLabel *m_checkpointLabel = nullptr;
+    QWidget *m_checkpointRow = nullptr;
     QToolButton *m_exportButton = nullptr;
 
     QCustomPlot *m_plot = nullptr;
