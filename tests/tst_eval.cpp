@@ -232,6 +232,17 @@ private slots:
         r = run({"routing", "--db", m_db, "--run", QString::number(m_run), "--side", "decoder", "--layer", "0"});
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.contains("MoE layers are 1"), qPrintable(r.err));
+        // Training recorded the dev sample's routing at its checkpoints; without a recording, the
+        // error says how to make one.
+        r = run({"routing", "--db", m_db, "--run", QString::number(m_run), "--checkpoint", "10", "--format", "json"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY(!QJsonDocument::fromJson(r.out.toUtf8()).array().isEmpty());
+        {
+            db::Store store(m_db);
+            for (const auto &c : store.checkpoints(m_run))
+                if (c.step == 10)
+                    store.replaceRoutingStats(store.checkpointModel(c, {}), 10, {});
+        }
         r = run({"routing", "--db", m_db, "--run", QString::number(m_run), "--checkpoint", "10"});
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.contains("no routing statistics") && r.err.contains("taskmoe eval"), qPrintable(r.err));
