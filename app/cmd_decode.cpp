@@ -4,6 +4,7 @@
 //   taskmoe route --run N --to de                      per-token routing trace (JSON) of one sentence
 //   taskmoe routing --run N --side S --layer L         a stored task × expert matrix
 #include "app/cli.h"
+#include "usecases/route.h"
 
 #include "core/eval/bleu.h"
 #include "core/decoding/decoding.h"
@@ -303,75 +304,62 @@ int routeCommand(const QStringList &args)
                    QStringLiteral("lang")});
     cli.addOption({QStringLiteral("text"), QStringLiteral("The sentence (default: the first line of stdin)."),
                    QStringLiteral("text")});
+    cli.addOption({QStringLiteral("serve"),
+                   QStringLiteral("Keep the model loaded and answer requests, one JSON object per line on stdin "
+                                  "({\"text\", \"to\", \"from\", \"beam\", \"capacity_factor\"}), with one line of "
+                                  "JSON each on stdout (the trace, or {\"error\": …}); the first line describes the model.")});
     addDecodeOptions(cli, QStringLiteral("4"));
     if (!cli.parse(args))
         return ExitOk;
-    if (!cli.isSet(QStringLiteral("to")))
+    const bool serve = cli.isSet(QStringLiteral("serve"));
+    if (!serve && !cli.isSet(QStringLiteral("to")))
         throw UsageError(QStringLiteral("route: --to LANG is required"));
     const core::DecodeOptions options = decodeOptions(cli);
     cli.threads();
     const Model m = loadModelFrom(cli, nullptr);
-    const auto [tgt, pair] = m.direction(cli.value(QStringLiteral("from")), cli.value(QStringLiteral("to")));
-    std::string text;
-    if (cli.isSet(QStringLiteral("text")))
-        text = cli.value(QStringLiteral("text")).toStdString();
-    else
-        std::getline(std::cin, text);
-    if (!text.empty() && text.back() == '\r')
-        text.pop_back();
-    std::size_t bad = 0;
-    if (!core::isValidUtf8(text, &bad))
-        throw core::InputError("the sentence is not valid UTF-8 (byte " + std::to_string(bad + 1) + ")");
-    int cropped = 0;
-    const auto request = m.request(text, tgt, pair, &cropped);
-    warnCropped(cropped, m, "the sentence");
-    const auto result = core::translate(*m.loaded.model, {request}, options).front();
-    const auto trace = core::traceRouting(*m.loaded.model, {request}, {result.tokens}, options).front();
-
-    const auto pieces = [&](const std::vector<std::int32_t> &ids) {
-        QJsonArray a;
-        for (const auto id : ids)
-            a.append(qs(m.spm->idToPiece(id)));
-        return a;
-    };
-    std::vector<std::int32_t> decoderInput{core::kBosId};
-    decoderInput.insert(decoderInput.end(), result.tokens.begin(), result.tokens.end());
-    QJsonArray layers;
-    for (const auto &layer : trace) {
-        const auto &inputs = layer.decoder ? decoderInput : request.src;
-        QJsonArray tokens;
-        for (std::size_t i = 0; i < layer.tokens.size(); ++i) {
-            const auto &t = layer.tokens[i];
-            QJsonArray experts, gates, dropped;
-            for (std::size_t r = 0; r < t.experts.size(); ++r) {
-                experts.append(t.experts[r]);
-                gates.append(t.gates[r]);
-                dropped.append(bool(t.dropped[r]));
+    if (serve) {
+        std::fputs(QJsonDocument(usecases::modelDescription(m)).toJson(QJsonDocument::Compact).constData(), stdout);
+        std::fputc('\n', stdout);
+        std::fflush(stdout);
+        for (std::string line; std::getline(std::cin, line);) {
+            QJsonObject answer;
+            try {
+                const QJsonObject in = QJsonDocument::fromJson(QByteArray::fromStdString(line)).object();
+                usecases::RouteRequest request;
+                request.text = in.value(QStringLiteral("text")).toString().toStdString();
+                request.to = in.value(QStringLiteral("to")).toString();
+                request.from = in.value(QStringLiteral("from")).toString();
+                request.decoding = options;
+                request.decoding.beam = std::clamp(in.value(QStringLiteral("beam")).toInt(options.beam), 1, 64);
+                request.decoding.capacityFactor =
+                    std::clamp(in.value(QStringLiteral("capacity_factor")).toDouble(options.capacityFactor), 0.0, 1000.0);
+                if (request.to.isEmpty())
+                    throw UsageError(QStringLiteral("the request names no target language (\"to\")"));
+                int cropped = 0;
+                answer = usecases::routeSentence(m, request, &cropped);
+                answer.insert(QStringLiteral("cropped"), cropped > 0);
+            } catch (const std::exception &e) {
+                answer = QJsonObject{{QStringLiteral("error"), QString::fromUtf8(e.what())}};
             }
-            tokens.append(QJsonObject{{QStringLiteral("position"), qint64(i)},
-                                      {QStringLiteral("piece"), qs(m.spm->idToPiece(inputs[i]))},
-                                      {QStringLiteral("experts"), experts},
-                                      {QStringLiteral("gates"), gates},
-                                      {QStringLiteral("dropped"), dropped}});
+            std::fputs(QJsonDocument(answer).toJson(QJsonDocument::Compact).constData(), stdout);
+            std::fputc('\n', stdout);
+            std::fflush(stdout);
         }
-        layers.append(QJsonObject{{QStringLiteral("side"), db::sideName(layer.decoder ? db::Side::Decoder : db::Side::Encoder)},
-                                  {QStringLiteral("layer"), layer.layer},
-                                  {QStringLiteral("routing"), qs(core::routingName(layer.decoder ? m.loaded.model->options().decoderRouting
-                                                                                                  : m.loaded.model->options().encoderRouting))},
-                                  {QStringLiteral("tokens"), tokens}});
+        return ExitOk;
     }
-    const QJsonObject out{
-        {QStringLiteral("model"), m.path},
-        {QStringLiteral("source"), QJsonObject{{QStringLiteral("text"), qs(text)}, {QStringLiteral("pieces"), pieces(request.src)}}},
-        {QStringLiteral("translation"),
-         QJsonObject{{QStringLiteral("text"), qs(m.detokenize(result.tokens))},
-                     {QStringLiteral("pieces"), pieces(result.tokens)},
-                     {QStringLiteral("log_prob"), result.logProb},
-                     {QStringLiteral("finished"), result.finished}}},
-        {QStringLiteral("target_language"), cli.value(QStringLiteral("to"))},
-        {QStringLiteral("task"), qs(m.loaded.info.tasks.pairName(pair))},
-        {QStringLiteral("decoding"), decodeOptionsJson(options)},
-        {QStringLiteral("layers"), layers}};
+    usecases::RouteRequest request;
+    request.from = cli.value(QStringLiteral("from"));
+    request.to = cli.value(QStringLiteral("to"));
+    request.decoding = options;
+    if (cli.isSet(QStringLiteral("text")))
+        request.text = cli.value(QStringLiteral("text")).toStdString();
+    else
+        std::getline(std::cin, request.text);
+    if (!request.text.empty() && request.text.back() == '\r')
+        request.text.pop_back();
+    int cropped = 0;
+    const QJsonObject out = usecases::routeSentence(m, request, &cropped);
+    warnCropped(cropped, m, "the sentence");
     std::fputs(QJsonDocument(out).toJson(QJsonDocument::Indented).constData(), stdout);
     return ExitOk;
 }

@@ -3,6 +3,8 @@
 #include "ui/mainwindow.h"
 #include "ui/routing/routingbrowser.h"
 #include "ui/runs/runmonitor.h"
+#include "ui/playground/playground.h"
+#include <QLineEdit>
 #include "ui/common/storecontroller.h"
 #include "ui/subnetworks/subnetworkstab.h"
 
@@ -65,6 +67,10 @@ int main(int argc, char *argv[])
         QStringLiteral("group-by"),
         QStringLiteral("With --runs: group the runs' curves by this configuration key (e.g. model.decoder_routing)."),
         QStringLiteral("key"));
+    const QCommandLineOption playgroundOption(
+        QStringLiteral("playground"),
+        QStringLiteral("Show the Playground tab translating <text> into <lang> with run <run>'s best checkpoint."),
+        QStringLiteral("run:lang:text"));
     const QCommandLineOption delayOption(
         QStringLiteral("screenshot-delay"),
         QStringLiteral("With --screenshot: wait this many seconds first (to show a live run's progress)."),
@@ -97,6 +103,7 @@ int main(int argc, char *argv[])
     parser.addOption(screenshotOption);
     parser.addOption(runsOption);
     parser.addOption(groupOption);
+    parser.addOption(playgroundOption);
     parser.addOption(delayOption);
     // parse() rather than process(): process() exits with status 1 on an unknown option,
     // and a usage error is status 2 in every TaskMoE program.
@@ -217,6 +224,29 @@ int main(int argc, char *argv[])
         window.showTab(QStringLiteral("subnetworks"));
     }
 
+    if (opened && parser.isSet(playgroundOption)) {
+        const QStringList parts = parser.value(playgroundOption).split(QLatin1Char(':'));
+        bool ok = false;
+        const qint64 run = parts.value(0).toLongLong(&ok);
+        if (!ok || parts.size() < 3) {
+            printError(QStringLiteral("--playground: give run:lang:text (e.g. 3:de:the cat)"));
+            return 2;
+        }
+        auto *playground = window.playground();
+        const QString to = parts.value(1), text = parts.mid(2).join(QLatin1Char(':'));
+        window.showTab(QStringLiteral("playground"));
+        // Once the models are listed (a worker reads them), load the run's, then translate.
+        QObject::connect(playground, &taskmoe::ui::Playground::modelReady, playground, [playground, to, text] {
+            playground->textEdit()->setText(text);
+            playground->translate(text, to);
+        });
+        QTimer::singleShot(300, playground, [playground, run] {
+            if (!playground->selectModel({QStringLiteral("--run"), QString::number(run), QStringLiteral("--checkpoint"),
+                                          QStringLiteral("best")})
+                && !playground->selectModel({QStringLiteral("--run"), QString::number(run)}))
+                printError(QStringLiteral("--playground: run %1 has no checkpoint in this store").arg(run));
+        });
+    }
     if (parser.isSet(screenshotOption)) {
         if (!opened) {
             printError(window.controller()->lastError());

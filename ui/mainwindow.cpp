@@ -14,6 +14,7 @@
 #include "ui/subnetworks/subnetworkstab.h"
 #include "ui/dashboards/bleudashboard.h"
 #include "ui/dashboards/throughputdashboard.h"
+#include "ui/playground/playground.h"
 #include "ui/runs/runfollower.h"
 #include "ui/runs/runmonitor.h"
 #include "ui/datasets/pairsizechart.h"
@@ -187,6 +188,8 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     m_tabs->addTab(m_bleu, tr("BLEU"));
     m_throughput = new ThroughputDashboard(m_controller, m_jobs);
     m_tabs->addTab(m_throughput, tr("Throughput"));
+    m_playground = new Playground(m_controller, m_jobs->program());
+    m_tabs->addTab(m_playground, tr("Playground"));
     // Evaluations add statistics while the workbench is open: list them again when shown.
     connect(m_tabs, &QTabWidget::currentChanged, this, [this](int index) {
         if (m_tabs->widget(index) == m_routing)
@@ -289,7 +292,7 @@ void MainWindow::createActions()
     m_quitAction->setMenuRole(QAction::QuitRole);
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
-    const QStringList tabNames{tr("&Datasets"), tr("&Runs"), tr("R&outing"), tr("&Sub-networks"), tr("&BLEU"), tr("&Throughput")};
+    const QStringList tabNames{tr("&Datasets"), tr("&Runs"), tr("R&outing"), tr("&Sub-networks"), tr("&BLEU"), tr("&Throughput"), tr("&Playground")};
     for (int i = 0; i < tabNames.size(); ++i) {
         QAction *show = view->addAction(tabNames[i], this, [this, i] { m_tabs->setCurrentIndex(i); });
         show->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
@@ -562,7 +565,7 @@ QWidget *MainWindow::createRoutingTab()
 QStringList MainWindow::tabKeys()
 {
     return {QStringLiteral("datasets"), QStringLiteral("runs"), QStringLiteral("routing"), QStringLiteral("subnetworks"),
-            QStringLiteral("bleu"), QStringLiteral("throughput")};
+            QStringLiteral("bleu"), QStringLiteral("throughput"), QStringLiteral("playground")};
 }
 
 bool MainWindow::showTab(const QString &name)

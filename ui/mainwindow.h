@@ -40,6 +40,7 @@ class StoreController;
 class SubnetworksTab;
 class BleuDashboard;
 class ThroughputDashboard;
+class Playground;
 
 class MainWindow : public QMainWindow
 {
@@ -85,6 +86,7 @@ public:
     SubnetworksTab *subnetworksTab() const { return m_subnetworks; }
     BleuDashboard *bleuDashboard() const { return m_bleu; }
     ThroughputDashboard *throughputDashboard() const { return m_throughput; }
+    Playground *playground() const { return m_playground; }
     /// The tabs' names for showTab and --tab, in tab order: datasets, runs, routing, …
     static QStringList tabKeys();
     /// Shows the tab named "datasets", "runs", "routing" or "subnetworks"; false for another name.
@@ -193,6 +195,7 @@ private:
     SubnetworksTab *m_subnetworks = nullptr;
     BleuDashboard *m_bleu = nullptr;
     ThroughputDashboard *m_throughput = nullptr;
+    Playground *m_playground = nullptr;
     RoutingBrowser *m_routing = nullptr;
     QList<qint64> m_pendingRunSelection;   // a run just started, selected once it is listed
 
