@@ -71,6 +71,14 @@ int main(int argc, char *argv[])
         QStringLiteral("playground"),
         QStringLiteral("Show the Playground tab translating <text> into <lang> with run <run>'s best checkpoint."),
         QStringLiteral("run:lang:text"));
+    const QCommandLineOption quickstartOption(
+        QStringLiteral("quickstart"),
+        QStringLiteral("Queue the quickstart experiment when the store has no runs yet (dense, token-routed and task-routed "
+                       "models trained <minutes> each, evaluated, extracted, pruned, a student, a benchmark)."),
+        QStringLiteral("minutes"));
+    const QCommandLineOption exitOption(
+        QStringLiteral("exit-when-done"),
+        QStringLiteral("With --quickstart: quit when its last job has ended (after --screenshot), with status 1 if one failed."));
     const QCommandLineOption delayOption(
         QStringLiteral("screenshot-delay"),
         QStringLiteral("With --screenshot: wait this many seconds first (to show a live run's progress)."),
@@ -104,6 +112,8 @@ int main(int argc, char *argv[])
     parser.addOption(runsOption);
     parser.addOption(groupOption);
     parser.addOption(playgroundOption);
+    parser.addOption(quickstartOption);
+    parser.addOption(exitOption);
     parser.addOption(delayOption);
     // parse() rather than process(): process() exits with status 1 on an unknown option,
     // and a usage error is status 2 in every TaskMoE program.
@@ -247,7 +257,33 @@ int main(int argc, char *argv[])
                 printError(QStringLiteral("--playground: run %1 has no checkpoint in this store").arg(run));
         });
     }
-    if (parser.isSet(screenshotOption)) {
+    const bool exitWhenDone = parser.isSet(exitOption) && parser.isSet(quickstartOption);
+    if (opened && parser.isSet(quickstartOption)) {
+        bool ok = false;
+        taskmoe::ui::Quickstart::Options options;
+        options.minutes = parser.value(quickstartOption).toDouble(&ok);
+        if (!ok || options.minutes <= 0) {
+            printError(QStringLiteral("--quickstart: '%1' is not a number of minutes").arg(parser.value(quickstartOption)));
+            return 2;
+        }
+        window.startQuickstartWhenLoaded(options);
+        if (exitWhenDone) {
+            const QString shot = parser.value(screenshotOption);
+            QObject::connect(&window, &taskmoe::ui::MainWindow::quickstartFinished, &window,
+                             [&window, shot](const QStringList &failed) {
+                                 for (const QString &f : failed)
+                                     printError(QStringLiteral("quickstart: %1").arg(f));
+                                 // The store is read again after the last job: let the tabs draw it first.
+                                 QTimer::singleShot(4000, &window, [&window, shot, failed] {
+                                     QString error;
+                                     if (!shot.isEmpty() && !window.saveScreenshot(shot, &error))
+                                         printError(error);
+                                     QCoreApplication::exit(failed.isEmpty() ? 0 : 1);
+                                 });
+                             });
+        }
+    }
+    if (parser.isSet(screenshotOption) && !exitWhenDone) {
         if (!opened) {
             printError(window.controller()->lastError());
             return 1;

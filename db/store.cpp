@@ -6,6 +6,8 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QMutex>
+#include <QMutexLocker>
 #include <QHash>
 #include <QSqlDatabase>
 #include <QSqlError>
@@ -19,6 +21,7 @@
 
 
 #include <algorithm>
+#include <map>
 #include <tuple>
 
 namespace taskmoe::db {
@@ -26,6 +29,26 @@ namespace taskmoe::db {
 namespace {
 
 QAtomicInteger<quint64> g_connectionCounter;
+
+// The store files this process has SQLite connections to, with how many. Reading a file's
+// header through a descriptor of our own is only safe while no connection of this process has
+// it open: closing any descriptor of a file drops every POSIX lock the process holds on it —
+// SQLite's too — and another process may then recover or checkpoint the WAL under a reader
+// here ("database disk image is malformed"). The workbench has several connections at once.
+QMutex g_openMutex;
+std::map<QString, int> g_openStores;
+
+QString openKey(const QString &path)
+{
+    return QFileInfo(path).absoluteFilePath();
+}
+
+void unregisterStore(const QString &key)
+{
+    const QMutexLocker lock(&g_openMutex);
+    if (--g_openStores[key] <= 0)
+        g_openStores.erase(key);
+}
 
 } // namespace
 
@@ -74,9 +97,26 @@ QString Store::checkFile(const QString &path)
 
 Store::Store(const QString &path) : m_path(path)
 {
-    const QString problem = checkFile(path);
-    if (!problem.isEmpty())
-        throw StoreError(problem);
+    const QString key = openKey(path);
+    {
+        const QMutexLocker lock(&g_openMutex);
+        if (g_openStores.count(key) == 0) {   // else a connection of ours has checked it and holds locks on it
+            const QString problem = checkFile(path);
+            if (!problem.isEmpty())
+                throw StoreError(problem);
+        }
+        ++g_openStores[key];
+    }
+    try {
+        open(path);
+    } catch (...) {
+        unregisterStore(key);
+        throw;
+    }
+}
+
+void Store::open(const QString &path)
+{
     const QFileInfo info(path);
     if (!info.exists() && !QDir().mkpath(info.absolutePath()))
         throw StoreError(QStringLiteral("%1: cannot create the folder %2").arg(path, info.absolutePath()));
@@ -138,6 +178,7 @@ Store::~Store()
             db.close();
     }
     QSqlDatabase::removeDatabase(m_connection);
+    unregisterStore(openKey(m_path));
 }
 
 void Store::migrate(int from)

@@ -144,6 +144,8 @@ public:
 
 private:
     class Transaction;
+    /// The connection's set-up, after the file was checked: opens, checks the version, migrates.
+    void open(const QString &path);
     void migrate(int from);
     void insertRoutingStats(const std::vector<RoutingStatRecord> &stats);
     QVector<EvaluationRecord> evaluationsWhere(const char *column, qint64 id) const;

@@ -6,6 +6,7 @@
 #include "protocol/processes.h"
 #include "ui/runs/evaluatedialog.h"
 #include "ui/jobs/jobcontroller.h"
+#include "ui/jobs/jobsview.h"
 #include "ui/routing/routingbrowser.h"
 #include "ui/mainwindow.h"
 #include "ui/runs/runfollower.h"
@@ -227,6 +228,69 @@ private slots:
         QCOMPARE(ended.at(0).at(1).toLongLong(), qint64(0));
         QCOMPARE(ended.at(0).at(2).value<State>(), State::Failed);
         QVERIFY2(ended.at(0).at(3).toString().contains(QStringLiteral("999")), qPrintable(ended.at(0).at(3).toString()));
+    }
+
+    // Jobs wait their turn, one at a time by default; a queued job can move, be cancelled,
+    // fail when a job it waits for failed; an ended one can be retried.
+    void theQueueRunsJobsOneAtATimeInItsOrder()
+    {
+        ObservedJobs o(m_store);
+        auto &jobs = o.jobs;
+        QSignalSpy changed(&jobs, &ui::JobController::jobsChanged);
+        const auto evalOf = [&](qint64 run) {
+            ui::JobController::EvalRequest request;
+            request.runId = run;   // no such run: each job fails within a second
+            return jobs.startEvaluation(request);
+        };
+        const int a = evalOf(9001), b = evalOf(9002), c = evalOf(9003);
+        QVERIFY(a > 0 && b > 0 && c > 0);
+        QVERIFY(changed.count() >= 3);
+        QCOMPARE(jobs.jobs().at(a).state, State::Starting);
+        QCOMPARE(jobs.jobs().at(b).state, State::Queued);
+        QCOMPARE(jobs.queue(), (QList<int>{b, c}));
+        QVERIFY(jobs.moveQueued(c, -1));
+        QCOMPARE(jobs.queue(), (QList<int>{c, b}));
+        QVERIFY(!jobs.moveQueued(c, -1));   // first already
+        QVERIFY(jobs.cancelJob(b));
+        QCOMPARE(jobs.jobs().at(b).state, State::Cancelled);
+        QCOMPARE(jobs.queue(), (QList<int>{c}));
+        // A job that waits for one that fails fails too, naming it.
+        const int d = jobs.enqueue(QStringLiteral("after c"), protocol::JobKind::Eval,
+                                   {QStringLiteral("eval"), QStringLiteral("--events"), QStringLiteral("--run"),
+                                    QStringLiteral("9004")},
+                                   QStringLiteral("after"), {c});
+        QVERIFY(d > 0);
+        QTRY_VERIFY_WITH_TIMEOUT(!jobs.hasActiveJobs() && jobs.queue().isEmpty(), 60000);
+        QCOMPARE(jobs.jobs().at(a).state, State::Failed);
+        QVERIFY(!jobs.jobs().at(a).message.isEmpty());   // what the program said
+        QCOMPARE(jobs.jobs().at(c).state, State::Failed);
+        QCOMPARE(jobs.jobs().at(d).state, State::Failed);
+        QVERIFY2(jobs.jobs().at(d).message.contains(QStringLiteral("job %1").arg(c)), qPrintable(jobs.jobs().at(d).message));
+        // Jobs never overlapped: each started after the one before it ended.
+        QVERIFY(jobs.jobs().at(c).startedAt >= jobs.jobs().at(a).endedAt);
+        // Retry: the same arguments as a new job.
+        const int again = jobs.retry(a);
+        QVERIFY(again > a);
+        QCOMPARE(jobs.jobs().at(again).arguments, jobs.jobs().at(a).arguments);
+        QTRY_VERIFY_WITH_TIMEOUT(!jobs.hasActiveJobs(), 60000);
+        // Two at once when asked.
+        jobs.setMaxConcurrent(2);
+        const int e = evalOf(9005), f = evalOf(9006);
+        QCOMPARE(jobs.jobs().at(e).state, State::Starting);
+        QCOMPARE(jobs.jobs().at(f).state, State::Starting);
+        QTRY_VERIFY_WITH_TIMEOUT(!jobs.hasActiveJobs(), 60000);
+
+        // The jobs view lists them all, in order, with their states.
+        ui::JobsView view(&jobs);
+        QAbstractItemModelTester tester(view.model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QCOMPARE(view.model()->rowCount(), int(jobs.jobs().size()));
+        QCOMPARE(view.model()->index(1, ui::JobTableModel::State).data().toString(), QStringLiteral("cancelled"));
+        QVERIFY(view.selectJob(a));
+        QVERIFY(view.retryButton()->isEnabled());
+        QVERIFY(!view.cancelButton()->isEnabled());
+        view.retryButton()->click();
+        QCOMPARE(view.model()->rowCount(), int(jobs.jobs().size()));
+        QTRY_VERIFY_WITH_TIMEOUT(!jobs.hasActiveJobs(), 60000);
     }
 
     void cancellingARunningJobCheckpointsAndResumingContinuesTheSameRun()

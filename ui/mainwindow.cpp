@@ -15,6 +15,7 @@
 #include "ui/dashboards/bleudashboard.h"
 #include "ui/dashboards/throughputdashboard.h"
 #include "ui/playground/playground.h"
+#include "ui/jobs/jobsview.h"
 #include "ui/runs/runfollower.h"
 #include "ui/runs/runmonitor.h"
 #include "ui/datasets/pairsizechart.h"
@@ -190,6 +191,23 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
     m_tabs->addTab(m_throughput, tr("Throughput"));
     m_playground = new Playground(m_controller, m_jobs->program());
     m_tabs->addTab(m_playground, tr("Playground"));
+    m_jobsView = new JobsView(m_jobs);
+    m_tabs->addTab(m_jobsView, tr("Jobs"));
+    m_quickstart = new Quickstart(m_jobs, this);
+    connect(m_quickstart, &Quickstart::finished, this, [this](const QStringList &failed) {
+        m_quickstartAction->setEnabled(true);
+        reloadStore();
+        statusBar()->showMessage(failed.isEmpty() ? tr("The quickstart experiment is done: every tab shows its results.")
+                                                  : tr("The quickstart experiment ended; %n job(s) did not finish (Jobs tab).",
+                                                       nullptr, int(failed.size())),
+                                 30000);
+        emit quickstartFinished(failed);
+    });
+    // Each finished job adds results: read the store again so that every tab shows them.
+    connect(m_jobs, &JobController::jobEnded, this, [this] {
+        if (m_controller->isOpen())
+            reloadStore();
+    });
     // Evaluations add statistics while the workbench is open: list them again when shown.
     connect(m_tabs, &QTabWidget::currentChanged, this, [this](int index) {
         if (m_tabs->widget(index) == m_routing)
@@ -286,13 +304,25 @@ void MainWindow::createActions()
     m_evaluateAction->setStatusTip(tr("Translate every language pair's test set with a checkpoint of the selected run: "
                                       "BLEU, chrF and routing statistics into the store"));
     m_evaluateAction->setEnabled(false);
+    m_quickstartAction = file->addAction(tr("Run the &quickstart experiment…"), this, [this] {
+        const auto answer = QMessageBox::question(
+            this, tr("Quickstart experiment"),
+            tr("Queue the quickstart experiment in this store? Three models (dense, token-routed, task-routed) train for "
+               "6 minutes each, then they are evaluated, the task-routed model's sub-networks extracted, the token-routed "
+               "one pruned, a student distilled and their decoding speed measured — about 50 minutes on 2 cores. Every "
+               "tab fills with the results; the Jobs tab shows the queue."));
+        if (answer == QMessageBox::Yes)
+            startQuickstart();
+    });
+    m_quickstartAction->setStatusTip(tr("Train, evaluate, extract, prune, distill and benchmark on the quick corpus, as queued jobs"));
+    m_quickstartAction->setEnabled(false);
     file->addSeparator();
     m_quitAction = file->addAction(tr("&Quit"), this, &QWidget::close);
     m_quitAction->setShortcut(QKeySequence::Quit);
     m_quitAction->setMenuRole(QAction::QuitRole);
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
-    const QStringList tabNames{tr("&Datasets"), tr("&Runs"), tr("R&outing"), tr("&Sub-networks"), tr("&BLEU"), tr("&Throughput"), tr("&Playground")};
+    const QStringList tabNames{tr("&Datasets"), tr("&Runs"), tr("R&outing"), tr("&Sub-networks"), tr("&BLEU"), tr("&Throughput"), tr("&Playground"), tr("&Jobs")};
     for (int i = 0; i < tabNames.size(); ++i) {
         QAction *show = view->addAction(tabNames[i], this, [this, i] { m_tabs->setCurrentIndex(i); });
         show->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
@@ -565,7 +595,8 @@ QWidget *MainWindow::createRoutingTab()
 QStringList MainWindow::tabKeys()
 {
     return {QStringLiteral("datasets"), QStringLiteral("runs"), QStringLiteral("routing"), QStringLiteral("subnetworks"),
-            QStringLiteral("bleu"), QStringLiteral("throughput"), QStringLiteral("playground")};
+            QStringLiteral("bleu"), QStringLiteral("throughput"), QStringLiteral("playground"),
+            QStringLiteral("jobs")};
 }
 
 bool MainWindow::showTab(const QString &name)
@@ -702,6 +733,17 @@ void MainWindow::onLoaded()
     m_reloadAction->setEnabled(m_controller->isOpen());
     m_newRunAction->setEnabled(m_controller->isOpen());
     m_jobs->setStorePath(m_controller->path());
+    m_quickstartAction->setEnabled(m_controller->isOpen() && !m_quickstart->isRunning());
+    if (m_pendingQuickstart && m_controller->isOpen()) {
+        m_pendingQuickstart = false;
+        if (m_controller->runs().empty())
+            startQuickstart(m_pendingQuickstartOptions);
+        else
+            statusBar()->showMessage(tr("This store has runs already: the quickstart experiment was not queued (File menu "
+                                        "runs it anyway)."), 15000);
+    } else if (m_settings && m_controller->isOpen() && m_controller->runs().empty() && !m_quickstart->isRunning()) {
+        offerQuickstart();
+    }
     m_follower->open(m_controller->path());
     m_routing->openStore(m_controller->path());
     updateStatus();
@@ -1004,6 +1046,55 @@ void MainWindow::showError(const QString &title, const QString &message)
     // behind it, and tests can find and close it.
     box->open();
     m_errorDialog = box;
+}
+
+bool MainWindow::startQuickstart(const Quickstart::Options &options, QString *error)
+{
+    QString why;
+    if (!m_quickstart->start(options, &why)) {
+        if (error)
+            *error = why;
+        statusBar()->showMessage(tr("Cannot start the quickstart experiment: %1").arg(why), 15000);
+        return false;
+    }
+    m_quickstartAction->setEnabled(false);
+    m_tabs->setCurrentWidget(m_jobsView);
+    statusBar()->showMessage(tr("The quickstart experiment is queued: %n jobs so far (more follow as they finish).", nullptr,
+                                int(m_quickstart->jobs().size())),
+                             15000);
+    return true;
+}
+
+void MainWindow::startQuickstartWhenLoaded(const Quickstart::Options &options)
+{
+    m_pendingQuickstart = true;
+    m_pendingQuickstartOptions = options;
+    if (m_controller->isOpen() && !m_controller->path().isEmpty())
+        onLoaded();
+}
+
+void MainWindow::offerQuickstart()
+{
+    // Once per store: a researcher who said no is not asked again.
+    const QString key = QStringLiteral("quickstart/offered/%1").arg(QString::fromLatin1(m_controller->path().toUtf8().toBase64()));
+    if (m_settings->value(key).toBool())
+        return;
+    m_settings->setValue(key, true);
+    auto *box = new QMessageBox(QMessageBox::Question, tr("An empty store"),
+                                tr("This store has no runs yet. Run the quickstart experiment? It trains a dense, a "
+                                   "token-routed and a task-routed model for 6 minutes each, evaluates them, extracts "
+                                   "sub-networks, prunes, distills a student and measures decoding speed — about 50 "
+                                   "minutes on 2 cores, as jobs you can watch in the Jobs tab. Every tab fills with "
+                                   "real results."),
+                                QMessageBox::Yes | QMessageBox::No, this);
+    box->setObjectName(QStringLiteral("quickstartOffer"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setWindowModality(Qt::WindowModal);
+    connect(box, &QMessageBox::finished, this, [this](int result) {
+        if (result == QMessageBox::Yes)
+            startQuickstart();
+    });
+    box->open();
 }
 
 } // namespace taskmoe::ui

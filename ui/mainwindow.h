@@ -2,6 +2,7 @@
 /// The workbench's main window: datasets of a store with their pairs and sizes, runs, and the
 /// routing statistics of evaluated checkpoints.
 #include "ui/jobs/jobcontroller.h"
+#include "ui/jobs/quickstart.h"
 
 #include <QMainWindow>
 #include <QPointer>
@@ -41,6 +42,7 @@ class SubnetworksTab;
 class BleuDashboard;
 class ThroughputDashboard;
 class Playground;
+class JobsView;
 
 class MainWindow : public QMainWindow
 {
@@ -87,6 +89,12 @@ public:
     BleuDashboard *bleuDashboard() const { return m_bleu; }
     ThroughputDashboard *throughputDashboard() const { return m_throughput; }
     Playground *playground() const { return m_playground; }
+    JobsView *jobsView() const { return m_jobsView; }
+    Quickstart *quickstart() const { return m_quickstart; }
+    /// Queues the quickstart experiment in the open store and shows the Jobs tab.
+    bool startQuickstart(const Quickstart::Options &options = {}, QString *error = nullptr);
+    /// Queues it once the store is loaded, if the store has no runs yet (workbench --quickstart).
+    void startQuickstartWhenLoaded(const Quickstart::Options &options = {});
     /// The tabs' names for showTab and --tab, in tab order: datasets, runs, routing, …
     static QStringList tabKeys();
     /// Shows the tab named "datasets", "runs", "routing" or "subnetworks"; false for another name.
@@ -129,6 +137,8 @@ signals:
     void storeLoaded();
     /// A store could not be opened; the views are empty and an error dialog is showing.
     void storeFailed(const QString &message);
+    /// Every job of the quickstart experiment has ended; `failed` names those that did not finish.
+    void quickstartFinished(const QStringList &failed);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -141,6 +151,7 @@ private:
     QWidget *createDetailsPanel();
 
     void onLoaded();
+    void offerQuickstart();
     void onFailed(const QString &message);
     void onRunsListed(const RunListing &listing);
     void onRunSelectionChanged();
@@ -196,6 +207,11 @@ private:
     BleuDashboard *m_bleu = nullptr;
     ThroughputDashboard *m_throughput = nullptr;
     Playground *m_playground = nullptr;
+    JobsView *m_jobsView = nullptr;
+    Quickstart *m_quickstart = nullptr;
+    QAction *m_quickstartAction = nullptr;
+    bool m_pendingQuickstart = false;
+    Quickstart::Options m_pendingQuickstartOptions;
     RoutingBrowser *m_routing = nullptr;
     QList<qint64> m_pendingRunSelection;   // a run just started, selected once it is listed
 

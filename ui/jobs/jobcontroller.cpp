@@ -9,9 +9,14 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QSaveFile>
 #include <QTimer>
+
+#include <csignal>
+
+#include <sys/types.h>
 
 namespace taskmoe::ui {
 
@@ -40,6 +45,7 @@ QString tailOf(const QString &path, int lines = 4)
 QString JobController::stateName(JobState state)
 {
     switch (state) {
+    case JobState::Queued: return QStringLiteral("queued");
     case JobState::Starting: return QStringLiteral("starting");
     case JobState::Running: return QStringLiteral("running");
     case JobState::Finished: return QStringLiteral("finished");
@@ -83,23 +89,19 @@ int JobController::startTraining(const QString &configJson, const QString &runNa
     QStringList arguments{QStringLiteral("train"), QStringLiteral("--config"), configPath};
     if (!runName.trimmed().isEmpty())
         arguments << QStringLiteral("--name") << runName.trimmed();
-    return launch(arguments, stem, protocol::JobKind::Train, error);
+    const QString preset = QJsonDocument::fromJson(configJson.toUtf8()).object().value(QStringLiteral("preset")).toString();
+    return launch(arguments, QString(), protocol::JobKind::Train, error,
+                  tr("train %1").arg(!runName.trimmed().isEmpty() ? runName.trimmed() : preset));
 }
 
 int JobController::resume(qint64 runId, QString *error)
 {
-    const QString stem = newJobStem(QStringLiteral("resume-run-%1").arg(runId), error);
-    if (stem.isEmpty())
-        return 0;
-    return launch({QStringLiteral("train"), QStringLiteral("--resume"), QString::number(runId)}, stem,
-                  protocol::JobKind::Train, error);
+    return launch({QStringLiteral("train"), QStringLiteral("--resume"), QString::number(runId)},
+                  QStringLiteral("resume-run-%1").arg(runId), protocol::JobKind::Train, error, tr("resume run %1").arg(runId));
 }
 
 int JobController::startEvaluation(const EvalRequest &request, QString *error)
 {
-    const QString stem = newJobStem(QStringLiteral("eval-run-%1").arg(request.runId), error);
-    if (stem.isEmpty())
-        return 0;
     QStringList arguments{QStringLiteral("eval"), QStringLiteral("--events"), QStringLiteral("--split"), request.split,
                           QStringLiteral("--beam"), QString::number(request.beam)};
     if (request.modelId > 0)
@@ -110,7 +112,9 @@ int JobController::startEvaluation(const EvalRequest &request, QString *error)
         arguments << QStringLiteral("--checkpoint") << QString::number(request.checkpointStep);
     if (request.limit > 0)
         arguments << QStringLiteral("--limit") << QString::number(request.limit);
-    const int id = launch(arguments, stem, protocol::JobKind::Eval, error);
+    const int id = launch(arguments, QStringLiteral("eval-run-%1").arg(request.runId), protocol::JobKind::Eval, error,
+                          request.modelId > 0 ? tr("evaluate model %1 (beam %2)").arg(request.modelId).arg(request.beam)
+                                              : tr("evaluate run %1 (beam %2)").arg(request.runId).arg(request.beam));
     if (id > 0)
         m_jobs[id].modelId = request.modelId;
     return id;
@@ -118,9 +122,6 @@ int JobController::startEvaluation(const EvalRequest &request, QString *error)
 
 int JobController::startExtraction(const ExtractRequest &request, QString *error)
 {
-    const QString stem = newJobStem(QStringLiteral("extract-run-%1").arg(request.runId), error);
-    if (stem.isEmpty())
-        return 0;
     QStringList arguments{QStringLiteral("extract"), QStringLiteral("--events"), QStringLiteral("--run"),
                           QString::number(request.runId)};
     if (request.bestCheckpoint)
@@ -131,19 +132,19 @@ int JobController::startExtraction(const ExtractRequest &request, QString *error
         arguments << QStringLiteral("--task") << request.tasks.join(QLatin1Char(','));
     if (request.keep > 0)
         arguments << QStringLiteral("--keep") << QString::number(request.keep) << QStringLiteral("--by") << request.by;
-    return launch(arguments, stem, protocol::JobKind::Extract, error);
+    return launch(arguments, QStringLiteral("extract-run-%1").arg(request.runId), protocol::JobKind::Extract, error,
+                  request.keep > 0 ? tr("prune run %1 to %2 experts").arg(request.runId).arg(request.keep)
+                                   : tr("extract the sub-networks of run %1").arg(request.runId));
 }
 
 int JobController::startBenchmark(const QStringList &models, QString *error)
 {
-    const QString stem = newJobStem(QStringLiteral("bench"), error);
-    if (stem.isEmpty())
-        return 0;
     // A few batch sizes: enough to find each model's peak on this machine in minutes.
     const QStringList arguments{QStringLiteral("bench"), QStringLiteral("--decode"), QStringLiteral("--events"),
                                 QStringLiteral("--models"), models.join(QLatin1Char(',')),
                                 QStringLiteral("--batch-sizes"), QStringLiteral("1,8,32,128")};
-    return launch(arguments, stem, protocol::JobKind::Bench, error);
+    return launch(arguments, QStringLiteral("bench"), protocol::JobKind::Bench, error,
+                  tr("measure the decoding speed of %1").arg(models.join(QStringLiteral(", "))));
 }
 
 QString JobController::newJobStem(const QString &what, QString *error) const
@@ -170,17 +171,112 @@ bool JobController::ensureJobFolder(QString *error) const
     return false;
 }
 
-int JobController::launch(const QStringList &arguments, const QString &stem, protocol::JobKind kind, QString *error)
+int JobController::launch(const QStringList &arguments, const QString &stemWhat, protocol::JobKind kind, QString *error,
+                          const QString &title)
 {
+    return enqueue(title, kind, arguments, stemWhat, {}, {}, error);
+}
+
+int JobController::enqueue(const QString &title, protocol::JobKind kind, const QStringList &arguments, const QString &stemWhat,
+                           const QList<int> &after, const ArgumentResolver &resolve, QString *error)
+{
+    if (m_storePath.isEmpty()) {
+        if (error)
+            *error = tr("No store is open.");
+        return 0;
+    }
     Job job;
     job.id = m_nextId++;
     job.kind = kind;
+    job.title = title.isEmpty() ? arguments.join(QLatin1Char(' ')) : title;
+    job.arguments = arguments;
+    job.stemWhat = stemWhat;
+    job.after = after;
+    job.resolve = resolve;
+    job.state = JobState::Queued;
+    job.queuedAt = QDateTime::currentDateTimeUtc();
+    const int id = job.id;
+    m_jobs[id] = job;
+    m_queue << id;
+    QString startError;
+    startQueued(id, &startError);
+    if (!startError.isEmpty()) {
+        // Nothing held it back, yet it could not start: the caller hears it now.
+        m_queue.removeAll(id);
+        m_jobs.erase(id);
+        if (error)
+            *error = startError;
+        emit jobsChanged();
+        return 0;
+    }
+    emit jobsChanged();
+    return id;
+}
+
+void JobController::setMaxConcurrent(int jobs)
+{
+    m_maxConcurrent = std::max(1, jobs);
+    startQueued();
+}
+
+void JobController::startQueued(int which, QString *error)
+{
+    int running = 0;
+    for (const auto &[id, job] : m_jobs)
+        running += isActive(job.state) ? 1 : 0;
+    for (int i = 0; i < m_queue.size() && running < m_maxConcurrent;) {
+        Job &job = m_jobs[m_queue[i]];
+        bool ready = true;
+        QString blocked;
+        for (const int other : job.after) {
+            const auto it = m_jobs.find(other);
+            if (it == m_jobs.end())
+                continue;
+            if (isPending(it->second.state))
+                ready = false;
+            else if (it->second.state != JobState::Finished)
+                blocked = tr("job %1, which it needs, %2").arg(other).arg(stateName(it->second.state));
+        }
+        if (!blocked.isEmpty()) {
+            m_queue.removeAt(i);
+            finish(job, JobState::Failed, blocked);
+            continue;
+        }
+        if (!ready) {
+            ++i;
+            continue;
+        }
+        m_queue.removeAt(i);
+        QString failure;
+        const QStringList extra = job.resolve ? job.resolve(&failure) : QStringList();
+        if (failure.isEmpty()) {
+            job.arguments += extra;
+            job.resolve = {};
+            if (startProcess(job, &failure)) {
+                ++running;
+                emit jobsChanged();
+                continue;
+            }
+        }
+        if (job.id == which && error) {
+            *error = failure;   // the caller drops the job and says why
+            return;
+        }
+        finish(job, JobState::Failed, failure);
+    }
+}
+
+bool JobController::startProcess(Job &job, QString *error)
+{
+    const QString stem = newJobStem(job.stemWhat, error);
+    if (stem.isEmpty())
+        return false;
     job.outputPath = jobFolder() + QLatin1Char('/') + stem + QStringLiteral(".out");
     job.errorPath = jobFolder() + QLatin1Char('/') + stem + QStringLiteral(".err");
 
     QProcess process;
     process.setProgram(m_program);
-    process.setArguments(QStringList(arguments) << QStringLiteral("--db") << m_storePath);
+    process.setArguments(QStringList(job.arguments) << QStringLiteral("--db") << m_storePath);
     process.setStandardOutputFile(job.outputPath);
     process.setStandardErrorFile(job.errorPath);
     process.setStandardInputFile(QProcess::nullDevice());
@@ -188,13 +284,61 @@ int JobController::launch(const QStringList &arguments, const QString &stem, pro
     if (!process.startDetached(&pid)) {
         if (error)
             *error = tr("Cannot start %1: %2").arg(m_program, process.errorString());
-        return 0;
+        return false;
     }
     job.pid = pid;
-    m_jobs[job.id] = job;
+    job.state = JobState::Starting;
+    job.startedAt = QDateTime::currentDateTimeUtc();
     m_readOffsets[job.id] = 0;
     m_timer->start();
-    return job.id;
+    return true;
+}
+
+bool JobController::cancelJob(int id)
+{
+    const auto it = m_jobs.find(id);
+    if (it == m_jobs.end() || !isPending(it->second.state))
+        return false;
+    Job &job = it->second;
+    if (job.state == JobState::Queued) {
+        m_queue.removeAll(id);
+        finish(job, JobState::Cancelled, tr("cancelled before it started"));
+        return true;
+    }
+    job.cancelRequested = true;
+    if (job.kind == protocol::JobKind::Train && job.runId > 0)
+        cancel(job.runId);   // checkpoint first, then stop: the run can be resumed
+    else
+        ::kill(pid_t(job.pid), SIGTERM);
+    return true;
+}
+
+int JobController::retry(int id, QString *error)
+{
+    const auto it = m_jobs.find(id);
+    if (it == m_jobs.end() || isPending(it->second.state)) {
+        if (error)
+            *error = tr("Job %1 has not ended.").arg(id);
+        return 0;
+    }
+    const Job old = it->second;
+    const int again = enqueue(old.title, old.kind, old.arguments, old.stemWhat, {}, {}, error);
+    if (again > 0)
+        m_jobs[again].modelId = old.modelId;
+    return again;
+}
+
+bool JobController::moveQueued(int id, int delta)
+{
+    const int from = int(m_queue.indexOf(id));
+    if (from < 0)
+        return false;
+    const int to = std::clamp(from + delta, 0, int(m_queue.size()) - 1);
+    if (to == from)
+        return false;
+    m_queue.move(from, to);
+    emit jobsChanged();
+    return true;
 }
 
 void JobController::cancel(qint64 runId)
@@ -245,7 +389,9 @@ void JobController::poll()
             continue;
         // Ended without a final line: killed, crashed, or refused before it began.
         const QString said = tailOf(job.errorPath);
-        if (job.kind == protocol::JobKind::Eval)
+        if (job.cancelRequested)
+            finish(job, JobState::Cancelled, tr("cancelled"));
+        else if (job.kind == protocol::JobKind::Eval)
             finish(job, JobState::Failed, said.isEmpty() ? tr("the evaluation ended without a result") : said);
         else if (job.kind == protocol::JobKind::Extract || job.kind == protocol::JobKind::Bench)
             finish(job, JobState::Failed, said.isEmpty() ? tr("the job ended without a result") : said);
@@ -342,7 +488,11 @@ void JobController::finish(Job &job, JobState state, const QString &message)
 {
     job.state = state;
     job.message = message;
+    job.endedAt = QDateTime::currentDateTimeUtc();
     emit jobEnded(job.id, job.runId, state, message);
+    emit jobsChanged();
+    // The next queued job starts from the event loop, not from inside this report.
+    QMetaObject::invokeMethod(this, [this] { startQueued(); }, Qt::QueuedConnection);
 }
 
 } // namespace taskmoe::ui

@@ -9,6 +9,11 @@
 /// finished / cancelled / failed) on a timer and turns them into signals. A job that ends
 /// without a final line (killed, crashed) is reported with the last lines of its error file.
 ///
+/// Jobs wait in a queue and start when fewer than maxConcurrent() of them run (one by default:
+/// two jobs on two cores only slow each other down). A queued job may wait for others (its
+/// arguments can then be completed from what they made, e.g. the run a training job created);
+/// queued jobs can be reordered, any job cancelled, an ended one retried.
+///
 /// Runs that this controller did not start (from a shell, or before the workbench was
 /// reopened) are followed through the store instead (RunFollower); cancel() works for both,
 /// through `taskmoe cancel`, which signals the run's process to checkpoint and stop.
@@ -18,6 +23,10 @@
 #include <QString>
 #include <QStringList>
 
+#include <QDateTime>
+#include <QList>
+
+#include <functional>
 #include <map>
 
 class QTimer;
@@ -30,11 +39,17 @@ class JobController : public QObject
 public:
     /// Where a job is: starting until its "started" line, running, then how it ended (a job
     /// that ends without a final line is interrupted, or failed if it never started).
-    enum class JobState { Starting, Running, Finished, Cancelled, Failed, Interrupted };
+    enum class JobState { Queued, Starting, Running, Finished, Cancelled, Failed, Interrupted };
     Q_ENUM(JobState)
-    /// "starting", "running", "finished", "cancelled", "failed", "interrupted".
+    /// "queued", "starting", "running", "finished", "cancelled", "failed", "interrupted".
     static QString stateName(JobState state);
     static bool isActive(JobState state) { return state == JobState::Starting || state == JobState::Running; }
+    /// Queued or running: not ended yet.
+    static bool isPending(JobState state) { return state == JobState::Queued || isActive(state); }
+
+    /// Completes a queued job's arguments when it starts (from what the jobs it waited for
+    /// made); returns them, or sets `error` when the job cannot run.
+    using ArgumentResolver = std::function<QStringList(QString *error)>;
 
     /// What the controller knows of a job it started.
     struct Job
@@ -52,6 +67,13 @@ public:
         qint64 steps = 0;            ///< train: planned steps; eval: pairs to evaluate; extract, bench: pieces
         double etaSeconds = -1;
         bool protocolWarned = false; ///< a line did not follow the protocol (said once)
+        QString title;               ///< what it does, for the jobs view ("train task-moe-target")
+        QStringList arguments;       ///< the program's arguments (without --db), as started or to start
+        QString stemWhat;            ///< the file names' tag
+        QList<int> after;            ///< jobs that must finish before this one starts
+        ArgumentResolver resolve;    ///< appends arguments at the start (may be empty)
+        bool cancelRequested = false;
+        QDateTime queuedAt, startedAt, endedAt;
     };
 
     /// What an evaluation job is asked to do (`taskmoe eval`'s options).
@@ -104,6 +126,25 @@ public:
     /// outcome arrives as cancelDone(). Works for any run of this machine, not only own jobs.
     void cancel(qint64 runId);
 
+    /// Queues `taskmoe arguments…` (the store added). It starts once the jobs in `after` have
+    /// finished and fewer than maxConcurrent() jobs run; `resolve` (may be empty) appends
+    /// arguments then. Returns the job id, or 0 with `error` set when it could not be started
+    /// right away although nothing held it back.
+    int enqueue(const QString &title, protocol::JobKind kind, const QStringList &arguments, const QString &stemWhat,
+                const QList<int> &after = {}, const ArgumentResolver &resolve = {}, QString *error = nullptr);
+    /// How many jobs run at once (at least 1).
+    void setMaxConcurrent(int jobs);
+    int maxConcurrent() const { return m_maxConcurrent; }
+    /// Cancels a job: a queued one leaves the queue, a training run checkpoints and stops, any
+    /// other running job is stopped. False when it has ended already.
+    bool cancelJob(int id);
+    /// Queues an ended job again (a new job with its arguments); returns the new id or 0.
+    int retry(int id, QString *error = nullptr);
+    /// Moves a queued job `delta` places in the queue (negative: earlier); false when it cannot.
+    bool moveQueued(int id, int delta);
+    /// The queued jobs, in the order they will start.
+    QList<int> queue() const { return m_queue; }
+
     const std::map<int, Job> &jobs() const { return m_jobs; }
     /// The job that trains `runId`, or nullptr.
     const Job *jobForRun(qint64 runId) const;
@@ -129,9 +170,15 @@ signals:
     void jobEnded(int job, qint64 runId, taskmoe::ui::JobController::JobState state, const QString &message);
     /// `taskmoe cancel` returned: ok, or the reason it could not.
     void cancelDone(qint64 runId, bool ok, const QString &message);
+    /// A job was queued, started, moved, or ended: the jobs view lists them again.
+    void jobsChanged();
 
 private:
-    int launch(const QStringList &arguments, const QString &stem, protocol::JobKind kind, QString *error);
+    int launch(const QStringList &arguments, const QString &stemWhat, protocol::JobKind kind, QString *error,
+               const QString &title = {});
+    /// Starts queued jobs while there is room; `error` gets why `which` could not start.
+    void startQueued(int which = 0, QString *error = nullptr);
+    bool startProcess(Job &job, QString *error);
     bool ensureJobFolder(QString *error) const;
     /// "job-<time>-<id>[-what]" for the next job's files, once a store is open and the job
     /// folder exists; empty with `error` set otherwise.
@@ -148,6 +195,8 @@ private:
     std::map<int, qint64> m_readOffsets;
     std::map<int, QByteArray> m_partialLines;
     QTimer *m_timer = nullptr;
+    QList<int> m_queue;
+    int m_maxConcurrent = 1;
 };
 
 } // namespace taskmoe::ui
