@@ -290,6 +290,9 @@ private slots:
         QTRY_COMPARE(dashboard.checkedModels(), (QList<qint64>{m_dense, m_moe}));
         QCOMPARE(dashboard.baselineBox()->currentData().toLongLong(), m_dense);
         QVERIFY(dashboard.modelList()->item(2)->text().endsWith(QStringLiteral("(not measured)")));
+        // Greedy curves by default; both decodings on request.
+        QCOMPARE(dashboard.shownSeries().size(), std::size_t(2));
+        dashboard.beamBox()->setCurrentIndex(dashboard.beamBox()->findData(0));
         QCOMPARE(dashboard.shownSeries().size(), std::size_t(3));
 
         const auto *table = dashboard.tableModel();

@@ -114,6 +114,7 @@ private slots:
     void screenshot();
     void settingsBringBackGeometrySplittersTabAndStore();
     void everyShortcutIsListedInHelp();
+    void anEmptyStoreOffersTheQuickstartOnce();
 
 private:
     QTemporaryDir m_dir;
@@ -563,7 +564,7 @@ void TestMainWindow::everyShortcutIsListedInHelp()
                      qPrintable(action->text()));
         }
     QVERIFY2(shortcuts >= 5, qPrintable(text));   // evaluate and the four tabs at least (standard keys vary by platform)
-    for (const char *keys : {"Ctrl+E", "Ctrl+1", "Ctrl+2", "Ctrl+3", "Ctrl+4"})
+    for (const char *keys : {"Ctrl+E", "Ctrl+1", "Ctrl+2", "Ctrl+3", "Ctrl+4", "Ctrl+5", "Ctrl+8"})
         QVERIFY2(text.contains(QString::fromLatin1(keys)), keys);
     QVERIFY(text.contains(QStringLiteral("View → Sub-networks")));
     window.show();
@@ -588,6 +589,39 @@ void TestMainWindow::everyShortcutIsListedInHelp()
     for (QAction *action : window.findChildren<QAction *>())
         if (action->text() == QStringLiteral("&Keyboard shortcuts"))
             action->trigger();
+}
+
+// A store without runs, opened with settings (an interactive session): the quickstart is
+// offered once — a researcher who said no is not asked again for that store.
+void TestMainWindow::anEmptyStoreOffersTheQuickstartOnce()
+{
+    const QString settings = m_dir.filePath(QStringLiteral("offer.ini"));
+    qputenv("TASKMOE_SETTINGS", settings.toLocal8Bit());
+    const QString empty = m_dir.filePath(QStringLiteral("no-runs.sqlite"));
+    const auto offers = [&] {
+        ui::MainWindow window;
+        window.useSettings(ui::MainWindow::openSettings());
+        window.show();
+        if (!QTest::qWaitForWindowExposed(&window) || !window.openStore(empty))
+            return -1;
+        QCoreApplication::processEvents();
+        auto *box = window.findChild<QMessageBox *>(QStringLiteral("quickstartOffer"));
+        if (box) {
+            const bool mentions = box->text().contains(QStringLiteral("quickstart"));
+            box->button(QMessageBox::No)->click();   // declined: nothing is queued
+            if (!mentions || !window.jobController()->jobs().empty())
+                return -2;
+        }
+        return box ? 1 : 0;
+    };
+    QCOMPARE(offers(), 1);
+    QCOMPARE(offers(), 0);
+    qunsetenv("TASKMOE_SETTINGS");
+    // Without settings (screenshots, tests) nothing is offered.
+    ui::MainWindow window;
+    QVERIFY(window.openStore(empty));
+    QCoreApplication::processEvents();
+    QVERIFY(!window.findChild<QMessageBox *>(QStringLiteral("quickstartOffer")));
 }
 
 #include "tst_mainwindow.moc"

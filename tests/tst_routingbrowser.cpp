@@ -206,6 +206,7 @@ private slots:
     void mainWindowRoutingTabSelectsAStatSet();
     void largerRecordingLabelsEveryTaskAtTheDefaultWindowSize();
     void checkpointSliderWalksARunsRecordings();
+    void compareModeShowsAnotherCheckpointOrTheDifference();
 
 private:
     /// A browser on the fixture store showing the run's stat set, decoder layer 1, top-1.
@@ -799,6 +800,50 @@ void TestRoutingBrowser::checkpointSliderWalksARunsRecordings()
     QVERIFY(browser.selectStatSet(m_looseModel, 0));
     QVERIFY(browser.checkpointSlider()->isHidden() || browser.checkpointSteps().size() < 2);
     QVERIFY(browser.checkpointSteps().isEmpty());
+}
+
+void TestRoutingBrowser::compareModeShowsAnotherCheckpointOrTheDifference()
+{
+    // The store of the slider's test: en-es at steps 100 (expert 0: 20 of 50) and 300 (40 of 70).
+    const QString path = m_dir.filePath(QStringLiteral("timeline.sqlite"));
+    QVERIFY(QFile::exists(path));
+    RoutingBrowser browser;
+    browser.resize(1280, 760);
+    browser.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&browser));
+    QSignalSpy listed(&browser, &RoutingBrowser::statSetsListed);
+    QSignalSpy compared(&browser, &RoutingBrowser::comparisonShown);
+    browser.openStore(path);
+    QVERIFY(listed.wait(10000));
+    QVERIFY(waitForView(browser));
+    QCOMPARE(browser.currentStep(), 300);
+    QVERIFY(!browser.isComparing());
+    QVERIFY(!browser.similarityPlot()->isHidden());
+
+    const auto sets = browser.statSets();
+    const auto early = std::find_if(sets.begin(), sets.end(), [](const db::RoutingStatSet &s) { return s.step == 100; });
+    QVERIFY(early != sets.end());
+    QVERIFY(browser.compareWith(early->modelId, 100));
+    QTRY_VERIFY(browser.isComparing());
+    QVERIFY(!browser.comparePlot()->isHidden());
+    QVERIFY(browser.similarityPlot()->isHidden());   // the comparison takes its place
+    QCOMPARE(browser.compareView().request.layer, 1);
+    QCOMPARE(browser.compareValue(0, 0), 20.0 / 50.0);
+    // The same colour scale on both maps: the larger of the two tops.
+    QCOMPARE(browser.routingMap()->dataRange().upper, 40.0 / 70.0);
+    QCOMPARE(browser.compareMap()->dataRange().upper, 40.0 / 70.0);
+
+    browser.setCompareMode(RoutingBrowser::CompareMode::Difference);
+    QCOMPARE(browser.compareValue(0, 0), 40.0 / 70.0 - 20.0 / 50.0);
+    QCOMPARE(browser.compareValue(0, 1), 10.0 / 70.0 - 10.0 / 50.0);
+    QVERIFY(browser.compareMap()->dataRange().lower < 0);
+    QCOMPARE(browser.compareMap()->dataRange().lower, -browser.compareMap()->dataRange().upper);
+
+    // Stop comparing: the similarity matrix is back.
+    QVERIFY(browser.compareWith(0, 0));
+    QVERIFY(!browser.isComparing());
+    QVERIFY(!browser.similarityPlot()->isHidden());
+    QVERIFY(!browser.grab().isNull());
 }
 
 QTEST_MAIN(TestRoutingBrowser)

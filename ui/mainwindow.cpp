@@ -57,6 +57,9 @@ namespace taskmoe::ui {
 
 namespace {
 
+/// How long the quickstart experiment took on the 2-core development machine (README).
+QString quickstartDuration() { return QObject::tr("about 40 minutes"); }
+
 QSortFilterProxyModel *makeProxy(QAbstractItemModel *source, QObject *parent)
 {
     auto *proxy = new QSortFilterProxyModel(parent);
@@ -258,6 +261,8 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
         const auto found = m_jobs->jobs().find(job);
         if (found == m_jobs->jobs().end() || found->second.kind != protocol::JobKind::Train)
             return;
+        if (m_quickstart->jobs().contains(job))
+            return;   // the quickstart's runs are followed in the Jobs tab; the tab the user looks at stays
         m_pendingRunSelection = {runId};
         m_follower->pollNow();
     });
@@ -308,9 +313,11 @@ void MainWindow::createActions()
         const auto answer = QMessageBox::question(
             this, tr("Quickstart experiment"),
             tr("Queue the quickstart experiment in this store? Three models (dense, token-routed, task-routed) train for "
-               "6 minutes each, then they are evaluated, the task-routed model's sub-networks extracted, the token-routed "
-               "one pruned, a student distilled and their decoding speed measured — about 50 minutes on 2 cores. Every "
-               "tab fills with the results; the Jobs tab shows the queue."));
+               "%1 minutes each, then they are evaluated, the task-routed model's sub-networks extracted, the token-routed "
+               "one pruned, a student distilled and their decoding speed measured — %2 on 2 cores. Every "
+               "tab fills with the results; the Jobs tab shows the queue.")
+                .arg(Quickstart::Options().minutes)
+                .arg(quickstartDuration()));
         if (answer == QMessageBox::Yes)
             startQuickstart();
     });
@@ -836,6 +843,12 @@ void MainWindow::onJobEnded(int job, qint64 runId, JobController::JobState state
     m_follower->pollNow();
     const auto found = m_jobs->jobs().find(job);
     const auto kind = found != m_jobs->jobs().end() ? found->second.kind : protocol::JobKind::Train;
+    if (m_quickstart->jobs().contains(job) && found != m_jobs->jobs().end()) {
+        // The quickstart's jobs neither switch tabs nor open dialogs: the Jobs tab follows them
+        // and the end of the experiment says what did not finish.
+        statusBar()->showMessage(tr("%1: %2").arg(found->second.title, JobController::stateName(state)), 10000);
+        return;
+    }
     if (kind == protocol::JobKind::Extract || kind == protocol::JobKind::Bench) {
         // The Sub-networks tab follows these jobs and reads their results itself.
         const bool extract = kind == protocol::JobKind::Extract;
@@ -1082,10 +1095,12 @@ void MainWindow::offerQuickstart()
     m_settings->setValue(key, true);
     auto *box = new QMessageBox(QMessageBox::Question, tr("An empty store"),
                                 tr("This store has no runs yet. Run the quickstart experiment? It trains a dense, a "
-                                   "token-routed and a task-routed model for 6 minutes each, evaluates them, extracts "
-                                   "sub-networks, prunes, distills a student and measures decoding speed — about 50 "
-                                   "minutes on 2 cores, as jobs you can watch in the Jobs tab. Every tab fills with "
-                                   "real results."),
+                                   "token-routed and a task-routed model for %1 minutes each, evaluates them, extracts "
+                                   "sub-networks, prunes, distills a student and measures decoding speed — %2 "
+                                   "on 2 cores, as jobs you can watch in the Jobs tab. Every tab fills with "
+                                   "real results.")
+                                    .arg(Quickstart::Options().minutes)
+                                    .arg(quickstartDuration()),
                                 QMessageBox::Yes | QMessageBox::No, this);
     box->setObjectName(QStringLiteral("quickstartOffer"));
     box->setAttribute(Qt::WA_DeleteOnClose);

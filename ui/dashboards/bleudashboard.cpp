@@ -4,6 +4,7 @@
 #include "ui/common/plotexport.h"
 #include "ui/common/plots.h"
 #include "ui/common/storecontroller.h"
+#include "ui/dashboards/dashboardframe.h"
 
 #include <qcustomplot.h>
 
@@ -174,17 +175,6 @@ BleuDashboard::BleuDashboard(StoreController *store, QWidget *parent)
     m_curveDirection->setObjectName(QStringLiteral("bleuCurveDirection"));
     m_curveDirection->addItem(tr("average of the dev pairs"), QString());
 
-    auto *png = new QPushButton(tr("PNG…"));
-    auto *pdf = new QPushButton(tr("PDF…"));
-    auto *csv = new QPushButton(tr("CSV…"));
-    png->setToolTip(tr("Save the bar chart as a picture"));
-    csv->setToolTip(tr("Save every shown score: model, direction, score, change, signature, sentences"));
-    auto *exports = new QHBoxLayout;
-    exports->addWidget(png);
-    exports->addWidget(pdf);
-    exports->addWidget(csv);
-
-    auto *controls = new QWidget;
     auto *form = new QFormLayout;
     form->addRow(tr("Evaluations"), m_setting);
     form->addRow(tr("Metric"), m_metric);
@@ -192,22 +182,13 @@ BleuDashboard::BleuDashboard(StoreController *store, QWidget *parent)
     form->addRow(tr("Directions by"), m_sort);
     form->addRow(m_delta);
     form->addRow(tr("Training curve"), m_curveDirection);
-    auto *left = new QVBoxLayout(controls);
-    left->setContentsMargins(0, 0, 0, 0);
-    left->addLayout(form);
-    left->addWidget(new QLabel(tr("Models")));
-    left->addWidget(m_entries, 1);
-    left->addLayout(exports);
-    controls->setMinimumWidth(330);
-    controls->setMaximumWidth(460);
-
     m_plot = new QCustomPlot;
     m_plot->setObjectName(QStringLiteral("bleuBars"));
     m_plot->setMinimumHeight(200);
     m_plot->setMouseTracking(true);
     m_plot->installEventFilter(this);
     m_plot->legend->setVisible(true);
-    legendBelow(*m_plot, 3);
+    legendBelow(*m_plot, 2);
     m_training = new QCustomPlot;
     m_training->setObjectName(QStringLiteral("bleuTraining"));
     m_training->setMinimumHeight(120);
@@ -218,37 +199,15 @@ BleuDashboard::BleuDashboard(StoreController *store, QWidget *parent)
     m_training->xAxis->setLabel(tr("step"));
     m_training->yAxis->setLabel(tr("dev BLEU"));
     m_model = new ScoreTableModel(this);
-    m_table = new QTableView;
-    m_table->setObjectName(QStringLiteral("bleuTable"));
-    m_table->setModel(m_model);
-    m_table->verticalHeader()->hide();
-    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->horizontalHeader()->setStretchLastSection(true);
-    m_status = new QLabel;
-    m_status->setWordWrap(true);
-    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
-
-    auto *right = new QSplitter(Qt::Vertical);
-    right->setObjectName(QStringLiteral("bleuSplitter"));
-    right->addWidget(m_plot);
-    right->addWidget(m_table);
-    right->addWidget(m_training);
-    right->setStretchFactor(0, 3);
-    right->setStretchFactor(1, 1);
-    right->setStretchFactor(2, 2);
-    auto *rightBox = new QWidget;
-    auto *rightLayout = new QVBoxLayout(rightBox);
-    rightLayout->setContentsMargins(0, 0, 0, 0);
-    rightLayout->addWidget(m_status);
-    rightLayout->addWidget(right, 1);
-
-    auto *split = new QSplitter;
-    split->setObjectName(QStringLiteral("bleuDashboardSplitter"));
-    split->addWidget(controls);
-    split->addWidget(rightBox);
-    split->setStretchFactor(1, 1);
-    auto *layout = new QHBoxLayout(this);
-    layout->addWidget(split);
+    m_table = makeResultTable(m_model, QStringLiteral("bleuTable"));
+    m_status = makeStatusLine();
+    layOutDashboard(this, QStringLiteral("bleu"), form, m_entries, {}, m_status, {{m_plot, 3}, {m_table, 1}, {m_training, 2}},
+                    [this](ExportFormat format) {
+                        exportWithDialog(this, QStringLiteral("bleu"), format, [this, format](const QString &path, QString *error) {
+                            return format == ExportFormat::Csv ? saveFile(path, scoresCsv(), error)
+                                                               : savePlot(m_plot, path, format, QSize(900, 500), error);
+                        });
+                    });
 
     connect(m_store, &StoreController::loaded, this, &BleuDashboard::refresh);
     connect(m_setting, &QComboBox::currentIndexChanged, this, [this] {
@@ -271,21 +230,6 @@ BleuDashboard::BleuDashboard(StoreController *store, QWidget *parent)
             return;
         fillBaselines();
         readBoard();
-    });
-    connect(png, &QPushButton::clicked, this, [this] {
-        exportWithDialog(this, QStringLiteral("bleu"), ExportFormat::Png, [this](const QString &path, QString *error) {
-            return savePlot(m_plot, path, ExportFormat::Png, QSize(900, 500), error);
-        });
-    });
-    connect(pdf, &QPushButton::clicked, this, [this] {
-        exportWithDialog(this, QStringLiteral("bleu"), ExportFormat::Pdf, [this](const QString &path, QString *error) {
-            return savePlot(m_plot, path, ExportFormat::Pdf, QSize(900, 500), error);
-        });
-    });
-    connect(csv, &QPushButton::clicked, this, [this] {
-        exportWithDialog(this, QStringLiteral("bleu"), ExportFormat::Csv, [this](const QString &path, QString *error) {
-            return saveFile(path, scoresCsv(), error);
-        });
     });
     refresh();
 }
@@ -437,7 +381,7 @@ void BleuDashboard::showBoard(const usecases::Scoreboard &board, const QString &
     m_board = board;
     m_model->setBoard(board);
     m_table->resizeColumnsToContents();
-    m_table->setColumnWidth(ScoreTableModel::Model, std::min(m_table->columnWidth(ScoreTableModel::Model), 360));
+    m_table->setColumnWidth(ScoreTableModel::Model, std::min(m_table->columnWidth(ScoreTableModel::Model), 300));
     if (!error.isEmpty())
         m_status->setText(tr("Cannot read the scores: %1").arg(error));
     else if (!board.entries.empty())

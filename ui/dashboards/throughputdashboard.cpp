@@ -4,6 +4,7 @@
 #include "ui/common/plotexport.h"
 #include "ui/common/plots.h"
 #include "ui/common/storecontroller.h"
+#include "ui/dashboards/dashboardframe.h"
 #include "ui/jobs/jobcontroller.h"
 
 #include <qcustomplot.h>
@@ -187,6 +188,7 @@ ThroughputDashboard::ThroughputDashboard(StoreController *store, JobController *
     m_beam->addItem(tr("greedy and beam search"), 0);
     m_beam->addItem(tr("greedy"), 1);
     m_beam->addItem(tr("beam 4"), 4);
+    m_beam->setCurrentIndex(1);   // greedy: half the curves, the one most papers quote
     m_baseline = new QComboBox;
     m_baseline->setObjectName(QStringLiteral("throughputBaseline"));
     m_models = new QListWidget;
@@ -195,28 +197,9 @@ ThroughputDashboard::ThroughputDashboard(StoreController *store, JobController *
     m_measure = new QPushButton(tr("Measure the checked models"));
     m_measure->setToolTip(tr("Starts taskmoe bench --decode --models … for the checked models (batch sizes 1 to 256, greedy "
                              "and beam 4, on the test sentences of a direction they all serve)"));
-    auto *png = new QPushButton(tr("PNG…"));
-    auto *pdf = new QPushButton(tr("PDF…"));
-    auto *csv = new QPushButton(tr("CSV…"));
-    auto *exports = new QHBoxLayout;
-    exports->addWidget(png);
-    exports->addWidget(pdf);
-    exports->addWidget(csv);
-
-    auto *controls = new QWidget;
     auto *form = new QFormLayout;
     form->addRow(tr("Decoding"), m_beam);
     form->addRow(tr("Baseline"), m_baseline);
-    auto *left = new QVBoxLayout(controls);
-    left->setContentsMargins(0, 0, 0, 0);
-    left->addLayout(form);
-    left->addWidget(new QLabel(tr("Models")));
-    left->addWidget(m_models, 1);
-    left->addWidget(m_measure);
-    left->addLayout(exports);
-    controls->setMinimumWidth(330);
-    controls->setMaximumWidth(460);
-
     m_plot = new QCustomPlot;
     m_plot->setObjectName(QStringLiteral("throughputPlot"));
     m_plot->setMinimumHeight(200);
@@ -250,36 +233,18 @@ ThroughputDashboard::ThroughputDashboard(StoreController *store, JobController *
         }
     });
     m_model = new SpeedTableModel(this);
-    m_table = new QTableView;
-    m_table->setObjectName(QStringLiteral("throughputTable"));
+    m_table = makeResultTable(m_model, QStringLiteral("throughputTable"));
     m_table->setMinimumHeight(90);
-    m_table->setModel(m_model);
-    m_table->verticalHeader()->hide();
-    m_table->horizontalHeader()->setStretchLastSection(true);
-    m_status = new QLabel;
-    m_status->setWordWrap(true);
-    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
-
-    auto *right = new QSplitter(Qt::Vertical);
-    right->setObjectName(QStringLiteral("throughputSplitter"));
-    right->addWidget(m_plot);
-    right->addWidget(m_ratio);
-    right->addWidget(m_table);
-    right->setStretchFactor(0, 5);
-    right->setStretchFactor(1, 2);
-    right->setStretchFactor(2, 3);
-    auto *rightBox = new QWidget;
-    auto *rightLayout = new QVBoxLayout(rightBox);
-    rightLayout->setContentsMargins(0, 0, 0, 0);
-    rightLayout->addWidget(m_status);
-    rightLayout->addWidget(right, 1);
-    auto *split = new QSplitter;
-    split->setObjectName(QStringLiteral("throughputDashboardSplitter"));
-    split->addWidget(controls);
-    split->addWidget(rightBox);
-    split->setStretchFactor(1, 1);
-    auto *layout = new QHBoxLayout(this);
-    layout->addWidget(split);
+    m_status = makeStatusLine();
+    layOutDashboard(this, QStringLiteral("throughput"), form, m_models, {m_measure}, m_status,
+                    {{m_plot, 5}, {m_ratio, 2}, {m_table, 3}}, [this](ExportFormat format) {
+                        exportWithDialog(this, QStringLiteral("throughput"), format,
+                                         [this, format](const QString &path, QString *error) {
+                                             return format == ExportFormat::Csv
+                                                        ? saveFile(path, speedCsv(), error)
+                                                        : savePlot(m_plot, path, format, QSize(900, 560), error);
+                                         });
+                    });
 
     connect(m_store, &StoreController::loaded, this, &ThroughputDashboard::refresh);
     connect(m_beam, &QComboBox::currentIndexChanged, this, &ThroughputDashboard::select);
@@ -300,18 +265,6 @@ ThroughputDashboard::ThroughputDashboard(StoreController *store, JobController *
             if (found != m_jobs->jobs().end() && found->second.kind == protocol::JobKind::Bench)
                 refresh();
         });
-    const auto exportPlot = [this](ExportFormat format) {
-        exportWithDialog(this, QStringLiteral("throughput"), format, [this, format](const QString &path, QString *error) {
-            return savePlot(m_plot, path, format, QSize(900, 560), error);
-        });
-    };
-    connect(png, &QPushButton::clicked, this, [exportPlot] { exportPlot(ExportFormat::Png); });
-    connect(pdf, &QPushButton::clicked, this, [exportPlot] { exportPlot(ExportFormat::Pdf); });
-    connect(csv, &QPushButton::clicked, this, [this] {
-        exportWithDialog(this, QStringLiteral("throughput"), ExportFormat::Csv, [this](const QString &path, QString *error) {
-            return saveFile(path, speedCsv(), error);
-        });
-    });
     refresh();
 }
 
@@ -506,7 +459,7 @@ void ThroughputDashboard::draw()
         }
     }
     const QString baseline = m_shownBaseline >= 0 ? m_shown[std::size_t(m_shownBaseline)].label : QString();
-    m_ratio->yAxis->setLabel(baseline.isEmpty() ? tr("ratio (choose a baseline)") : tr("× the baseline"));
+    m_ratio->yAxis->setLabel(baseline.isEmpty() ? tr("ratio (choose a baseline)") : tr("× baseline"));
     m_ratio->setToolTip(baseline.isEmpty() ? QString() : tr("Tokens per second over %1's at the same batch size and decoding").arg(baseline));
     m_plot->legend->setVisible(!m_shown.empty());
     if (!m_shown.empty()) {

@@ -103,10 +103,11 @@ QVariant JobTableModel::data(const QModelIndex &index, int role) const
     case Progress: {
         if (job.steps <= 0)
             return QString();
-        const QString unit = job.kind == protocol::JobKind::Train ? tr("steps")
-                             : job.kind == protocol::JobKind::Eval ? tr("pairs")
-                                                                   : tr("parts");
-        QString text = QStringLiteral("%1 / %2 %3").arg(job.step).arg(job.steps).arg(unit);
+        // A training's planned steps say little when a time budget ends it: its step and ETA do.
+        QString text = job.kind == protocol::JobKind::Train || job.kind == protocol::JobKind::Distill
+                           ? tr("step %1").arg(job.step)
+                           : QStringLiteral("%1 / %2 %3").arg(job.step).arg(job.steps)
+                                 .arg(job.kind == protocol::JobKind::Eval ? tr("pairs") : tr("parts"));
         if (JobController::isActive(job.state) && job.etaSeconds >= 0)
             text += tr(" · ETA %1").arg(durationText(qint64(job.etaSeconds)));
         return text;
@@ -206,6 +207,10 @@ JobsView::JobsView(JobController *jobs, QWidget *parent) : QWidget(parent), m_jo
         m_model->refresh();
         if (current > 0)
             selectJob(current);
+        else if (m_model->rowCount() > 0)
+            m_table->selectRow(0);   // its log shows at once
+        m_table->resizeColumnToContents(JobTableModel::Progress);
+        m_table->resizeColumnToContents(JobTableModel::Started);
         updateButtons();
     });
     const auto refreshRows = [this] { m_model->refresh(); };

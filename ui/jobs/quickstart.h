@@ -23,7 +23,7 @@ public:
     {
         QStringList presets{QStringLiteral("dense"), QStringLiteral("token-moe"), QStringLiteral("task-moe-target")};
         QString studentPreset = QStringLiteral("dense-student");
-        double minutes = 6;               ///< training budget of each model and of the student
+        double minutes = 8;               ///< training budget of each model and of the student
         QStringList trainSettings;        ///< extra --set key=value for every training (tests: tiny sizes)
         QList<QStringList> presetSettings;   ///< per preset, more --set key=value (tests: the routing)
         QStringList studentSettings;      ///< --set key=value of the student

@@ -38,6 +38,9 @@ RoutingBrowser::RoutingBrowser(QWidget *parent) : QWidget(parent)
     connect(m_thread, &RoutingStatsThread::listed, this, &RoutingBrowser::onListed);
     connect(m_thread, &RoutingStatsThread::computed, this, &RoutingBrowser::onComputed);
     connect(m_thread, &RoutingStatsThread::failed, this, &RoutingBrowser::onFailed);
+    m_compareThread = new RoutingStatsThread(this);
+    connect(m_compareThread, &RoutingStatsThread::computed, this, &RoutingBrowser::onCompareComputed);
+    connect(m_compareThread, &RoutingStatsThread::failed, this, &RoutingBrowser::onFailed);
 
     QWidget *controls = buildControls();
 
@@ -88,6 +91,8 @@ RoutingBrowser::RoutingBrowser(QWidget *parent) : QWidget(parent)
     top->setObjectName(QStringLiteral("routingTopSplitter"));
     top->addWidget(m_plot);
     top->addWidget(m_simPlot);
+    top->addWidget(m_comparePlot);
+    m_comparePlot->hide();
     top->setStretchFactor(0, 3);
     top->setStretchFactor(1, 2);
     top->setChildrenCollapsible(false);
@@ -196,6 +201,18 @@ QWidget *RoutingBrowser::buildControls()
     addExport(tr("Similarity matrix as CSV…"), SimilarityMatrix, ExportFormat::Csv);
     m_exportButton->setMenu(menu);
 
+    m_compareCombo = new QComboBox;
+    m_compareCombo->setObjectName(QStringLiteral("compareCombo"));
+    m_compareCombo->setMinimumContentsLength(24);
+    m_compareCombo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_compareCombo->setToolTip(tr("Compare with another recording — another run, or another checkpoint of this one: it is "
+                                  "drawn beside the map (instead of the similarity matrix) with the same layer, measure, "
+                                  "rows and colour scale, or as the difference of the two."));
+    m_compareModeCombo = new QComboBox;
+    m_compareModeCombo->addItem(tr("side by side"), int(CompareMode::SideBySide));
+    m_compareModeCombo->addItem(tr("difference (shown − other)"), int(CompareMode::Difference));
+    connect(m_compareCombo, &QComboBox::currentIndexChanged, this, &RoutingBrowser::requestCompare);
+    connect(m_compareModeCombo, &QComboBox::currentIndexChanged, this, &RoutingBrowser::drawCompare);
     m_checkpointSlider = new QSlider(Qt::Horizontal);
     m_checkpointSlider->setObjectName(QStringLiteral("routingCheckpointSlider"));
     m_checkpointSlider->setToolTip(tr("Move through the run's checkpoints: the map follows, with the same side, layer, "
@@ -203,7 +220,7 @@ QWidget *RoutingBrowser::buildControls()
     m_checkpointSlider->setTickPosition(QSlider::TicksBelow);
     m_checkpointSlider->setPageStep(1);
     m_checkpointLabel = new QLabel;
-    m_checkpointLabel->setMinimumWidth(220);
+    m_checkpointLabel->setMinimumWidth(200);
     connect(m_checkpointSlider, &QSlider::valueChanged, this, [this](int position) {
         const QVector<int> sets = timeline();
         if (position >= 0 && position < sets.size()) {
@@ -249,12 +266,18 @@ QWidget *RoutingBrowser::buildControls()
     labelled(second, tr("&Rows"), m_orderCombo);
     labelled(second, tr("Simi&larity"), m_similarityCombo);
     second->addStretch(1);
+    // Third row: the other recording to compare with, and the run's checkpoints (when it has several).
+    auto *third = new QHBoxLayout;
+    rows->addLayout(third);
+    labelled(third, tr("Com&pare with"), m_compareCombo);
+    third->addWidget(m_compareModeCombo);
+    third->addSpacing(10);
     m_checkpointRow = new QWidget;
-    auto *third = new QHBoxLayout(m_checkpointRow);
-    third->setContentsMargins(0, 0, 0, 0);
-    labelled(third, tr("&Checkpoint"), m_checkpointSlider, 1);
-    third->addWidget(m_checkpointLabel);
-    rows->addWidget(m_checkpointRow);
+    auto *checkpoints = new QHBoxLayout(m_checkpointRow);
+    checkpoints->setContentsMargins(0, 0, 0, 0);
+    labelled(checkpoints, tr("&Checkpoint"), m_checkpointSlider, 1);
+    checkpoints->addWidget(m_checkpointLabel);
+    third->addWidget(m_checkpointRow, 1);
     m_checkpointRow->setVisible(false);
     return widget;
 }
@@ -372,6 +395,24 @@ void RoutingBrowser::buildPlots()
             selectTask(m_view.tasks[row]);
     });
 
+    // The comparison: title over [map, colour scale], in the similarity matrix's place.
+    m_comparePlot = makePlot(QStringLiteral("comparePlot"));
+    m_comparePlot->setMinimumSize(320, 300);
+    m_compareTitle = addTitle(m_comparePlot, small);
+    auto *compareGrid = new QCPLayoutGrid;
+    m_comparePlot->plotLayout()->addElement(1, 0, compareGrid);
+    m_compareRect = makeMapRect(m_comparePlot, small);
+    m_compareRect->axis(QCPAxis::atBottom)->setLabel(tr("expert"));
+    m_compareScale = makeScale(m_comparePlot, small);
+    m_compareMap = makeMap(m_compareRect, m_compareScale);
+    auto *compareMargins = new QCPMarginGroup(m_comparePlot);
+    m_compareRect->setMarginGroup(QCP::msTop | QCP::msBottom, compareMargins);
+    m_compareScale->setMarginGroup(QCP::msTop | QCP::msBottom, compareMargins);
+    compareGrid->addElement(0, 0, m_compareRect);
+    compareGrid->addElement(0, 1, m_compareScale);
+    compareGrid->setColumnStretchFactor(1, 0.01);
+    compareGrid->setColumnSpacing(8);
+
     // The selected task in every MoE layer: title over [map, colour scale].
     m_profilePlot = makePlot(QStringLiteral("profilePlot"));
     m_profilePlot->setMinimumSize(320, 160);
@@ -400,7 +441,7 @@ void RoutingBrowser::buildPlots()
         }
     });
 
-    for (QCustomPlot *plot : {m_plot, m_simPlot, m_profilePlot})
+    for (QCustomPlot *plot : {m_plot, m_simPlot, m_profilePlot, m_comparePlot})
         connect(plot, &QCustomPlot::afterLayout, this, [this, plot] {
             // Tick labels thin out to what fits; that is only known once the plot is laid out.
             if (updateTickDensityFor(plot))
@@ -426,6 +467,8 @@ void RoutingBrowser::openStore(const QString &path)
         m_setCombo->clear();
     }
     m_thread->open(path);
+    m_compareThread->open(path);
+    m_hasCompareView = false;
     showPage(false, !m_path.isEmpty() ? tr("<p>Reading routing statistics…</p>")
                                 : tr("<p style='font-size:large'>No store open</p>"
                                      "<p>Open one with File → Open store….</p>"));
@@ -456,6 +499,7 @@ void RoutingBrowser::onListed(const RoutingStatListing &listing)
     }
     applyPending();
     updateCheckpointSlider();
+    fillCompareChoices();
     for (QWidget *w : std::initializer_list<QWidget *>{m_setCombo, m_sideCombo, m_layerCombo, m_measureCombo, m_orderCombo,
                                                        m_similarityCombo, m_exportButton})
         w->setEnabled(!m_sets.isEmpty());
@@ -605,6 +649,79 @@ void RoutingBrowser::request()
     r.order = RowOrder(m_orderCombo->currentData().toInt());
     r.similarity = core::Similarity(m_similarityCombo->currentData().toInt());
     m_requested = m_thread->compute(r);
+    requestCompare();
+}
+
+void RoutingBrowser::fillCompareChoices()
+{
+    const QVariant current = m_compareCombo->currentData();
+    const QSignalBlocker block(m_compareCombo);
+    m_compareCombo->clear();
+    m_compareCombo->addItem(tr("nothing"), QVariant());
+    for (const auto &set : m_sets)
+        m_compareCombo->addItem(setLabel(set), QStringLiteral("%1:%2").arg(set.modelId).arg(set.step));
+    m_compareCombo->setCurrentIndex(std::max(0, m_compareCombo->findData(current)));
+}
+
+bool RoutingBrowser::compareWith(qint64 modelId, qint64 step)
+{
+    if (modelId == 0) {
+        m_compareCombo->setCurrentIndex(0);
+        return true;
+    }
+    const int index = m_compareCombo->findData(QStringLiteral("%1:%2").arg(modelId).arg(step));
+    if (index < 0)
+        return false;
+    if (index == m_compareCombo->currentIndex())
+        requestCompare();
+    else
+        m_compareCombo->setCurrentIndex(index);
+    return true;
+}
+
+bool RoutingBrowser::isComparing() const
+{
+    return m_hasCompareView && m_compareCombo->currentIndex() > 0;
+}
+
+void RoutingBrowser::setCompareMode(CompareMode mode)
+{
+    m_compareModeCombo->setCurrentIndex(std::max(0, m_compareModeCombo->findData(int(mode))));
+}
+
+void RoutingBrowser::requestCompare()
+{
+    if (m_compareCombo->currentIndex() <= 0 || !m_compareCombo->currentData().isValid()) {
+        m_hasCompareView = false;
+        drawCompare();
+        return;
+    }
+    const QStringList other = m_compareCombo->currentData().toString().split(QLatin1Char(':'));
+    RoutingRequest r;
+    r.modelId = other.value(0).toLongLong();
+    r.step = other.value(1).toLongLong();
+    // The layer shown (once resolved), else what the controls ask for.
+    if (m_hasView) {
+        r.side = m_view.request.side;
+        r.layer = m_view.request.layer;
+    } else {
+        if (m_sideCombo->currentData().isValid())
+            r.side = db::Side(m_sideCombo->currentData().toInt());
+        r.layer = m_layerCombo->currentData().isValid() ? m_layerCombo->currentData().toInt() : -1;
+    }
+    r.measure = RoutingMeasure(m_measureCombo->currentData().toInt());
+    r.order = RowOrder::Name;   // rows follow the main map's order when drawn
+    r.similarity = core::Similarity(m_similarityCombo->currentData().toInt());
+    m_compareRequested = m_compareThread->compute(r);
+}
+
+void RoutingBrowser::onCompareComputed(const RoutingView &view)
+{
+    if (view.request.serial != m_compareRequested)
+        return;
+    m_compareView = view;
+    m_hasCompareView = true;
+    drawCompare();
 }
 
 void RoutingBrowser::onComputed(const RoutingView &view)
@@ -619,6 +736,13 @@ void RoutingBrowser::onComputed(const RoutingView &view)
     redraw();
     showPage(true);
     emit viewShown();
+    // The comparison follows the layer the view resolved (the first of a side, when none was asked for).
+    if (m_compareCombo->currentIndex() > 0
+        && (!m_hasCompareView || m_compareView.request.side != m_view.request.side
+            || m_compareView.request.layer != m_view.request.layer || m_compareView.request.measure != m_view.request.measure))
+        requestCompare();
+    else
+        drawCompare();
 }
 
 void RoutingBrowser::onFailed(const QString &message)

@@ -132,9 +132,28 @@ public:
     QSlider *checkpointSlider() const { return m_checkpointSlider; }
     /// The steps the slider walks, in order.
     QVector<qint64> checkpointSteps() const;
+
+    /// Compare mode: a second recording (another run, or another checkpoint) beside the one
+    /// shown, same side, layer, measure, rows and colour scale — or the difference of the two.
+    enum class CompareMode { SideBySide, Difference };
+    /// Compares with the statistics of `modelId` at `step` (0: stops comparing); false when
+    /// they are not listed.
+    bool compareWith(qint64 modelId, qint64 step);
+    void setCompareMode(CompareMode mode);
+    /// Whether a comparison is drawn, and what its map shows at a cell (row in display order of
+    /// the main map): the other recording's share, or the difference; NaN where it has no row.
+    bool isComparing() const;
+    double compareValue(int row, int expert) const;
+    const RoutingView &compareView() const { return m_compareView; }
+    QComboBox *compareCombo() const { return m_compareCombo; }
+    QComboBox *compareModeCombo() const { return m_compareModeCombo; }
+    QCustomPlot *comparePlot() const { return m_comparePlot; }
+    QCPColorMap *compareMap() const { return m_compareMap; }
     QLabel *noteLabel() const { return m_note; }
 
 signals:
+    /// The comparison's map is drawn.
+    void comparisonShown();
     /// A listing of stat sets arrived (`count` may be 0).
     void statSetsListed(int count);
     /// The view of the latest request is drawn.
@@ -164,6 +183,10 @@ private:
     /// The indices into m_sets of the shown run's recordings of its full model, by step.
     QVector<int> timeline() const;
     void updateCheckpointSlider();
+    void requestCompare();
+    void onCompareComputed(const RoutingView &view);
+    void drawCompare();
+    void fillCompareChoices();
     void request();
     void redraw();
     void drawRouting();
@@ -204,6 +227,17 @@ private:
     QComboBox *m_orderCombo = nullptr;
     QComboBox *m_similarityCombo = nullptr;
     QSlider *m_checkpointSlider = nullptr;
+    QComboBox *m_compareCombo = nullptr;
+    QComboBox *m_compareModeCombo = nullptr;
+    RoutingStatsThread *m_compareThread = nullptr;   ///< its own: a thread drops requests not started yet
+    quint64 m_compareRequested = 0;
+    bool m_hasCompareView = false;
+    RoutingView m_compareView;
+    QCustomPlot *m_comparePlot = nullptr;
+    QCPTextElement *m_compareTitle = nullptr;
+    QCPAxisRect *m_compareRect = nullptr;
+    QCPColorScale *m_compareScale = nullptr;
+    QCPColorMap *m_compareMap = nullptr;
     QLabel *m_checkpointLabel = nullptr;
     QWidget *m_checkpointRow = nullptr;
     QToolButton *m_exportButton = nullptr;

@@ -247,6 +247,12 @@ bool RoutingBrowser::updateTickDensityFor(QCustomPlot *plot)
     } else if (plot == m_simPlot) {
         changed |= setTextTicks(m_simRect->axis(QCPAxis::atLeft), v.tasks, span(m_simRect, true));
         changed |= setTextTicks(m_simRect->axis(QCPAxis::atBottom), v.tasks, span(m_simRect, false));
+    } else if (plot == m_comparePlot) {
+        QStringList columns;
+        for (int e = 0; e < std::max(v.experts, m_compareView.experts); ++e)
+            columns << QString::number(e);
+        changed |= setTextTicks(m_compareRect->axis(QCPAxis::atLeft), v.tasks, span(m_compareRect, true));
+        changed |= setTextTicks(m_compareRect->axis(QCPAxis::atBottom), columns, span(m_compareRect, false));
     } else if (plot == m_profilePlot) {
         QStringList layers;
         if (v.profiles.count(m_selectedTask))
@@ -477,6 +483,83 @@ bool RoutingBrowser::exportCsv(const QString &path, Matrix matrix, QString *erro
         out += '\n';
     }
     return saveFile(path, out, error);
+}
+
+double RoutingBrowser::compareValue(int row, int expert) const
+{
+    if (!m_hasCompareView || row < 0 || row >= m_view.tasks.size())
+        return std::nan("");
+    const int other = int(m_compareView.tasks.indexOf(m_view.tasks[row]));
+    if (other < 0)
+        return std::nan("");
+    const auto share = [](const RoutingView &v, int r, int e) {
+        return e < v.experts ? v.shares[std::size_t(r)][std::size_t(e)] : 0.0;
+    };
+    const double theirs = share(m_compareView, other, expert);
+    return CompareMode(m_compareModeCombo->currentData().toInt()) == CompareMode::Difference
+               ? share(m_view, row, expert) - theirs
+               : theirs;
+}
+
+void RoutingBrowser::drawCompare()
+{
+    const bool comparing = isComparing() && m_hasView;
+    m_simPlot->setVisible(!comparing);
+    m_comparePlot->setVisible(comparing);
+    if (!comparing) {
+        if (m_hasView)
+            drawRouting();   // its own colour scale again
+        m_plot->replot(QCustomPlot::rpQueuedReplot);
+        return;
+    }
+    const RoutingView &v = m_view;
+    const int rows = int(v.tasks.size()), experts = std::max(v.experts, m_compareView.experts);
+    const bool difference = CompareMode(m_compareModeCombo->currentData().toInt()) == CompareMode::Difference;
+    fillMap(m_compareMap, experts, rows, [&](int e, int t) {
+        const double value = compareValue(t, e);
+        return std::isnan(value) ? 0.0 : value;
+    });
+    double top = 0;
+    for (int t = 0; t < rows; ++t)
+        for (int e = 0; e < experts; ++e) {
+            const double value = compareValue(t, e);
+            if (!std::isnan(value))
+                top = std::max(top, std::abs(value));
+            if (!difference && e < v.experts)
+                top = std::max(top, v.shares[std::size_t(t)][std::size_t(e)]);
+        }
+    if (top <= 0)
+        top = 1;
+    const QString measure = measureName(v.request.measure);
+    if (difference) {
+        m_compareMap->setGradient(QCPColorGradient(QCPColorGradient::gpPolar));
+        m_compareMap->setDataRange(QCPRange(-top, top));
+        m_compareScale->axis()->setLabel(tr("difference of the shares of %1").arg(measure));
+    } else {
+        // The same colour scale on both maps, so that equal colours mean equal shares.
+        m_compareMap->setGradient(viridis());
+        m_compareMap->setDataRange(QCPRange(0, top));
+        m_map->setDataRange(QCPRange(0, top));
+        m_compareScale->axis()->setLabel(tr("share of %1").arg(measure));
+    }
+    m_compareRect->axis(QCPAxis::atBottom)->setRange(-0.5, std::max(experts, 1) - 0.5);
+    m_compareRect->axis(QCPAxis::atLeft)->setRange(-0.5, std::max(rows, 1) - 0.5);
+    QStringList missing;
+    for (const QString &task : v.tasks)
+        if (!m_compareView.tasks.contains(task))
+            missing << task;
+    const QString where = layerName(m_compareView.request.side.value_or(db::Side::Encoder), m_compareView.request.layer);
+    QString title = difference ? tr("Shown − %1, %2").arg(setLabel(m_compareView.set), where)
+                               : tr("%1, %2 (same rows and colours)").arg(setLabel(m_compareView.set), where);
+    if (m_compareView.request.layer != v.request.layer || m_compareView.request.side != v.request.side)
+        title += tr(" — it has no %1").arg(layerName(v.request.side.value_or(db::Side::Encoder), v.request.layer));
+    if (!missing.isEmpty())
+        title += tr(" — no statistics for %1").arg(missing.join(QStringLiteral(", ")));
+    m_compareTitle->setText(title);
+    updateTickDensityFor(m_comparePlot);
+    m_comparePlot->replot(QCustomPlot::rpQueuedReplot);
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+    emit comparisonShown();
 }
 
 } // namespace taskmoe::ui
