@@ -128,6 +128,25 @@ QCPTextElement *addTitle(QCustomPlot *plot, const QFont &font)
     return title;
 }
 
+TitledMap addTitledMap(QCustomPlot *plot, const QFont &font)
+{
+    TitledMap m;
+    m.title = addTitle(plot, font);
+    auto *grid = new QCPLayoutGrid;
+    plot->plotLayout()->addElement(1, 0, grid);
+    m.rect = makeMapRect(plot, font);
+    m.scale = makeScale(plot, font);
+    m.map = makeMap(m.rect, m.scale);
+    auto *margins = new QCPMarginGroup(plot);
+    m.rect->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
+    m.scale->setMarginGroup(QCP::msTop | QCP::msBottom, margins);
+    grid->addElement(0, 0, m.rect);
+    grid->addElement(0, 1, m.scale);
+    grid->setColumnStretchFactor(1, 0.01);
+    grid->setColumnSpacing(8);
+    return m;
+}
+
 /// A rectangle outlining one row of a map (the selection), drawn over the cells.
 QCPItemRect *makeOutline(QCustomPlot *plot, QCPAxisRect *rect)
 {

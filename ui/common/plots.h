@@ -44,6 +44,16 @@ QCPColorMap *makeMap(QCPAxisRect *rect, QCPColorScale *scale);
 /// margins aligned.
 QCPTextElement *addTitle(QCustomPlot *plot, const QFont &font);
 
+/// A titled map: a title row over [map rect, colour scale], top and bottom margins aligned.
+struct TitledMap
+{
+    QCPTextElement *title = nullptr;
+    QCPAxisRect *rect = nullptr;
+    QCPColorScale *scale = nullptr;
+    QCPColorMap *map = nullptr;
+};
+TitledMap addTitledMap(QCustomPlot *plot, const QFont &font);
+
 /// A rectangle outlining one row of a map (the selection), drawn over the cells.
 QCPItemRect *makeOutline(QCustomPlot *plot, QCPAxisRect *rect);
 

@@ -204,6 +204,7 @@ QWidget *RoutingBrowser::buildControls()
     m_compareCombo = new QComboBox;
     m_compareCombo->setObjectName(QStringLiteral("compareCombo"));
     m_compareCombo->setMinimumContentsLength(24);
+    m_compareCombo->setMaximumWidth(420);
     m_compareCombo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     m_compareCombo->setToolTip(tr("Compare with another recording — another run, or another checkpoint of this one: it is "
                                   "drawn beside the map (instead of the similarity matrix) with the same layer, measure, "
@@ -277,7 +278,8 @@ QWidget *RoutingBrowser::buildControls()
     checkpoints->setContentsMargins(0, 0, 0, 0);
     labelled(checkpoints, tr("&Checkpoint"), m_checkpointSlider, 1);
     checkpoints->addWidget(m_checkpointLabel);
-    third->addWidget(m_checkpointRow, 1);
+    third->addWidget(m_checkpointRow, 3);
+    third->addStretch(1);
     m_checkpointRow->setVisible(false);
     return widget;
 }
@@ -375,20 +377,12 @@ void RoutingBrowser::buildPlots()
     // Similarity: title over [map, colour scale].
     m_simPlot = makePlot(QStringLiteral("similarityPlot"));
     m_simPlot->setMinimumSize(320, 300);
-    m_simTitle = addTitle(m_simPlot, small);
-    auto *simGrid = new QCPLayoutGrid;
-    m_simPlot->plotLayout()->addElement(1, 0, simGrid);
-    m_simRect = makeMapRect(m_simPlot, small);
+    const TitledMap similarity = addTitledMap(m_simPlot, small);
+    m_simTitle = similarity.title;
+    m_simRect = similarity.rect;
+    m_simScale = similarity.scale;
+    m_simMap = similarity.map;
     m_simRect->axis(QCPAxis::atBottom)->setTickLabelRotation(-90);
-    m_simScale = makeScale(m_simPlot, small);
-    m_simMap = makeMap(m_simRect, m_simScale);
-    auto *simMargins = new QCPMarginGroup(m_simPlot);
-    m_simRect->setMarginGroup(QCP::msTop | QCP::msBottom, simMargins);
-    m_simScale->setMarginGroup(QCP::msTop | QCP::msBottom, simMargins);
-    simGrid->addElement(0, 0, m_simRect);
-    simGrid->addElement(0, 1, m_simScale);
-    simGrid->setColumnStretchFactor(1, 0.01);
-    simGrid->setColumnSpacing(8);
     connect(m_simPlot, &QCustomPlot::mousePress, this, [this](QMouseEvent *event) {
         const int row = rowAt(m_simRect, event->position().toPoint(), int(m_view.tasks.size()));
         if (row >= 0)
@@ -398,39 +392,23 @@ void RoutingBrowser::buildPlots()
     // The comparison: title over [map, colour scale], in the similarity matrix's place.
     m_comparePlot = makePlot(QStringLiteral("comparePlot"));
     m_comparePlot->setMinimumSize(320, 300);
-    m_compareTitle = addTitle(m_comparePlot, small);
-    auto *compareGrid = new QCPLayoutGrid;
-    m_comparePlot->plotLayout()->addElement(1, 0, compareGrid);
-    m_compareRect = makeMapRect(m_comparePlot, small);
+    const TitledMap comparison = addTitledMap(m_comparePlot, small);
+    m_compareTitle = comparison.title;
+    m_compareRect = comparison.rect;
+    m_compareScale = comparison.scale;
+    m_compareMap = comparison.map;
     m_compareRect->axis(QCPAxis::atBottom)->setLabel(tr("expert"));
-    m_compareScale = makeScale(m_comparePlot, small);
-    m_compareMap = makeMap(m_compareRect, m_compareScale);
-    auto *compareMargins = new QCPMarginGroup(m_comparePlot);
-    m_compareRect->setMarginGroup(QCP::msTop | QCP::msBottom, compareMargins);
-    m_compareScale->setMarginGroup(QCP::msTop | QCP::msBottom, compareMargins);
-    compareGrid->addElement(0, 0, m_compareRect);
-    compareGrid->addElement(0, 1, m_compareScale);
-    compareGrid->setColumnStretchFactor(1, 0.01);
-    compareGrid->setColumnSpacing(8);
 
     // The selected task in every MoE layer: title over [map, colour scale].
     m_profilePlot = makePlot(QStringLiteral("profilePlot"));
     m_profilePlot->setMinimumSize(320, 160);
-    m_profileTitle = addTitle(m_profilePlot, small);
-    auto *profileGrid = new QCPLayoutGrid;
-    m_profilePlot->plotLayout()->addElement(1, 0, profileGrid);
-    m_profileRect = makeMapRect(m_profilePlot, small);
+    const TitledMap profile = addTitledMap(m_profilePlot, small);
+    m_profileTitle = profile.title;
+    m_profileRect = profile.rect;
+    m_profileScale = profile.scale;
+    m_profileMap = profile.map;
     m_profileRect->axis(QCPAxis::atBottom)->setLabel(tr("expert"));
-    m_profileScale = makeScale(m_profilePlot, small);
-    m_profileMap = makeMap(m_profileRect, m_profileScale);
     m_profileScale->axis()->ticker()->setTickCount(3);   // a short bar
-    auto *profileMargins = new QCPMarginGroup(m_profilePlot);
-    m_profileRect->setMarginGroup(QCP::msTop | QCP::msBottom, profileMargins);
-    m_profileScale->setMarginGroup(QCP::msTop | QCP::msBottom, profileMargins);
-    profileGrid->addElement(0, 0, m_profileRect);
-    profileGrid->addElement(0, 1, m_profileScale);
-    profileGrid->setColumnStretchFactor(1, 0.01);
-    profileGrid->setColumnSpacing(8);
     m_profileOutline = makeOutline(m_profilePlot, m_profileRect);
     connect(m_profilePlot, &QCustomPlot::mousePress, this, [this](QMouseEvent *event) {
         // Clicking a layer of the profile shows that layer.
