@@ -51,6 +51,7 @@ bool Quickstart::start(const Options &options, QString *error)
     m_running = true;
     m_queued.clear();
     m_modelEvals.clear();
+    m_problems.clear();
     m_modelEvalsQueued = m_benchQueued = false;
     QStringList settings;
     for (const QString &s : options.trainSettings)
@@ -144,7 +145,10 @@ void Quickstart::queueModelEvaluations()
                                                 : QObject::tr("sub-network %1").arg(m.task)});
             return models;
         },
-        this, [this](const Models &models, const QString &) {
+        this, [this](const Models &models, const QString &error) {
+            // Without the list, the sub-networks go unevaluated: the end of the experiment says so.
+            if (!error.isEmpty())
+                m_problems << tr("quickstart: cannot list the extracted models: %1").arg(error);
             const QStringList evaluation{QStringLiteral("--beam"), QString::number(m_options.beam), QStringLiteral("--limit"),
                                          QString::number(m_options.evalLimit)};
             for (const auto &[id, what] : models) {
@@ -203,7 +207,7 @@ void Quickstart::checkDone()
             failed << QStringLiteral("%1: %2").arg(found->second.title, found->second.message.section(QLatin1Char('\n'), -1));
     }
     m_running = false;
-    emit finished(failed);
+    emit finished(m_problems + failed);
 }
 
 } // namespace taskmoe::ui

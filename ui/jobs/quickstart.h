@@ -65,7 +65,8 @@ private:
     int m_eval[3] = {0, 0, 0};
     int m_extract = 0, m_prune = 0, m_distill = 0, m_studentEval = 0;
     QList<int> m_modelEvals;
-    std::map<int, qint64> m_modelOfEval;  ///< evaluation job → the stored model it evaluates
+    std::map<int, qint64> m_modelOfEval;
+    QStringList m_problems;               ///< what went wrong outside a job  ///< evaluation job → the stored model it evaluates
     bool m_modelEvalsQueued = false, m_benchQueued = false;
 };
 
