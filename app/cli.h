@@ -129,6 +129,8 @@ int runDecode(const QStringList &args);
 int runExtract(const QStringList &args);
 /// `bench --decode --run N`: decoding speed with and without the KV cache, greedy and beam.
 int benchDecode(const CommandLine &cli);
+/// `bench --store-scale` (app/cmd_bench_scale.cpp): needs a QApplication (main makes one, off screen).
+int benchStoreScale(const CommandLine &cli);
 /// --config FILE, --preset NAME, --set key=value (repeatable) and --minutes M (app/cmd_train.cpp).
 void addTrainConfigOptions(CommandLine &cli);
 /// The training configuration those options give (InputError / UsageError naming the problem).

@@ -353,12 +353,33 @@ int runBench(const QStringList &args)
                                   "tokens/s, FLOPs and the share of the measured GEMM rate.")});
     cli.addOption({QStringLiteral("length"), QStringLiteral("With --train: pieces per sentence (default 15)."),
                    QStringLiteral("n"), QStringLiteral("15")});
+    cli.addOption({QStringLiteral("store-scale"),
+                   QStringLiteral("The store and the workbench at scale: a generated store of --runs runs (default 10000) "
+                                  "and about 100 million metric rows; the runs list, one run's curve and a plot of "
+                                  "--plot-points points timed against their budgets (1 s, 1 s, 16 ms a frame).")});
+    cli.addOption({QStringLiteral("scale-store"),
+                   QStringLiteral("With --store-scale: generate the store at this path and keep it (a later run with the same "
+                                  "sizes reuses it); default: a scratch file next to --db, removed afterwards."),
+                   QStringLiteral("path")});
+    cli.addOption({QStringLiteral("runs"), QStringLiteral("With --store-scale: runs in the store (default 10000)."),
+                   QStringLiteral("n"), QStringLiteral("10000")});
+    cli.addOption({QStringLiteral("steps"), QStringLiteral("With --store-scale: logged steps per run, 10 keys each (default 1000)."),
+                   QStringLiteral("n"), QStringLiteral("1000")});
+    cli.addOption({QStringLiteral("long-steps"),
+                   QStringLiteral("With --store-scale: run 1 logged its loss this many times (default 1000000)."),
+                   QStringLiteral("n"), QStringLiteral("1000000")});
+    cli.addOption({QStringLiteral("plot-points"), QStringLiteral("With --store-scale: points of the plot timed (default 1000000)."),
+                   QStringLiteral("n"), QStringLiteral("1000000")});
+    cli.addOption({QStringLiteral("frames"), QStringLiteral("With --store-scale: pans and zooms timed (default 60 each)."),
+                   QStringLiteral("n"), QStringLiteral("60")});
     addTrainConfigOptions(cli);
     if (!cli.parse(rest))
         return ExitOk;
     if (int(cli.isSet(QStringLiteral("store"))) + int(cli.isSet(QStringLiteral("moe-layer"))) + int(cli.isSet(QStringLiteral("decode")))
-            + int(cli.isSet(QStringLiteral("train"))) > 1)
-        throw UsageError(QStringLiteral("bench: choose one benchmark, --store, --moe-layer, --decode or --train"));
+            + int(cli.isSet(QStringLiteral("train"))) + int(cli.isSet(QStringLiteral("store-scale"))) > 1)
+        throw UsageError(QStringLiteral("bench: choose one benchmark, --store, --store-scale, --moe-layer, --decode or --train"));
+    if (cli.isSet(QStringLiteral("store-scale")))
+        return benchStoreScale(cli);
     if (cli.isSet(QStringLiteral("train")))
         return benchTrain(cli);
     if (cli.isSet(QStringLiteral("decode")))
@@ -367,7 +388,7 @@ int runBench(const QStringList &args)
         return benchStore(cli);
     if (cli.isSet(QStringLiteral("moe-layer")))
         return benchMoeLayer(cli);
-    throw UsageError(QStringLiteral("bench: choose a benchmark: --store, --moe-layer, --decode or --train"));
+    throw UsageError(QStringLiteral("bench: choose a benchmark: --store, --store-scale, --moe-layer, --decode or --train"));
 }
 
 } // namespace taskmoe::app

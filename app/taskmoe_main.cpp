@@ -10,6 +10,7 @@
 #include <QCoreApplication>
 #include <QTextStream>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -51,6 +52,7 @@ const char *kUsage =
     "  bleu             BLEU or chrF/chrF++ of a hypothesis file, as sacrebleu computes them\n"
     "  bench --store    measure store write speed (metric rows per second)\n"
     "  bench --moe-layer  time the MoE layer against a dense FFN of the same active FLOPs\n"
+    "  bench --store-scale  the runs list, a run's curve and a 1M-point plot on a store of 10,000 runs\n"
     "\n"
     "Options:\n"
     "  --version        print the program, LibTorch and BLAS versions and threads\n"
@@ -150,12 +152,16 @@ int main(int argc, char **argv)
 {
     restartWithComputeEnvironment(argc, argv);
     keepFreedMemory(argc, argv);
-    // The report draws its figures with QCustomPlot: a widgets application, off screen unless
-    // the user chose a platform. Every other command is a plain console program.
-    const bool report = argc >= 2 && std::strcmp(argv[1], "report") == 0;
-    if (report && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+    // The report draws its figures with QCustomPlot, and the store-scale benchmark times the
+    // workbench's own window: a widgets application, off screen unless the user chose a
+    // platform. Every other command is a plain console program.
+    const bool widgets = argc >= 2
+                        && (std::strcmp(argv[1], "report") == 0
+                            || (std::strcmp(argv[1], "bench") == 0
+                                && std::any_of(argv + 2, argv + argc, [](const char *a) { return std::strcmp(a, "--store-scale") == 0; })));
+    if (widgets && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
-    std::unique_ptr<QCoreApplication> application = report ? std::make_unique<QApplication>(argc, argv)
+    std::unique_ptr<QCoreApplication> application = widgets ? std::make_unique<QApplication>(argc, argv)
                                                            : std::make_unique<QCoreApplication>(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("taskmoe"));
     QCoreApplication::setApplicationVersion(QStringLiteral(TASKMOE_VERSION));

@@ -155,6 +155,13 @@ const QVector<QStringList> &migrations()
         {
             "ALTER TABLE routing_stats ADD COLUMN top1_gate_mass REAL NOT NULL DEFAULT 0",
         },
+        // 4: a run's checkpoints and models, and a model's benchmarks, found through an index: a
+        //    store of 10,000 runs listed them by scanning the tables once per run.
+        {
+            "CREATE INDEX checkpoints_by_run ON checkpoints (run_id, step)",
+            "CREATE INDEX models_by_run ON models (run_id)",
+            "CREATE INDEX benchmarks_by_model ON benchmarks (model_id)",
+        },
     };
     return steps;
 }

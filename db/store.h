@@ -16,6 +16,7 @@
 #include <functional>
 #include <stdexcept>
 #include <map>
+#include <set>
 #include <optional>
 #include <vector>
 
@@ -81,6 +82,9 @@ public:
     /// seen, so a run just resumed by a new process is left alone). Returns how many it marked.
     /// (protocol/processes.h has the checks for this machine.)
     int markInterruptedRuns(const QString &host, const std::function<bool(qint64 pid)> &alive);
+    /// Changes when another connection (another process, another thread's store) has committed
+    /// a change since this one last asked: a follower reads the store again only then.
+    qint64 dataVersion() const;
     /// The folder that holds a new run's checkpoints and its log (`train.log`): `run-N` in the
     /// store's runs folder. Everything that starts or follows a run agrees on it.
     static QString runFolder(const QString &storePath, qint64 runId);
@@ -101,6 +105,12 @@ public:
     /// The points of a run logged after `afterStep`, ordered by step then key: what a
     /// follower of a live run reads on each poll.
     std::vector<MetricPoint> metricsAfter(qint64 runId, qint64 afterStep) const;
+    /// All of a run's curves for plotting, ordered by key then step. A key with more than
+    /// 2 × `maxBuckets` points is downsampled in SQL: its steps are cut into `maxBuckets`
+    /// equal ranges and each range gives its lowest and its highest point (spikes survive),
+    /// plus the first and last point of the curve. `downsampledKeys`, when given, receives
+    /// the keys that were. A few index lookups and one pass over the run's rows.
+    std::vector<MetricPoint> metricCurves(qint64 runId, int maxBuckets, QStringList *downsampledKeys = nullptr) const;
     QStringList metricKeys(qint64 runId) const;
     /// Each run's newest step with a logged training loss (runs without one are absent).
     std::map<qint64, qint64> lastMetricSteps() const;
@@ -108,6 +118,8 @@ public:
     // Results ----------------------------------------------------------------------------
     qint64 addCheckpoint(const CheckpointRecord &checkpoint);
     QVector<CheckpointRecord> checkpoints(qint64 runId) const;
+    /// The runs that have at least one checkpoint (one pass over an index).
+    std::set<qint64> runsWithCheckpoints() const;
     /// The run's checkpoint with the highest dev BLEU (the `dev_bleu` metric at the checkpoint's
     /// step; the later step on a tie), and that BLEU; nullopt when no checkpoint has one.
     std::optional<std::pair<CheckpointRecord, double>> bestCheckpoint(qint64 runId) const;

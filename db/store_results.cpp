@@ -33,6 +33,16 @@ QVector<CheckpointRecord> Store::checkpoints(qint64 runId) const
     return out;
 }
 
+std::set<qint64> Store::runsWithCheckpoints() const
+{
+    std::set<qint64> out;
+    Query q(m_connection, QStringLiteral("SELECT DISTINCT run_id FROM checkpoints"));
+    q.exec("list the runs with checkpoints");
+    while (q.next())
+        out.insert(q.value(0).toLongLong());
+    return out;
+}
+
 std::optional<std::pair<CheckpointRecord, double>> Store::bestCheckpoint(qint64 runId) const
 {
     Query q(m_connection, QStringLiteral(

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <iterator>
 #include <tuple>
 
 namespace taskmoe::db {
@@ -228,6 +229,13 @@ static std::vector<MetricPoint> metricPoints(Query &q)
     return out;
 }
 
+qint64 Store::dataVersion() const
+{
+    Query q(m_connection, QStringLiteral("PRAGMA data_version"));
+    q.exec("read the data version");
+    return q.next() ? q.value(0).toLongLong() : -1;
+}
+
 std::vector<MetricPoint> Store::metrics(qint64 runId, const QString &key) const
 {
     Query q(m_connection, QStringLiteral(
@@ -242,9 +250,76 @@ std::vector<MetricPoint> Store::metricsAfter(qint64 runId, qint64 afterStep) con
 {
     Query q(m_connection, QStringLiteral(
         "SELECT m.run_id, m.step, k.name, m.value, m.wall_time FROM metrics m JOIN metric_keys k ON k.id = m.key_id "
-        "WHERE m.run_id = ? AND m.step > ? ORDER BY m.step, k.name"));
+        // key_id IN (…) lets SQLite seek (run, key, step > after) in the primary key for each
+        // key instead of walking every point of the run on every poll.
+        "WHERE m.run_id = ? AND m.key_id IN (SELECT id FROM metric_keys) AND m.step > ? ORDER BY m.step, k.name"));
     q.bind(runId).bind(afterStep).exec("read new metrics");
     return metricPoints(q);
+}
+
+std::vector<MetricPoint> Store::metricCurves(qint64 runId, int maxBuckets, QStringList *downsampledKeys) const
+{
+    if (maxBuckets < 1)
+        throw StoreError(QStringLiteral("store: a curve needs at least one bucket (asked for %1)").arg(maxBuckets));
+    if (downsampledKeys)
+        downsampledKeys->clear();
+    struct Extent
+    {
+        qint64 keyId;
+        QString name;
+        qint64 first, last;
+    };
+    std::vector<Extent> extents;
+    {
+        // The first and last step of each key the run logged: two seeks in the primary key per key.
+        Query q(m_connection, QStringLiteral(
+            "SELECT k.id, k.name, (SELECT MIN(step) FROM metrics m WHERE m.run_id = ? AND m.key_id = k.id), "
+            "(SELECT MAX(step) FROM metrics m WHERE m.run_id = ? AND m.key_id = k.id) FROM metric_keys k ORDER BY k.name"));
+        q.bind(runId).bind(runId).exec("find the extent of a run's curves");
+        while (q.next())
+            if (!q.value(2).isNull())
+                extents.push_back({q.value(0).toLongLong(), q.value(1).toString(), q.value(2).toLongLong(),
+                                   q.value(3).toLongLong()});
+    }
+    std::vector<MetricPoint> out;
+    for (const Extent &e : extents) {
+        const qint64 span = e.last - e.first + 1;
+        if (span <= 2 * qint64(maxBuckets)) {
+            // Steps are unique per key, so at most 2 × maxBuckets points: read them all.
+            Query q(m_connection, QStringLiteral(
+                "SELECT run_id, step, ?, value, wall_time FROM metrics WHERE run_id = ? AND key_id = ? ORDER BY step"));
+            q.bind(e.name).bind(runId).bind(e.keyId).exec("read a curve");
+            auto points = metricPoints(q);
+            out.insert(out.end(), std::make_move_iterator(points.begin()), std::make_move_iterator(points.end()));
+            continue;
+        }
+        const qint64 width = (span + maxBuckets - 1) / maxBuckets;
+        // Per bucket a correlated aggregate over a primary-key range gives the step of its lowest
+        // and of its highest point (SQLite takes a bare column from the row MIN/MAX picked); the
+        // points are then read by key. No sort of the run's points, no temporary B-tree but the
+        // UNION of at most 2 × maxBuckets + 2 steps.
+        Query q(m_connection, QStringLiteral(
+            "WITH RECURSIVE bucket(lo) AS (SELECT ? UNION ALL SELECT lo + ? FROM bucket WHERE lo + ? <= ?), "
+            "chosen(step) AS ("
+            " SELECT (SELECT step FROM (SELECT step, MIN(value) FROM metrics "
+            "   WHERE run_id = ? AND key_id = ? AND step >= lo AND step < lo + ?)) FROM bucket"
+            " UNION SELECT (SELECT step FROM (SELECT step, MAX(value) FROM metrics "
+            "   WHERE run_id = ? AND key_id = ? AND step >= lo AND step < lo + ?)) FROM bucket"
+            " UNION SELECT ? UNION SELECT ?) "
+            "SELECT m.run_id, m.step, ?, m.value, m.wall_time FROM chosen c "
+            "JOIN metrics m ON m.run_id = ? AND m.key_id = ? AND m.step = c.step ORDER BY m.step"));
+        q.bind(e.first).bind(width).bind(width).bind(e.last)
+            .bind(runId).bind(e.keyId).bind(width)
+            .bind(runId).bind(e.keyId).bind(width)
+            .bind(e.first).bind(e.last)
+            .bind(e.name).bind(runId).bind(e.keyId)
+            .exec("read a downsampled curve");
+        auto points = metricPoints(q);
+        out.insert(out.end(), std::make_move_iterator(points.begin()), std::make_move_iterator(points.end()));
+        if (downsampledKeys)
+            *downsampledKeys << e.name;
+    }
+    return out;
 }
 
 std::map<qint64, qint64> Store::lastMetricSteps() const
@@ -266,7 +341,9 @@ QStringList Store::metricKeys(qint64 runId) const
 {
     QStringList out;
     Query q(m_connection, QStringLiteral(
-        "SELECT DISTINCT k.name FROM metrics m JOIN metric_keys k ON k.id = m.key_id WHERE m.run_id = ? ORDER BY k.name"));
+        // One seek per key, not a pass over every point of the run.
+        "SELECT k.name FROM metric_keys k WHERE EXISTS (SELECT 1 FROM metrics m WHERE m.run_id = ? AND m.key_id = k.id) "
+        "ORDER BY k.name"));
     q.bind(runId).exec("list metric keys");
     while (q.next())
         out << q.value(0).toString();

@@ -277,6 +277,44 @@ private slots:
         QCOMPARE(series[1].beam, 4);
     }
 
+    void modelFilesOfNoRunAreSeriesOfTheirOwn()
+    {
+        // `taskmoe bench --decode --models some/file.tmf` stores rows without a model id, named by the file.
+        const QString path = m_dir.filePath(QStringLiteral("files.sqlite"));
+        {
+            db::Store store(path);
+            const auto add = [&](const QString &file, int batch, double rate) {
+                db::BenchmarkRecord b;
+                b.kind = QStringLiteral("decode");
+                b.batchSize = batch;
+                b.tokensPerSecond = rate;
+                b.configJson = test::json({{QStringLiteral("model"), file}, {QStringLiteral("beam"), 1},
+                                           {QStringLiteral("params_total"), 438389760}, {QStringLiteral("params_active"), 60831744}});
+                store.addBenchmark(b);
+            };
+            add(QStringLiteral("/tmp/tb/token.tmf"), 1, 40);
+            add(QStringLiteral("/tmp/tb/token.tmf"), 8, 120);
+            add(QStringLiteral("/tmp/tb/task.tmf"), 8, 300);
+        }
+        const auto series = usecases::speedSeries(db::Store(path));
+        QCOMPARE(series.size(), std::size_t(2));
+        QCOMPARE(series[0].modelId, qint64(-2));   // by id: the second file named comes first
+        QCOMPARE(series[0].label, QStringLiteral("file task.tmf"));
+        QCOMPARE(series[1].modelId, qint64(-1));
+        QCOMPARE(series[1].spec, QStringLiteral("/tmp/tb/token.tmf"));
+        QCOMPARE(series[1].kind, QStringLiteral("model"));
+        QCOMPARE(series[1].paramsTotal, qint64(438389760));
+        QCOMPARE(series[1].peakPoint()->batchSize, 8);
+
+        ui::StoreController controller;
+        ui::ThroughputDashboard dashboard(&controller, nullptr);
+        QSignalSpy shown(&dashboard, &ui::ThroughputDashboard::curvesShown);
+        QVERIFY(controller.open(path));
+        QTRY_COMPARE(dashboard.modelList()->count(), 2);
+        QTRY_COMPARE(dashboard.shownSeries().size(), std::size_t(2));
+        QCOMPARE(dashboard.baselineBox()->count(), 3);   // none and the two files
+    }
+
     void throughputDashboardShowsTheStoredCurves()
     {
         ui::StoreController controller;

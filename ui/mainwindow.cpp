@@ -752,6 +752,7 @@ void MainWindow::onLoaded()
         offerQuickstart();
     }
     m_follower->open(m_controller->path());
+    m_monitor->setStorePath(m_controller->path());
     m_routing->openStore(m_controller->path());
     updateStatus();
     emit storeLoaded();

@@ -58,11 +58,22 @@ std::vector<SpeedSeries> speedSeries(const db::Store &store)
 
     // (model, beam, source) → batch size → the best measurement.
     std::map<std::tuple<qint64, int, QString>, std::map<int, db::BenchmarkRecord>> best;
+    std::map<qint64, QString> fileOf;   // negative id → the file as the benchmark named it
+    std::map<QString, qint64> idOfFile;
     for (const auto &b : store.benchmarks()) {
-        if (b.kind != QLatin1String("decode") || !models.count(b.modelId))
+        if (b.kind != QLatin1String("decode"))
             continue;
         const QJsonObject config = QJsonDocument::fromJson(b.configJson.toUtf8()).object();
-        auto &slot = best[{b.modelId, std::max(1, config.value(QStringLiteral("beam")).toInt(1)),
+        qint64 modelId = b.modelId;
+        if (!models.count(modelId)) {
+            // A file of no run measured by name: its own series, named by the file.
+            const QString file = config.value(QStringLiteral("model")).toString();
+            if (modelId > 0 || file.isEmpty())
+                continue;   // a model row deleted since
+            modelId = idOfFile.emplace(file, -qint64(idOfFile.size()) - 1).first->second;
+            fileOf[modelId] = file;
+        }
+        auto &slot = best[{modelId, std::max(1, config.value(QStringLiteral("beam")).toInt(1)),
                            config.value(QStringLiteral("source")).toString()}];
         const auto it = slot.find(b.batchSize);
         if (it == slot.end() || b.tokensPerSecond > it->second.tokensPerSecond)
@@ -71,24 +82,36 @@ std::vector<SpeedSeries> speedSeries(const db::Store &store)
     std::vector<SpeedSeries> out;
     for (const auto &[key, batches] : best) {
         const auto &[modelId, beam, source] = key;
-        const db::ModelRecord &m = models[modelId];
-        const auto run = runs.find(m.runId);
-        if (run != runs.end() && !stepOfCheckpoint.count(m.checkpointId))
-            for (const auto &c : store.checkpoints(m.runId))
-                stepOfCheckpoint[c.id] = c.step;
         SpeedSeries s;
         s.key = QStringLiteral("%1/%2/%3").arg(modelId).arg(beam).arg(source);
         s.modelId = modelId;
-        s.label = modelLabel(m, run == runs.end() ? nullptr : &run->second,
-                             stepOfCheckpoint.count(m.checkpointId) ? stepOfCheckpoint[m.checkpointId] : 0);
-        s.kind = run == runs.end() ? QStringLiteral("model")
-                 : m.kind == QLatin1String("subnetwork") ? (pruningOf(m.manifestJson) ? QStringLiteral("pruned") : QStringLiteral("subnetwork"))
-                 : run->second.kind == QLatin1String("student") ? QStringLiteral("student")
-                                                                : QStringLiteral("full");
         s.beam = beam;
         s.source = source;
-        s.paramsTotal = m.paramsTotal;
-        s.paramsActive = m.paramsActive;
+        if (modelId < 0) {
+            const QString &file = fileOf[modelId];
+            const QJsonObject config = QJsonDocument::fromJson(batches.begin()->second.configJson.toUtf8()).object();
+            s.spec = file;
+            s.label = QStringLiteral("file %1").arg(QFileInfo(file).fileName());
+            s.kind = QStringLiteral("model");
+            s.paramsTotal = config.value(QStringLiteral("params_total")).toInteger();
+            s.paramsActive = config.value(QStringLiteral("params_active")).toInteger();
+        }
+        const db::ModelRecord &m = modelId < 0 ? db::ModelRecord() : models[modelId];
+        const auto run = modelId < 0 ? runs.end() : runs.find(m.runId);
+        if (run != runs.end() && !stepOfCheckpoint.count(m.checkpointId))
+            for (const auto &c : store.checkpoints(m.runId))
+                stepOfCheckpoint[c.id] = c.step;
+        if (modelId > 0) {
+            s.spec = QStringLiteral("model:%1").arg(modelId);
+            s.label = modelLabel(m, run == runs.end() ? nullptr : &run->second,
+                                 stepOfCheckpoint.count(m.checkpointId) ? stepOfCheckpoint[m.checkpointId] : 0);
+            s.kind = run == runs.end() ? QStringLiteral("model")
+                     : m.kind == QLatin1String("subnetwork") ? (pruningOf(m.manifestJson) ? QStringLiteral("pruned") : QStringLiteral("subnetwork"))
+                     : run->second.kind == QLatin1String("student") ? QStringLiteral("student")
+                                                                    : QStringLiteral("full");
+            s.paramsTotal = m.paramsTotal;
+            s.paramsActive = m.paramsActive;
+        }
         for (const auto &[batch, b] : batches) {
             s.points.push_back({batch, b.tokensPerSecond, b.latencyMs, b.encoderMs, b.decoderMs, b.peakRssBytes});
             if (s.peak < 0 || b.tokensPerSecond > s.points[std::size_t(s.peak)].tokensPerSecond)

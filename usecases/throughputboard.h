@@ -29,7 +29,8 @@ struct SpeedPoint
 struct SpeedSeries
 {
     QString key;                          ///< "12/4/en-de test sentences": model, beam, source
-    qint64 modelId = 0;
+    qint64 modelId = 0;                   ///< negative for a model file the store does not know (see `spec`)
+    QString spec;                         ///< what `taskmoe bench --decode --models` measures it by
     QString label;                        ///< "run 3 task-moe-target, step 1369 — sub-network de"
     QString kind;                         ///< full, subnetwork, pruned, student, model
     int beam = 1;
@@ -46,7 +47,9 @@ struct SpeedSeries
     std::optional<double> encoderShare() const;
 };
 
-/// Every series of the store's decoding benchmarks, by model and then beam.
+/// Every series of the store's decoding benchmarks, by model and then beam. Benchmarks of model
+/// files the store has no row for (`--models some/file.tmf`) are series too, one per file as
+/// it was named, with negative ids (−1, −2, … in the order first measured).
 std::vector<SpeedSeries> speedSeries(const db::Store &store);
 
 /// What a model is called on the dashboards: "run 3 task-moe-target, step 1369" and what it

@@ -1,6 +1,7 @@
 #include "ui/dashboards/bleudashboard.h"
 
 #include "db/store.h"
+#include "ui/common/deferredrefresh.h"
 #include "ui/common/plotexport.h"
 #include "ui/common/plots.h"
 #include "ui/common/storecontroller.h"
@@ -209,7 +210,7 @@ BleuDashboard::BleuDashboard(StoreController *store, QWidget *parent)
                         });
                     });
 
-    connect(m_store, &StoreController::loaded, this, &BleuDashboard::refresh);
+    connect(m_store, &StoreController::loaded, new DeferredRefresh(this, [this] { refresh(); }), &DeferredRefresh::request);
     connect(m_setting, &QComboBox::currentIndexChanged, this, [this] {
         if (!m_filling)
             refresh();

@@ -1,6 +1,7 @@
 #include "ui/dashboards/throughputdashboard.h"
 
 #include "db/store.h"
+#include "ui/common/deferredrefresh.h"
 #include "ui/common/plotexport.h"
 #include "ui/common/plots.h"
 #include "ui/common/storecontroller.h"
@@ -246,7 +247,7 @@ ThroughputDashboard::ThroughputDashboard(StoreController *store, JobController *
                                          });
                     });
 
-    connect(m_store, &StoreController::loaded, this, &ThroughputDashboard::refresh);
+    connect(m_store, &StoreController::loaded, new DeferredRefresh(this, [this] { refresh(); }), &DeferredRefresh::request);
     connect(m_beam, &QComboBox::currentIndexChanged, this, &ThroughputDashboard::select);
     connect(m_baseline, &QComboBox::currentIndexChanged, this, [this] {
         if (!m_filling)
@@ -330,6 +331,17 @@ void ThroughputDashboard::showListing(const Listing &listing, const QString &err
         if (!has)
             item->setForeground(palette().color(QPalette::PlaceholderText));
     }
+    // Model files of no run measured by name (taskmoe bench --decode --models FILE.tmf).
+    std::set<qint64> files;
+    for (const auto &s : m_all) {
+        if (s.modelId >= 0 || !files.insert(s.modelId).second)
+            continue;
+        auto *item = new QListWidgetItem(s.label, m_models);
+        item->setToolTip(s.spec);
+        item->setData(Qt::UserRole, s.modelId);
+        item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
+        item->setCheckState(wasChecked.isEmpty() || wasChecked.contains(s.modelId) ? Qt::Checked : Qt::Unchecked);
+    }
     m_filling = false;
     fillBaselines();
     if (!error.isEmpty())
@@ -357,7 +369,7 @@ void ThroughputDashboard::fillBaselines()
             m_baseline->addItem(item->text(), id);
     }
     // The first measured model checked is the baseline until the user picks another.
-    const int index = current.isValid() && current.toLongLong() > 0 ? m_baseline->findData(current) : -1;
+    const int index = current.isValid() && current.toLongLong() != 0 ? m_baseline->findData(current) : -1;
     m_baseline->setCurrentIndex(index >= 0 ? index : std::min(1, m_baseline->count() - 1));
     m_filling = false;
 }
@@ -485,8 +497,10 @@ void ThroughputDashboard::draw()
 void ThroughputDashboard::measure()
 {
     QStringList models;
-    for (const qint64 id : checkedModels())
-        models << QStringLiteral("model:%1").arg(id);
+    for (const qint64 id : checkedModels()) {
+        const auto file = std::find_if(m_all.begin(), m_all.end(), [id](const usecases::SpeedSeries &s) { return s.modelId == id; });
+        models << (id < 0 && file != m_all.end() ? file->spec : QStringLiteral("model:%1").arg(id));
+    }
     if (models.isEmpty()) {
         m_status->setText(tr("Check the models to measure."));
         return;

@@ -1,6 +1,7 @@
 #include "ui/playground/playground.h"
 
 #include "db/store.h"
+#include "ui/common/deferredrefresh.h"
 #include "ui/common/storecontroller.h"
 #include "ui/common/storereader.h"
 #include "usecases/throughputboard.h"   // modelLabel
@@ -382,7 +383,7 @@ Playground::Playground(StoreController *store, const QString &program, QWidget *
     layout->addWidget(m_task);
     layout->addWidget(m_scroll, 1);
 
-    connect(m_store, &StoreController::loaded, this, &Playground::fillModels);
+    connect(m_store, &StoreController::loaded, new DeferredRefresh(this, [this] { fillModels(); }), &DeferredRefresh::request);
     connect(m_model, &QComboBox::currentIndexChanged, this, [this] {
         if (!m_filling)
             loadModel();
@@ -421,8 +422,9 @@ void Playground::fillModels()
             std::map<qint64, db::RunRecord> runs;
             for (const auto &r : store.runs())
                 runs[r.id] = r;
+            const auto withCheckpoints = store.runsWithCheckpoints();
             for (const auto &[id, run] : runs) {
-                if (store.checkpoints(id).isEmpty())
+                if (!withCheckpoints.count(id))
                     continue;
                 const bool hasBest = best.count(id) > 0;
                 entries.push_back({hasBest ? QObject::tr("run %1 %2 — best checkpoint (step %3)").arg(id).arg(run.name).arg(best.at(id).first)
@@ -431,10 +433,16 @@ void Playground::fillModels()
                                                          QStringLiteral("best")}
                                            : QStringList{QStringLiteral("--run"), QString::number(id)}});
             }
+            std::map<qint64, qint64> stepOfCheckpoint;   // of the runs with sub-networks
             for (const auto &m : store.models())
                 if (m.kind == QLatin1String("subnetwork")) {
                     const auto run = runs.find(m.runId);
-                    entries.push_back({usecases::modelLabel(m, run == runs.end() ? nullptr : &run->second, 0),
+                    if (run != runs.end() && !stepOfCheckpoint.count(m.checkpointId))
+                        for (const auto &c : store.checkpoints(m.runId))
+                            stepOfCheckpoint[c.id] = c.step;
+                    const auto step = stepOfCheckpoint.find(m.checkpointId);
+                    entries.push_back({usecases::modelLabel(m, run == runs.end() ? nullptr : &run->second,
+                                                            step == stepOfCheckpoint.end() ? 0 : step->second),
                                        {QStringLiteral("--model"), m.path}});
                 }
             return entries;

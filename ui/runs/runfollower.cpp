@@ -16,6 +16,9 @@ namespace {
 
 /// At most this much of a log is sent when a run is first watched: the tail is what matters.
 constexpr qint64 kInitialLogBytes = 64 * 1024;
+/// A run first shown reads each curve with at most this many buckets (two points each):
+/// far more than a plot has pixels, and every run this machine trains is read whole.
+constexpr int kCurveBuckets = 10000;
 
 } // namespace
 
@@ -31,6 +34,8 @@ void RunFollower::open(const QString &path, int intervalMs)
     }
     m_timer->stop();
     m_store.reset();
+    m_dataVersion = -1;
+    m_listing = RunListing();
     m_path = path;
     for (auto &[id, cursor] : m_watched)
         cursor = Cursor();
@@ -61,13 +66,20 @@ void RunFollower::poll()
     if (!m_store)
         return;
     try {
-        m_store->markInterruptedRuns(protocol::hostName(), protocol::processAlive);
-        RunListing listing;
-        for (auto &run : m_store->runs())
-            listing.runs.push_back(std::move(run));
-        listing.lastSteps = m_store->lastMetricSteps();
-        listing.best = m_store->bestCheckpointSteps();
-        emit listed(listing);
+        const int marked = m_store->markInterruptedRuns(protocol::hostName(), protocol::processAlive);
+        const qint64 version = m_store->dataVersion();
+        const bool storeChanged = marked > 0 || version != m_dataVersion || m_dataVersion < 0;
+        m_dataVersion = version;
+        if (storeChanged) {
+            RunListing listing;
+            for (auto &run : m_store->runs())
+                listing.runs.push_back(std::move(run));
+            listing.lastSteps = m_store->lastMetricSteps();
+            listing.best = m_store->bestCheckpointSteps();
+            m_listing = std::move(listing);
+            emit listed(m_listing);
+        }
+        const RunListing &listing = m_listing;
 
         for (auto &[id, cursor] : m_watched) {
             const auto found = std::find_if(listing.runs.begin(), listing.runs.end(),
@@ -78,9 +90,15 @@ void RunFollower::poll()
             delta.run = *found;
             delta.reset = !cursor.sentReset;
             cursor.sentReset = true;
-            delta.points = m_store->metricsAfter(id, cursor.lastStep);
-            if (!delta.points.empty())
-                cursor.lastStep = delta.points.back().step;
+            if (delta.reset) {
+                delta.points = m_store->metricCurves(id, kCurveBuckets, &delta.downsampledKeys);
+                for (const auto &point : delta.points)
+                    cursor.lastStep = std::max(cursor.lastStep, point.step);
+            } else if (storeChanged) {
+                delta.points = m_store->metricsAfter(id, cursor.lastStep);
+                if (!delta.points.empty())
+                    cursor.lastStep = delta.points.back().step;
+            }
 
             QFile log(m_store->runFolderOf(id) + QStringLiteral("/train.log"));
             if (log.open(QIODevice::ReadOnly)) {

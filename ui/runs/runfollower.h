@@ -12,6 +12,7 @@
 
 #include <QObject>
 #include <QString>
+#include <QStringList>
 #include <QVector>
 
 #include <map>
@@ -30,7 +31,10 @@ namespace taskmoe::ui {
 struct RunDelta
 {
     db::RunRecord run;
-    std::vector<db::MetricPoint> points;   ///< new points, ordered by step then key
+    /// New points, ordered by step then key; on a reset every curve of the run, ordered by key
+    /// then step, long ones downsampled in SQL (Store::metricCurves).
+    std::vector<db::MetricPoint> points;
+    QStringList downsampledKeys;           ///< on a reset: the keys whose curve was downsampled
     QString newLog;                        ///< text appended to train.log since last time
     bool reset = false;                    ///< the run was (re)added: drop what was shown of it
 };
@@ -56,7 +60,8 @@ public slots:
     void open(const QString &path, int intervalMs);
     /// The runs whose points and log to read; runs new to the set start from the beginning.
     void watch(const QVector<qint64> &runIds);
-    /// Reads now.
+    /// Reads now: the runs and the watched runs' new points only when the store changed since
+    /// the last poll (or a run was marked interrupted), the logs always.
     void poll();
 
 signals:
@@ -72,6 +77,8 @@ private:
         bool sentReset = false;
     };
     std::unique_ptr<db::Store> m_store;
+    qint64 m_dataVersion = -1;   ///< the store's data version at the last listing (-1: list now)
+    RunListing m_listing;        ///< the last listing
     QString m_path;
     QTimer *m_timer = nullptr;
     std::map<qint64, Cursor> m_watched;

@@ -97,20 +97,21 @@ double budgetMinutes(const db::RunRecord &run)
     return config ? config->train.maxMinutes : 0;
 }
 
-void RunTableModel::notePlannedSteps(const std::vector<db::RunRecord> &runs)
+const RunTableModel::Plan &RunTableModel::planOf(const db::RunRecord &r) const
 {
-    m_plannedSteps.clear();
-    m_budgetMinutes.clear();
-    for (const auto &r : runs) {
-        m_plannedSteps[r.id] = plannedSteps(r);
-        if (const double minutes = budgetMinutes(r); minutes > 0)
-            m_budgetMinutes[r.id] = minutes;
+    // Parsed when a row is first drawn or its configuration changed (a resume may change it),
+    // not for every run on every refresh: a store may hold thousands of runs.
+    auto it = m_plans.find(r.id);
+    if (it == m_plans.end() || it->second.configJson != r.configJson) {
+        const auto config = runConfig(r);
+        Plan plan{r.configJson, config ? config->train.steps : 0, config ? config->train.maxMinutes : 0.0};
+        it = m_plans.insert_or_assign(r.id, std::move(plan)).first;
     }
+    return it->second;
 }
 
 void RunTableModel::setRuns(std::vector<db::RunRecord> runs)
 {
-    notePlannedSteps(runs);
     setRows(std::move(runs));
 }
 
@@ -119,7 +120,6 @@ void RunTableModel::updateRuns(std::vector<db::RunRecord> runs, std::map<qint64,
 {
     m_lastSteps = std::move(lastSteps);
     m_best = std::move(best);
-    notePlannedSteps(runs);
     updateRows(std::move(runs));
 }
 
@@ -160,13 +160,13 @@ QVariant RunTableModel::cellData(const db::RunRecord &r, int column, int role) c
         case StatusColumn: return db::runStatusName(r.status);
         case ProgressColumn: {
             const auto it = m_lastSteps.find(r.id);
-            const auto p = m_plannedSteps.find(r.id);
-            const qint64 planned = p == m_plannedSteps.end() ? 0 : p->second;
+            const Plan &plan = planOf(r);
+            const qint64 planned = plan.steps;
             if (it == m_lastSteps.end() && planned == 0)
                 return QString();
             const qint64 step = it == m_lastSteps.end() ? 0 : it->second;
-            if (const auto budget = m_budgetMinutes.find(r.id); budget != m_budgetMinutes.end())
-                return QStringLiteral("%1 (%2 min)").arg(step).arg(budget->second);
+            if (plan.minutes > 0)
+                return QStringLiteral("%1 (%2 min)").arg(step).arg(plan.minutes);
             return planned > 0 ? QStringLiteral("%1 / %2").arg(step).arg(planned) : QString::number(step);
         }
         case BestColumn: {

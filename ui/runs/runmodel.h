@@ -56,10 +56,16 @@ public:
     const std::vector<db::RunRecord> &runs() const { return rows(); }
 
 protected:
-    void notePlannedSteps(const std::vector<db::RunRecord> &runs);
+    /// What a run's configuration plans: train.steps and train.max_minutes (0: none).
+    struct Plan
+    {
+        QString configJson;   ///< parsed from
+        qint64 steps = 0;
+        double minutes = 0;
+    };
+    const Plan &planOf(const db::RunRecord &r) const;
+    mutable std::map<qint64, Plan> m_plans;
     std::map<qint64, qint64> m_lastSteps;
-    std::map<qint64, qint64> m_plannedSteps;   // parsed once per refresh, not per paint
-    std::map<qint64, double> m_budgetMinutes;  // train.max_minutes of runs that have one
     std::map<qint64, std::pair<qint64, double>> m_best;
     QVariant cellData(const db::RunRecord &r, int column, int role) const override;
 };

@@ -4,9 +4,12 @@
 #include "ui/runs/runmodel.h"
 #include "ui/common/plotexport.h"
 #include "ui/runs/runsummarymodel.h"
+#include "db/store.h"
+#include "ui/common/storecontroller.h"
 
 #include <qcustomplot.h>
 
+#include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFontDatabase>
@@ -29,6 +32,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <set>
 
 namespace taskmoe::ui {
@@ -161,6 +165,11 @@ RunMonitor::RunMonitor(QWidget *parent) : QWidget(parent)
     tools->addWidget(new QLabel(tr("Group by")));
     tools->addWidget(m_groupBy);
     tools->addWidget(m_logScale);
+    m_sampledNote = new QLabel;
+    m_sampledNote->setObjectName(QStringLiteral("runSampledNote"));
+    m_sampledNote->setVisible(false);
+    tools->addSpacing(12);
+    tools->addWidget(m_sampledNote);
     tools->addStretch(1);
     tools->addWidget(new QLabel(tr("Export")));
     tools->addWidget(exportPngButton);
@@ -281,6 +290,7 @@ void RunMonitor::buildPlot()
                           "entropy of the expert-load distribution per MoE layer (ln E when balanced). Dropped share: "
                           "tokens over an expert's capacity. Drag or wheel to move or zoom the steps of all plots."));
     m_plot->setAntialiasedElements(QCP::aeAll);
+    m_plot->setPlottingHint(QCP::phFastPolylines, true);   // long curves: one polyline per graph
 }
 
 void RunMonitor::showRuns(const QVector<qint64> &runIds)
@@ -305,6 +315,7 @@ void RunMonitor::applyDelta(const RunDelta &delta)
     RunData &data = m_runs[id];
     if (delta.reset) {
         data.series.clear();
+        data.downsampledKeys = delta.downsampledKeys;
         if (!m_order.isEmpty() && m_order.front() == id)
             m_log->clear();
     }
@@ -548,6 +559,15 @@ void RunMonitor::addBand(int panel, const QString &key, const std::vector<const 
 
 void RunMonitor::redraw()
 {
+    QStringList sampled;
+    for (const qint64 id : m_order)
+        if (const auto it = m_runs.find(id); it != m_runs.end() && !it->second.downsampledKeys.isEmpty())
+            sampled << QString::number(id);
+    m_sampledNote->setVisible(!sampled.isEmpty());
+    m_sampledNote->setText(tr("Long curves of run %1 drawn downsampled").arg(sampled.join(QStringLiteral(", "))));
+    m_sampledNote->setToolTip(tr("Curves with more points than the plot can show are read as the lowest and the highest "
+                                 "point of each of many equal step ranges (spikes stay visible). The CSV export writes "
+                                 "every point."));
     m_plot->clearGraphs();
     m_bands.clear();
     m_groupLegends.clear();
@@ -785,17 +805,45 @@ bool RunMonitor::exportPdf(const QString &path, QString *error)
     return savePlot(m_plot, path, ExportFormat::Pdf, QSize(1400, 900), error);
 }
 
+QStringList RunMonitor::downsampledKeys(qint64 runId) const
+{
+    const auto it = m_runs.find(runId);
+    return it == m_runs.end() ? QStringList() : it->second.downsampledKeys;
+}
+
 bool RunMonitor::exportCsv(const QString &path, QString *error)
 {
     QByteArray out("run,key,step,value,wall_time\n");
+    const auto line = [&out](qint64 id, const QString &key, qint64 step, double value, double wall) {
+        out += QByteArray::number(id) + ',' + key.toUtf8() + ',' + QByteArray::number(step) + ','
+               + QByteArray::number(value, 'g', 17) + ',' + QByteArray::number(wall, 'f', 3) + '\n';
+    };
+    std::unique_ptr<db::Store> store;
     for (qint64 id : m_order) {
         const auto it = m_runs.find(id);
         if (it == m_runs.end())
             continue;
+        if (!it->second.downsampledKeys.isEmpty()) {
+            // The plot holds a sample of this run: the file gets every point, from the store.
+            if (!store && !(store = openWorkerConnection(m_storePath, error)))
+                return false;
+            try {
+                QApplication::setOverrideCursor(Qt::WaitCursor);
+                const auto points = store->metrics(id);
+                QApplication::restoreOverrideCursor();
+                for (const auto &p : points)
+                    line(id, p.key, p.step, p.value, p.wallTime);
+            } catch (const db::StoreError &e) {
+                QApplication::restoreOverrideCursor();
+                if (error)
+                    *error = e.message();
+                return false;
+            }
+            continue;
+        }
         for (const auto &[key, s] : it->second.series)
             for (int i = 0; i < s.steps.size(); ++i)
-                out += QByteArray::number(id) + ',' + key.toUtf8() + ',' + QByteArray::number(qint64(s.steps[i])) + ','
-                       + QByteArray::number(s.values[i], 'g', 17) + ',' + QByteArray::number(s.walls[i], 'f', 3) + '\n';
+                line(id, key, qint64(s.steps[i]), s.values[i], s.walls[i]);
     }
     return saveFile(path, out, error);
 }

@@ -72,8 +72,13 @@ public:
     /// Exports write to a temporary name and rename; false with `error` set when they fail.
     bool exportPng(const QString &path, QString *error = nullptr);
     bool exportPdf(const QString &path, QString *error = nullptr);
-    /// All points of the shown runs: run,key,step,value,wall_time.
+    /// All points of the shown runs: run,key,step,value,wall_time. Runs whose long curves
+    /// are drawn downsampled are read whole from the store (setStorePath) for the file.
     bool exportCsv(const QString &path, QString *error = nullptr);
+    /// The store the shown runs come from (for exports of downsampled runs).
+    void setStorePath(const QString &path) { m_storePath = path; }
+    /// The keys of `runId` drawn downsampled (empty: every point is drawn).
+    QStringList downsampledKeys(qint64 runId) const;
 
     /// The values a curve shows (after smoothing) for `key` of `runId`: for tests and exports.
     QVector<double> shownValues(qint64 runId, const QString &key) const;
@@ -117,6 +122,7 @@ private:
     {
         db::RunRecord run;
         std::map<QString, Series> series;
+        QStringList downsampledKeys;   ///< curves drawn from the lowest/highest point of step ranges
     };
 
     void buildPlot();
@@ -154,6 +160,8 @@ private:
     std::map<std::pair<QString, QString>, Band> m_bands;   ///< (group legend, key) → the band drawn
     QStringList m_groupLegends;
     QTimer *m_redrawTimer = nullptr;
+    QLabel *m_sampledNote = nullptr;
+    QString m_storePath;
 
     QVector<qint64> m_order;
     std::map<qint64, RunData> m_runs;

@@ -2,6 +2,7 @@
 
 #include "core/config/trainconfig.h"
 #include "db/store.h"
+#include "ui/common/deferredrefresh.h"
 #include "ui/common/plots.h"
 #include "ui/common/storecontroller.h"
 #include "ui/jobs/jobcontroller.h"
@@ -407,7 +408,7 @@ SubnetworksTab::SubnetworksTab(StoreController *store, JobController *jobs, QWid
     layout->addWidget(controls);
     layout->addWidget(right, 1);
 
-    connect(m_store, &StoreController::loaded, this, &SubnetworksTab::fillRuns);
+    connect(m_store, &StoreController::loaded, new DeferredRefresh(this, [this] { fillRuns(); }), &DeferredRefresh::request);
     connect(m_runBox, &QComboBox::currentIndexChanged, this, &SubnetworksTab::onRunChanged);
     connect(m_denseBox, &QComboBox::currentIndexChanged, this, &SubnetworksTab::refresh);
     connect(m_beamBox, &QComboBox::currentIndexChanged, this, &SubnetworksTab::refresh);
