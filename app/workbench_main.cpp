@@ -1,5 +1,6 @@
 // taskmoe-workbench: the GUI. Option parsing and wiring only; the window lives in ui/.
 #include "db/store.h"
+#include "ui/dashboards/bleudashboard.h"
 #include "ui/mainwindow.h"
 #include "ui/routing/routingbrowser.h"
 #include "ui/runs/runmonitor.h"
@@ -65,7 +66,8 @@ int main(int argc, char *argv[])
         QStringLiteral("ids"));
     const QCommandLineOption groupOption(
         QStringLiteral("group-by"),
-        QStringLiteral("With --runs: group the runs' curves by this configuration key (e.g. model.decoder_routing)."),
+        QStringLiteral("Group the selected runs' curves (with --runs) and the BLEU tab's dev BLEU curves by this "
+                       "configuration key (e.g. model.decoder_routing)."),
         QStringLiteral("key"));
     const QCommandLineOption playgroundOption(
         QStringLiteral("playground"),
@@ -211,8 +213,10 @@ int main(int argc, char *argv[])
     const bool opened = window.openStore(store);
     if (opened && !runIds.isEmpty())
         window.selectRunsWhenListed(runIds);   // the runs list fills from the follower thread
-    if (parser.isSet(groupOption))
+    if (parser.isSet(groupOption)) {
         window.runMonitor()->setGroupKey(parser.value(groupOption).trimmed());   // offered once the runs' data is there
+        window.bleuDashboard()->setTrainingGroup(parser.value(groupOption).trimmed());
+    }
     if (!tab.isEmpty())
         window.showTab(tab);
     if (!side.isEmpty())

@@ -93,6 +93,7 @@ private slots:
             points.push_back({m_denseRun, step, QStringLiteral("dev_bleu"), bleu, 0});
             points.push_back({m_denseRun, step, QStringLiteral("dev_bleu.en-de"), bleu + 1, 0});
             points.push_back({m_moeRun, step, QStringLiteral("dev_bleu"), bleu + 2, 0});
+            points.push_back({m_studentRun, step, QStringLiteral("dev_bleu"), bleu - 1, 0});
         }
         store.addMetrics(points);
 
@@ -257,6 +258,36 @@ private slots:
         QCOMPARE(dashboard.trainingCurves()[0].points.back().second, 10.0);
         QVERIFY(dashboard.trainingCurves()[1].points.empty());
         QVERIFY(!dashboard.grab().isNull());
+
+        // Grouped by a key that differs (the decoder's routing: the dense run and its student share
+        // one): a mean curve with a band per group; smoothed like the runs panel.
+        curves.clear();
+        direction->setCurrentIndex(0);
+        QTRY_VERIFY(curves.count() > 0);
+        QCOMPARE(dashboard.trainingLegends().size(), 3);
+        QComboBox *group = dashboard.trainingGroupBox();
+        QVERIFY(group->findData(QStringLiteral("model.decoder_routing")) > 0);
+        QCOMPARE(group->findData(QStringLiteral("model.d_model")), -1);   // the same for every run
+        group->setCurrentIndex(group->findData(QStringLiteral("model.decoder_routing")));
+        QCOMPARE(dashboard.trainingLegends(),
+                 (QStringList{QStringLiteral("decoder_routing=dense (2 runs)"), QStringLiteral("decoder_routing=task:target (1 run)")}));
+        // dense 5 → 9 and its student 4 → 8 at steps 100 and 200: their mean, between them.
+        const QCPGraph *mean = nullptr;
+        for (int i = 0; i < dashboard.trainingPlot()->graphCount(); ++i)
+            if (dashboard.trainingPlot()->graph(i)->name().startsWith(QStringLiteral("decoder_routing=dense")))
+                mean = dashboard.trainingPlot()->graph(i);
+        QVERIFY(mean);
+        QCOMPARE(mean->data()->size(), 2);
+        QCOMPARE(mean->data()->at(0)->value, 4.5);
+        QCOMPARE(mean->data()->at(1)->value, 8.5);
+        QCOMPARE(dashboard.trainingPlot()->graphCount(), 2 + 1 + 1);   // band (2 graphs) + mean, and the lone run's mean
+        group->setCurrentIndex(0);
+        QCOMPARE(dashboard.trainingLegends().size(), 3);
+        const double before = dashboard.trainingPlot()->graph(0)->data()->at(1)->value;
+        dashboard.trainingSmoothingBox()->setValue(0.5);
+        const double after = dashboard.trainingPlot()->graph(0)->data()->at(1)->value;
+        QCOMPARE(before, 9.0);
+        QCOMPARE(after, (0.5 * 0.5 * 5 + 0.5 * 9) / (0.5 * 0.5 + 0.5));   // bias-corrected EMA of 5, 9
     }
 
     void speedSeriesKeepTheBestMeasurementPerBatchSize()

@@ -6,11 +6,13 @@
 #include "ui/common/plots.h"
 #include "ui/common/storecontroller.h"
 #include "ui/dashboards/dashboardframe.h"
+#include "ui/runs/runcomparison.h"
 
 #include <qcustomplot.h>
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -25,6 +27,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 
 namespace taskmoe::ui {
@@ -182,7 +185,21 @@ BleuDashboard::BleuDashboard(StoreController *store, QWidget *parent)
     form->addRow(tr("Baseline"), m_baseline);
     form->addRow(tr("Directions by"), m_sort);
     form->addRow(m_delta);
+    m_curveGroup = new QComboBox;
+    m_curveGroup->setObjectName(QStringLiteral("bleuCurveGroup"));
+    m_curveGroup->setToolTip(tr("Group the runs' curves by a configuration key whose value differs between them: each "
+                                "group's mean with a band from its lowest to its highest run (seeds within a routing)."));
+    m_curveGroup->addItem(tr("none"), QString());
+    m_curveSmoothing = new QDoubleSpinBox;
+    m_curveSmoothing->setObjectName(QStringLiteral("bleuCurveSmoothing"));
+    m_curveSmoothing->setRange(0, 0.99);
+    m_curveSmoothing->setSingleStep(0.1);
+    m_curveSmoothing->setDecimals(2);
+    m_curveSmoothing->setToolTip(tr("Smoothing of the dev BLEU curves, as in the runs panel (an exponential moving "
+                                    "average, 0 = none)."));
     form->addRow(tr("Training curve"), m_curveDirection);
+    form->addRow(tr("Group curves by"), m_curveGroup);
+    form->addRow(tr("Smoothing"), m_curveSmoothing);
     m_plot = new QCustomPlot;
     m_plot->setObjectName(QStringLiteral("bleuBars"));
     m_plot->setMinimumHeight(200);
@@ -226,6 +243,11 @@ BleuDashboard::BleuDashboard(StoreController *store, QWidget *parent)
         if (!m_filling)
             readCurves();
     });
+    connect(m_curveGroup, &QComboBox::currentIndexChanged, this, [this] {
+        if (!m_filling)
+            drawCurves();
+    });
+    connect(m_curveSmoothing, &QDoubleSpinBox::valueChanged, this, &BleuDashboard::drawCurves);
     connect(m_entries, &QListWidget::itemChanged, this, [this] {
         if (m_filling)
             return;
@@ -554,7 +576,7 @@ void BleuDashboard::readCurves()
         [runs, key](const db::Store &store) {
             std::vector<TrainingCurve> curves;
             for (const auto &[id, label] : runs) {
-                TrainingCurve c{id, label, {}};
+                TrainingCurve c{id, label, store.run(id).configJson, {}};
                 for (const auto &p : store.metrics(id, key))
                     c.points.push_back({double(p.step), p.value});
                 curves.push_back(std::move(c));
@@ -565,42 +587,116 @@ void BleuDashboard::readCurves()
             if (serial != m_curveSerial)
                 return;
             m_curves = curves;
+            fillCurveGroups();
             drawCurves();
             emit curvesShown();
         });
 }
 
+void BleuDashboard::fillCurveGroups()
+{
+    std::vector<std::map<QString, QString>> configs;
+    for (const auto &c : m_curves)
+        if (!c.points.empty())
+            configs.push_back(flattenConfig(c.configJson));
+    const QString current = m_wantedGroup.isEmpty() ? m_curveGroup->currentData().toString() : m_wantedGroup;
+    m_filling = true;
+    m_curveGroup->clear();
+    m_curveGroup->addItem(tr("none"), QString());
+    for (const QString &key : differingKeys(configs))
+        m_curveGroup->addItem(key, key);
+    m_curveGroup->setCurrentIndex(std::max(0, m_curveGroup->findData(current)));
+    if (m_curveGroup->currentIndex() > 0)
+        m_wantedGroup.clear();
+    m_filling = false;
+}
+
+void BleuDashboard::setTrainingGroup(const QString &key)
+{
+    const int index = m_curveGroup->findData(key);
+    m_wantedGroup = index < 0 ? key : QString();
+    if (index >= 0)
+        m_curveGroup->setCurrentIndex(index);
+}
+
+QStringList BleuDashboard::trainingLegends() const
+{
+    QStringList out;
+    for (int i = 0; i < m_training->graphCount(); ++i)
+        if (!m_training->graph(i)->name().isEmpty())
+            out << m_training->graph(i)->name();
+    return out;
+}
+
 void BleuDashboard::drawCurves()
 {
     m_training->clearGraphs();
-    int colour = 0;
-    bool any = false;
-    for (const auto &c : m_curves) {
-        // The run's colour in the bar chart: the index of its first entry there.
-        for (std::size_t i = 0; i < m_board.entries.size(); ++i)
-            if (m_board.entries[i].entry.runId == c.runId) {
-                colour = int(i);
-                break;
-            }
-        if (c.points.empty())
-            continue;
-        any = true;
-        QCPGraph *g = m_training->addGraph();
-        g->setName(c.label);
-        g->setPen(QPen(seriesColour(colour), 1.6));
-        g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 4));
-        QVector<double> x, y;
+    const double smoothing = m_curveSmoothing->value();
+    const QString groupKey = m_curveGroup->currentData().toString();
+    const auto curveOf = [smoothing](const TrainingCurve &c) {
+        Curve out;
         for (const auto &[step, value] : c.points) {
-            x << step;
-            y << value;
+            out.steps << step;
+            out.values << value;
         }
-        g->setData(x, y, true);
+        out.values = smoothedValues(out.values, smoothing);
+        return out;
+    };
+    const auto dotted = [](QCPGraph *g, const QColor &colour) {
+        g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, colour, colour, 4));
+    };
+    bool any = false;
+    if (!groupKey.isEmpty()) {
+        // One mean curve and min–max band per value of the key, in the order the runs come.
+        std::vector<std::pair<QString, std::vector<Curve>>> groups;
+        for (const auto &c : m_curves) {
+            if (c.points.empty())
+                continue;
+            const auto config = flattenConfig(c.configJson);
+            const auto value = config.find(groupKey);
+            const QString text = value == config.end() ? tr("(not set)") : value->second;
+            auto g = std::find_if(groups.begin(), groups.end(), [&](const auto &p) { return p.first == text; });
+            if (g == groups.end())
+                g = groups.insert(groups.end(), {text, {}});
+            g->second.push_back(curveOf(c));
+        }
+        for (std::size_t g = 0; g < groups.size(); ++g) {
+            const QColor colour = seriesColour(int(g));
+            QCPGraph *mean = drawBand(m_training->xAxis, m_training->yAxis, bandOf(groups[g].second), colour,
+                                      groups[g].second.size() > 1);
+            mean->setName(groupLegend(groupKey, groups[g].first, int(groups[g].second.size())));
+            mean->addToLegend();
+            dotted(mean, colour);
+            any = true;
+        }
+    } else {
+        for (const auto &c : m_curves) {
+            if (c.points.empty())
+                continue;
+            // The run's colour in the bar chart: the index of its first entry there.
+            int colourIndex = 0;
+            for (std::size_t i = 0; i < m_board.entries.size(); ++i)
+                if (m_board.entries[i].entry.runId == c.runId) {
+                    colourIndex = int(i);
+                    break;
+                }
+            const QColor colour = seriesColour(colourIndex);
+            const Curve curve = curveOf(c);
+            QCPGraph *g = m_training->addGraph();
+            g->setName(c.label);
+            g->setPen(QPen(colour, 1.6));
+            dotted(g, colour);
+            g->setData(curve.steps, curve.values, true);
+            any = true;
+        }
     }
     const QString direction = m_curveDirection->currentData().toString();
     m_training->yAxis->setLabel(direction.isEmpty() ? tr("dev BLEU (mean)") : tr("dev BLEU, %1").arg(direction));
     m_training->legend->setVisible(any);
-    if (any)
+    if (any) {
         m_training->rescaleAxes();
+        m_training->yAxis->scaleRange(1.08);   // the top points clear the frame
+    }
     m_training->replot();
 }
 

@@ -16,6 +16,7 @@
 
 class QCheckBox;
 class QComboBox;
+class QDoubleSpinBox;
 class QCustomPlot;
 class QLabel;
 class QListWidget;
@@ -51,6 +52,7 @@ struct TrainingCurve
 {
     qint64 runId = 0;
     QString label;
+    QString configJson;                              ///< the run's configuration (for grouping)
     std::vector<std::pair<double, double>> points;   ///< (step, dev BLEU)
 };
 
@@ -77,6 +79,13 @@ public:
     QCheckBox *deltaBox() const { return m_delta; }
     QCustomPlot *barPlot() const { return m_plot; }
     QCustomPlot *trainingPlot() const { return m_training; }
+    /// Groups the training curves by a configuration key that differs between the runs ('' : none).
+    QComboBox *trainingGroupBox() const { return m_curveGroup; }
+    QDoubleSpinBox *trainingSmoothingBox() const { return m_curveSmoothing; }
+    /// Groups the training curves by `key` now, or once the curves shown offer it.
+    void setTrainingGroup(const QString &key);
+    /// The legends of the training plot's curves (a run, or a group "key=value (n runs)"), in order.
+    QStringList trainingLegends() const;
     QLabel *statusLabel() const { return m_status; }
     /// The directions on the bar plot's axis, left to right.
     QStringList shownDirections() const { return m_shownDirections; }
@@ -103,6 +112,7 @@ private:
     void showBoard(const usecases::Scoreboard &board, const QString &error);
     void drawBars();
     void readCurves();
+    void fillCurveGroups();
     void drawCurves();
 
     StoreController *m_store;
@@ -114,6 +124,9 @@ private:
     QComboBox *m_sort = nullptr;
     QCheckBox *m_delta = nullptr;
     QComboBox *m_curveDirection = nullptr;
+    QComboBox *m_curveGroup = nullptr;
+    QDoubleSpinBox *m_curveSmoothing = nullptr;
+    QString m_wantedGroup;   ///< a group key asked for before the curves offered it
     QCustomPlot *m_plot = nullptr;
     QCustomPlot *m_training = nullptr;
     QTableView *m_table = nullptr;

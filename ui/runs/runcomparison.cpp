@@ -1,5 +1,7 @@
 #include "ui/runs/runcomparison.h"
 
+#include <qcustomplot.h>
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -122,6 +124,54 @@ std::optional<MetricSummary> summarise(const Curve &curve, bool higherBetter)
             break;
         }
     return s;
+}
+
+QString groupLegend(const QString &key, const QString &value, int runs)
+{
+    return QStringLiteral("%1=%2 (%3)")
+        .arg(key.section(QLatin1Char('.'), -1), value,
+             runs == 1 ? QStringLiteral("1 run") : QStringLiteral("%1 runs").arg(runs));
+}
+
+QCPGraph *drawBand(QCPAxis *x, QCPAxis *y, const Band &band, const QColor &colour, bool area)
+{
+    QCustomPlot *plot = x->parentPlot();
+    if (area) {
+        QCPGraph *high = plot->addGraph(x, y);
+        high->setData(band.steps, band.high, true);
+        high->setPen(Qt::NoPen);
+        high->setName(QString());
+        high->removeFromLegend();
+        QCPGraph *low = plot->addGraph(x, y);
+        low->setData(band.steps, band.low, true);
+        low->setPen(Qt::NoPen);
+        QColor fill = colour;
+        fill.setAlpha(55);
+        low->setBrush(fill);
+        low->setChannelFillGraph(high);
+        low->setName(QString());
+        low->removeFromLegend();
+    }
+    QCPGraph *mean = plot->addGraph(x, y);
+    mean->setData(band.steps, band.mean, true);
+    mean->setPen(QPen(colour, 1.8));
+    mean->removeFromLegend();
+    return mean;
+}
+
+QVector<double> smoothedValues(const QVector<double> &values, double weight)
+{
+    if (weight <= 0)
+        return values;
+    QVector<double> out;
+    out.reserve(values.size());
+    double average = 0, weightSum = 0;
+    for (double v : values) {
+        average = weight * average + (1 - weight) * v;
+        weightSum = weight * weightSum + (1 - weight);
+        out.append(average / weightSum);   // bias-corrected: the first value is not pulled to 0
+    }
+    return out;
 }
 
 } // namespace taskmoe::ui

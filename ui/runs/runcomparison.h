@@ -12,6 +12,10 @@
 #include <optional>
 #include <vector>
 
+class QCPAxis;
+class QCPGraph;
+class QColor;
+
 namespace taskmoe::ui {
 
 /// A run's configuration JSON as "section.key" → value text; arrays as their JSON text.
@@ -35,6 +39,17 @@ struct Band
     QVector<int> curves;   ///< how many curves count at each step
 };
 Band bandOf(const std::vector<Curve> &curves);
+
+/// A group's legend: "decoder_routing=task:target (2 runs)" — the key's last part, its value, the runs.
+QString groupLegend(const QString &key, const QString &value, int runs);
+
+/// A band drawn on `x`/`y`: the area between the lowest and highest curve when `area`, and the
+/// mean as a line in `colour` (not in a legend). Returns the mean's graph.
+QCPGraph *drawBand(QCPAxis *x, QCPAxis *y, const Band &band, const QColor &colour, bool area);
+
+/// TensorBoard's smoothing: an exponential moving average with weight `weight` in [0, 1),
+/// bias-corrected so the first value is not pulled towards 0. `weight` ≤ 0 returns `values`.
+QVector<double> smoothedValues(const QVector<double> &values, double weight);
 
 /// Whether a higher value of a metric is better (dev BLEU, throughput) or a lower one (losses).
 bool higherIsBetter(const QString &key);

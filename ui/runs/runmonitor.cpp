@@ -444,17 +444,7 @@ void RunMonitor::setSmoothing(double weight)
 
 QVector<double> RunMonitor::smoothed(const QVector<double> &values) const
 {
-    if (m_smoothing <= 0)
-        return values;
-    QVector<double> out;
-    out.reserve(values.size());
-    double average = 0, weightSum = 0;
-    for (double v : values) {
-        average = m_smoothing * average + (1 - m_smoothing) * v;
-        weightSum = m_smoothing * weightSum + (1 - m_smoothing);
-        out.append(average / weightSum);   // bias-corrected: the first value is not pulled to 0
-    }
-    return out;
+    return smoothedValues(values, m_smoothing);
 }
 
 QVector<double> RunMonitor::shownValues(qint64 runId, const QString &key) const
@@ -527,29 +517,10 @@ void RunMonitor::addBand(int panel, const QString &key, const std::vector<const 
     const Band band = bandOf(curves);
     m_bands[{group, key}] = band;
     QCPAxisRect *rect = m_rects[panel];
-    QCPAxis *x = rect->axis(QCPAxis::atBottom), *y = rect->axis(QCPAxis::atLeft);
-    if (curves.size() > 1) {
-        // The min–max band: the area between the lowest and the highest run.
-        QCPGraph *high = m_plot->addGraph(x, y);
-        high->setData(band.steps, band.high, true);
-        high->setPen(Qt::NoPen);
-        high->removeFromLegend();
-        QCPGraph *low = m_plot->addGraph(x, y);
-        low->setData(band.steps, band.low, true);
-        low->setPen(Qt::NoPen);
-        QColor fill = colour;
-        fill.setAlpha(55);
-        low->setBrush(fill);
-        low->setChannelFillGraph(high);
-        low->removeFromLegend();
-    }
-    QCPGraph *mean = m_plot->addGraph(x, y);
-    mean->setData(band.steps, band.mean, true);
-    mean->setPen(QPen(colour, 1.8));
+    QCPGraph *mean = drawBand(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft), band, colour, curves.size() > 1);
     mean->setName(legend);
     if (dots || band.steps.size() == 1)
         mean->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, colour, colour, 4));
-    mean->removeFromLegend();
     if (!legend.isEmpty())
         if (auto *l = qobject_cast<QCPLegend *>(rect->insetLayout()->elementAt(0))) {
             mean->addToLegend(l);
@@ -596,10 +567,9 @@ void RunMonitor::redraw()
             g->second.push_back(&it->second);
             groupOf[id] = int(g - groups.begin());
         }
-        const QString shortKey = m_groupKey.section(QLatin1Char('.'), -1);
         for (std::size_t g = 0; g < groups.size(); ++g) {
             const QColor colour = paletteColour(int(g));
-            const QString legend = tr("%1=%2 (%n runs)", nullptr, int(groups[g].second.size())).arg(shortKey, groups[g].first);
+            const QString legend = groupLegend(m_groupKey, groups[g].first, int(groups[g].second.size()));
             m_groupLegends << legend;
             addBand(LossPanel, QStringLiteral("loss"), groups[g].second, colour, legend, legend, true, false);
             addBand(BleuPanel, QStringLiteral("dev_bleu"), groups[g].second, colour, QString(), legend, false, true);
