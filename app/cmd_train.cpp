@@ -11,6 +11,7 @@
 #include "core/model/backend.h"
 #include "core/base/text.h"
 #include "core/config/trainconfig.h"
+#include "core/distributed/communicator.h"
 #include "core/train/trainer.h"
 #include "db/store.h"
 #include "protocol/jobevents.h"
@@ -18,19 +19,28 @@
 
 #include <QDateTime>
 #include <QDir>
+#include <QCoreApplication>
 #include <QFileInfo>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QTextStream>
 
 #include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <csignal>
+#include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <set>
+#include <thread>
 
+#include <fcntl.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace taskmoe::app {
@@ -64,6 +74,107 @@ void emitEvent(const protocol::JobEvent &event)
 QString hostName() { return protocol::hostName(); }
 
 
+// ---------------------------------------------------------------------------------------------
+// Training on several processes (--nproc, --nnodes): this process is local rank 0 of its node
+// and starts the others as children; rank 0 of node 0 records the run and tells the others.
+
+/// The children this process started, by local rank, and how those that ended did.
+struct LocalRanks
+{
+    std::mutex mutex;
+    std::map<int, pid_t> pids;          ///< local rank → process
+    std::map<int, QString> ended;       ///< global rank → how it ended (only abnormal ends)
+    int firstRank = 0;                  ///< the global rank of local rank 0
+};
+LocalRanks g_localRanks;
+
+/// "rank 1 (process 4242) was killed by signal 9; " for ranks of this node that died, or "".
+QString deadRanksNote()
+{
+    std::lock_guard<std::mutex> lock(g_localRanks.mutex);
+    QString note;
+    for (const auto &[rank, how] : g_localRanks.ended)
+        note += QStringLiteral("rank %1 %2; ").arg(rank).arg(how);
+    return note;
+}
+
+/// Starts local ranks 1 … nproc − 1 as `taskmoe train` with the same arguments plus their local
+/// rank and the rendezvous port; their standard output (job events) is dropped, their errors
+/// reach this process's. A thread per child records how it ended.
+void startLocalRanks(const QStringList &args, int nproc, int port)
+{
+    const QByteArray program = QFile::encodeName(QCoreApplication::applicationFilePath());
+    for (int local = 1; local < nproc; ++local) {
+        QStringList childArgs = args;
+        childArgs[0] = QStringLiteral("train");
+        childArgs << QStringLiteral("--local-rank") << QString::number(local) << QStringLiteral("--master-port")
+                  << QString::number(port);
+        std::vector<QByteArray> storage{program};
+        for (const QString &a : childArgs)
+            storage.push_back(a.toLocal8Bit());
+        std::vector<char *> argv;
+        for (auto &b : storage)
+            argv.push_back(b.data());
+        argv.push_back(nullptr);
+        const pid_t pid = ::fork();
+        if (pid < 0)
+            throw CommandError(QStringLiteral("cannot start local rank %1: %2").arg(local).arg(QString::fromLocal8Bit(std::strerror(errno))));
+        if (pid == 0) {
+            const int null = ::open("/dev/null", O_WRONLY);
+            if (null >= 0)
+                ::dup2(null, STDOUT_FILENO);
+            ::execv(program.constData(), argv.data());
+            ::_exit(127);
+        }
+        {
+            std::lock_guard<std::mutex> lock(g_localRanks.mutex);
+            g_localRanks.pids[local] = pid;
+        }
+        std::thread([pid, local] {
+            int status = 0;
+            while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+            }
+            std::lock_guard<std::mutex> lock(g_localRanks.mutex);
+            const int rank = g_localRanks.firstRank + local;
+            if (WIFSIGNALED(status))
+                g_localRanks.ended[rank] = QStringLiteral("(process %1) was killed by signal %2").arg(pid).arg(WTERMSIG(status));
+            else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+                g_localRanks.ended[rank] = QStringLiteral("(process %1) exited with status %2").arg(pid).arg(WEXITSTATUS(status));
+            g_localRanks.pids.erase(local);
+        }).detach();
+    }
+}
+
+/// Waits (up to `seconds`) for the children to end; stops those still running after that.
+void reapLocalRanks(double seconds)
+{
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(qint64(seconds * 1000));
+    for (;;) {
+        {
+            std::lock_guard<std::mutex> lock(g_localRanks.mutex);
+            if (g_localRanks.pids.empty())
+                return;
+            if (std::chrono::steady_clock::now() > until) {
+                for (const auto &[local, pid] : g_localRanks.pids)
+                    ::kill(pid, SIGTERM);
+                return;
+            }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
+/// What rank 0 tells the other ranks once the run is recorded.
+QString runAnnouncement(qint64 run, qint64 dataset, qint64 vocabulary, const QString &folder, const std::string &resumeState)
+{
+    return QString::fromUtf8(QJsonDocument(QJsonObject{{QStringLiteral("run"), run},
+                                                       {QStringLiteral("dataset"), dataset},
+                                                       {QStringLiteral("vocabulary"), vocabulary},
+                                                       {QStringLiteral("folder"), folder},
+                                                       {QStringLiteral("resume"), qs(resumeState)}})
+                                 .toJson(QJsonDocument::Compact));
+}
+
 /// Marks this machine's runs whose process has died as interrupted.
 void markInterruptedRuns(db::Store &store)
 {
@@ -76,10 +187,10 @@ void markInterruptedRuns(db::Store &store)
 class RunLog
 {
 public:
-    explicit RunLog(const QString &folder)
+    explicit RunLog(const QString &folder, const QString &name = QStringLiteral("train.log"))
     {
         QDir().mkpath(folder);
-        m_file = std::fopen(QFile::encodeName(folder + QStringLiteral("/train.log")).constData(), "a");
+        m_file = std::fopen(QFile::encodeName(folder + QLatin1Char('/') + name).constData(), "a");
     }
     ~RunLog()
     {
@@ -140,6 +251,26 @@ void addLayerMetrics(std::vector<db::MetricPoint> &points, qint64 runId, qint64 
 
 } // namespace
 
+/// Data-parallel runs: the share of a step each rank spends communicating, its step and
+/// communication time, and the bytes the ranks send per step.
+void addRankMetrics(std::vector<db::MetricPoint> &points, qint64 runId, qint64 step, double wall, const core::TrainProgress &p)
+{
+    if (p.ranks.empty())
+        return;
+    double share = 0, bytes = 0;
+    for (std::size_t r = 0; r < p.ranks.size(); ++r) {
+        const auto &t = p.ranks[r];
+        const QString prefix = QStringLiteral("rank.%1.").arg(r);
+        points.push_back({runId, step, prefix + QStringLiteral("step_ms"), t.stepSeconds * 1000, wall});
+        points.push_back({runId, step, prefix + QStringLiteral("comm_ms"), t.commSeconds * 1000, wall});
+        points.push_back({runId, step, prefix + QStringLiteral("comm_share"), t.stepSeconds > 0 ? t.commSeconds / t.stepSeconds : 0, wall});
+        share += t.stepSeconds > 0 ? t.commSeconds / t.stepSeconds : 0;
+        bytes += t.bytesPerStep;
+    }
+    points.push_back({runId, step, QStringLiteral("comm_share"), share / double(p.ranks.size()), wall});
+    points.push_back({runId, step, QStringLiteral("comm_mb_per_step"), bytes / 1e6, wall});
+}
+
 void addTrainConfigOptions(CommandLine &cli)
 {
     cli.addOption({QStringLiteral("config"), QStringLiteral("The configuration (JSON with data, model, train)."),
@@ -184,7 +315,8 @@ namespace {
 /// Trains `config` as run `run`: a new run (id 0; its kind, name and parent set by the caller)
 /// recorded in the store, or the stopped run `run` resumed from `resumeState`. Metrics,
 /// checkpoints and job events as `taskmoe train` documents them.
-int trainRun(db::Store &store, core::TrainConfig config, db::RunRecord run, const std::string &resumeState, int threads)
+int trainRun(db::Store &store, core::TrainConfig config, db::RunRecord run, const std::string &resumeState, int threads,
+             core::Communicator *comm = nullptr)
 {
     const bool resuming = !resumeState.empty();
     // Checkpoints must be writable before a run is recorded (or a stopped one reopened).
@@ -220,7 +352,13 @@ int trainRun(db::Store &store, core::TrainConfig config, db::RunRecord run, cons
         store.updateRunProcess(run.id, ::getpid(), hostName());
     }
     const QString checkpointDir = resuming ? store.runFolderOf(run.id) : db::Store::runFolder(store.path(), run.id);
+    if (comm)
+        comm->set("run", runAnnouncement(run.id, prepared.datasetId, prepared.vocabularyId, checkpointDir, resumeState)
+                             .toStdString());
     RunLog log(checkpointDir);
+    if (comm)
+        log.line(QStringLiteral("data parallel on %1 ranks; rank 0 is process %2 on %3, the other ranks log to rank-N.log here")
+                     .arg(comm->world()).arg(::getpid()).arg(hostName()));
     log.line(resuming ? QStringLiteral("resuming run %1 from %2 (process %3 on %4)")
                             .arg(run.id).arg(qs(resumeState)).arg(::getpid()).arg(hostName())
                       : QStringLiteral("started run %1 '%2': preset %3, %4/%5 routing, %6 steps, dataset %7, vocabulary %8 "
@@ -279,6 +417,7 @@ int trainRun(db::Store &store, core::TrainConfig config, db::RunRecord run, cons
             // The run's training time so far: a time budget's progress (the live panel's bar).
             points.push_back({run.id, p.step, QStringLiteral("elapsed_s"), p.elapsedSeconds, wall});
             addLayerMetrics(points, run.id, p.step, wall, p);
+            addRankMetrics(points, run.id, p.step, wall, p);
             QVector<protocol::LayerReport> layers;
             for (const auto &l : p.layers)
                 layers.push_back({qs(l.name), l.entropy, l.droppedFraction});
@@ -352,16 +491,21 @@ int trainRun(db::Store &store, core::TrainConfig config, db::RunRecord run, cons
 
     core::TrainResult result;
     try {
-        result = core::train(config, prepared.data, checkpointDir.toStdString(), resumeState, hooks);
+        result = core::train(config, prepared.data, checkpointDir.toStdString(), resumeState, hooks, comm);
     } catch (const std::exception &e) {
-        store.updateRunStatus(run.id, db::RunStatus::Failed, QString::fromUtf8(e.what()));
-        log.line(QStringLiteral("failed: ") + QString::fromUtf8(e.what()));
+        // A rank that died shows as a failed collective here: name it when it was ours.
+        if (comm)
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));   // its watcher records how it ended
+        const QString dead = comm ? deadRanksNote() : QString();
+        const QString cause = dead.isEmpty() ? QString::fromUtf8(e.what()) : dead + QString::fromUtf8(e.what());
+        store.updateRunStatus(run.id, db::RunStatus::Failed, cause);
+        log.line(QStringLiteral("failed: ") + cause);
         protocol::JobEvent failed;
         failed.type = protocol::JobEventType::Failed;
         failed.run = run.id;
-        failed.error = QString::fromUtf8(e.what());
+        failed.error = cause;
         emitEvent(failed);
-        throw;
+        throw CommandError(cause);
     }
     if (terminal)
         std::fputc('\n', stderr);
@@ -386,6 +530,111 @@ int trainRun(db::Store &store, core::TrainConfig config, db::RunRecord run, cons
     return ExitOk;
 }
 
+/// `train --nproc N [--nnodes M --node-rank K --master-addr A --master-port P]`: this process
+/// is local rank 0 of its machine; it starts the others, joins the group, and — as rank 0 of
+/// machine 0 — trains and records the run like a single process, else trains as a worker.
+int trainParallel(const CommandLine &cli, const QStringList &args, int nproc, int nnodes)
+{
+    const int nodeRank = int(cli.intValue(QStringLiteral("node-rank"), 0, nnodes - 1));
+    const int local = cli.isSet(QStringLiteral("local-rank")) ? int(cli.intValue(QStringLiteral("local-rank"), 0, nproc - 1)) : 0;
+    const QString address = cli.value(QStringLiteral("master-addr"));
+    if (cli.value(QStringLiteral("device")) != QLatin1String("cpu"))
+        throw UsageError(QStringLiteral("train: --nproc/--nnodes train on the CPU (Gloo); drop --device"));
+    core::RendezvousOptions rendezvous;
+    rendezvous.masterAddr = address.toStdString();
+    rendezvous.masterPort = cli.isSet(QStringLiteral("master-port")) ? int(cli.intValue(QStringLiteral("master-port"), 1, 65535))
+                            : nnodes == 1                             ? core::freeLocalPort()
+                                                                      : 29500;
+    rendezvous.world = nproc * nnodes;
+    rendezvous.rank = nodeRank * nproc + local;
+    rendezvous.timeout = std::chrono::milliseconds(qint64(cli.doubleValue(QStringLiteral("comm-timeout"), 1, 86400) * 1000));
+    const bool resuming = cli.isSet(QStringLiteral("resume"));
+    if (local == 0) {
+        g_localRanks.firstRank = rendezvous.rank;
+        startLocalRanks(args, nproc, rendezvous.masterPort);
+    }
+    installStopHandlers();
+    std::unique_ptr<core::Communicator> comm;
+    try {
+        comm = std::make_unique<core::Communicator>(rendezvous);
+    } catch (const core::CommunicationError &e) {
+        reapLocalRanks(5);
+        throw CommandError(deadRanksNote() + QString::fromUtf8(e.what()));
+    }
+    if (rendezvous.rank == 0) {
+        // As a single process would, with the group: the run, its store rows and train.log.
+        try {
+            db::RunRecord run;
+            core::TrainConfig config;
+            std::string resumeState;
+            auto store = cli.openStore(resuming ? CommandLine::StoreAccess::MustExist : CommandLine::StoreAccess::CreateIfMissing);
+            if (resuming) {
+                run = store->run(cli.intValue(QStringLiteral("resume"), 1, std::numeric_limits<qint64>::max()));
+                if (run.status == db::RunStatus::Finished)
+                    throw CommandError(QStringLiteral("run %1 has finished; there is nothing to resume").arg(run.id));
+                markInterruptedRuns(*store);
+                if (store->run(run.id).status == db::RunStatus::Running)
+                    throw CommandError(QStringLiteral("run %1 is still running (process %2 on %3); cancel it first")
+                                           .arg(run.id).arg(run.pid).arg(run.host));
+                config = core::parseTrainConfig(run.configJson.toStdString(), "run " + std::to_string(run.id));
+                const db::CheckpointRecord checkpoint = lastGoodCheckpoint(*store, run.id);
+                resumeState = (checkpoint.path.left(checkpoint.path.size() - 4) + QStringLiteral(".state")).toStdString();
+            } else {
+                config = trainConfigurationFrom(cli, QStringLiteral("train"));
+                usecases::checkTrainingMemory(config, core::availableMemoryBytes(), core::totalMemoryBytes());
+                run.kind = QStringLiteral("train");
+                run.name = cli.isSet(QStringLiteral("name")) ? cli.value(QStringLiteral("name")) : qs(config.preset);
+            }
+            const int status = trainRun(*store, config, run, resumeState, cli.threads(), comm.get());
+            reapLocalRanks(60);
+            return status;
+        } catch (...) {
+            comm->set("run", "{}");   // ranks still waiting for the run learn that there is none
+            reapLocalRanks(5);
+            throw;
+        }
+    }
+
+    // Another rank: the run rank 0 recorded, the same data, and a log of its own.
+    const QJsonObject announced = QJsonDocument::fromJson(QByteArray::fromStdString(comm->get("run"))).object();
+    if (!announced.contains(QStringLiteral("run")))
+        throw CommandError(QStringLiteral("rank %1: rank 0 did not start the run").arg(rendezvous.rank));
+    auto store = cli.openStore(CommandLine::StoreAccess::MustExist);
+    const db::RunRecord run = store->run(announced.value(QStringLiteral("run")).toInteger());
+    core::TrainConfig config = core::parseTrainConfig(run.configJson.toStdString(), "run " + std::to_string(run.id));
+    const QString folder = announced.value(QStringLiteral("folder")).toString();
+    RunLog log(folder, QStringLiteral("rank-%1.log").arg(rendezvous.rank));
+    log.line(QStringLiteral("rank %1 of %2 of run %3 (process %4 on %5)")
+                 .arg(rendezvous.rank).arg(rendezvous.world).arg(run.id).arg(::getpid()).arg(hostName()));
+    usecases::PreparedData prepared =
+        usecases::prepareTrainingData(*store, config, cli.threads(), [&log](const QString &note) { log.line(note); });
+    store.reset();   // rank 0 alone writes the store
+    core::TrainHooks hooks;
+    hooks.progress = [&](const core::TrainProgress &p) {
+        if (p.hasReport && !p.ranks.empty()) {
+            const auto &mine = p.ranks[std::size_t(rendezvous.rank)];
+            log.line(QStringLiteral("step %1/%2  loss %3  step %4 ms, of which communication %5 ms (%6 %), %7 MB sent")
+                         .arg(p.step).arg(p.totalSteps).arg(p.loss, 0, 'f', 4).arg(mine.stepSeconds * 1000, 0, 'f', 1)
+                         .arg(mine.commSeconds * 1000, 0, 'f', 1)
+                         .arg(mine.stepSeconds > 0 ? 100 * mine.commSeconds / mine.stepSeconds : 0, 0, 'f', 1)
+                         .arg(mine.bytesPerStep / 1e6, 0, 'f', 2));
+        }
+        return true;
+    };
+    hooks.stopRequested = [] { return g_stopRequested.load(); };
+    try {
+        const auto result = core::train(config, prepared.data, folder.toStdString(),
+                                        announced.value(QStringLiteral("resume")).toString().toStdString(), hooks, comm.get());
+        log.line(QStringLiteral("ended at step %1").arg(result.lastStep));
+    } catch (const std::exception &e) {
+        log.line(QStringLiteral("failed: ") + QString::fromUtf8(e.what()));
+        reapLocalRanks(5);
+        throw CommandError(QString::fromUtf8(e.what()));
+    }
+    reapLocalRanks(60);
+    return ExitOk;
+}
+
 int trainCommand(const QStringList &args)
 {
     CommandLine cli(QStringLiteral("train"), QStringLiteral("train a model from a configuration or a preset"));
@@ -397,8 +646,32 @@ int trainCommand(const QStringList &args)
                    QStringLiteral("run")});
     cli.addOption({QStringLiteral("device"), QStringLiteral("cpu (default) or cuda."), QStringLiteral("device"),
                    QStringLiteral("cpu")});
+    cli.addOption({QStringLiteral("nproc"),
+                   QStringLiteral("Train on this many processes of this machine (data parallel over c10d/Gloo; default 1)."),
+                   QStringLiteral("n"), QStringLiteral("1")});
+    cli.addOption({QStringLiteral("nnodes"), QStringLiteral("Machines taking part, each running the same command (default 1)."),
+                   QStringLiteral("n"), QStringLiteral("1")});
+    cli.addOption({QStringLiteral("node-rank"), QStringLiteral("This machine's number among --nnodes, 0 first (default 0)."),
+                   QStringLiteral("k"), QStringLiteral("0")});
+    cli.addOption({QStringLiteral("master-addr"),
+                   QStringLiteral("Address of machine 0, where rank 0 serves the rendezvous (default 127.0.0.1)."),
+                   QStringLiteral("address"), QStringLiteral("127.0.0.1")});
+    cli.addOption({QStringLiteral("master-port"),
+                   QStringLiteral("Its TCP port (default: a free port on one machine, 29500 across machines)."),
+                   QStringLiteral("port")});
+    cli.addOption({QStringLiteral("comm-timeout"),
+                   QStringLiteral("Seconds a rank waits for the others (rendezvous, collectives) before the run fails "
+                                  "(default 300)."),
+                   QStringLiteral("seconds"), QStringLiteral("300")});
+    QCommandLineOption localRank(QStringLiteral("local-rank"), QStringLiteral("(set by the launcher)"), QStringLiteral("r"));
+    localRank.setFlags(QCommandLineOption::HiddenFromHelp);
+    cli.addOption(localRank);
     if (!cli.parse(args))
         return ExitOk;
+    const int nproc = int(cli.intValue(QStringLiteral("nproc"), 1, 256));
+    const int nnodes = int(cli.intValue(QStringLiteral("nnodes"), 1, 4096));
+    if (nproc * nnodes > 1)
+        return trainParallel(cli, args, nproc, nnodes);
 
     const QString device = cli.value(QStringLiteral("device"));
     if (device != QLatin1String("cpu") && device != QLatin1String("cuda"))

@@ -2,6 +2,7 @@
 
 #include "core/eval/bleu.h"
 #include "core/decoding/decoding.h"
+#include "core/distributed/communicator.h"
 #include "core/base/errors.h"
 #include "core/model/modelfile.h"
 #include "core/train/optim.h"
@@ -560,9 +561,53 @@ std::int64_t readCheckpointStep(const std::string &statePath)
     return decodeState(statePath).step;
 }
 
-TrainResult train(const TrainConfig &config, const TrainData &given, const std::string &checkpointDir,
-                  const std::string &resumeStatePath, const TrainHooks &hooks)
+namespace {
+
+/// Bytes of gradient summed in one collective: large enough that a call's latency does not
+/// matter, small enough that the flat copy stays cheap.
+constexpr std::int64_t kGradientBucketBytes = 25 << 20;
+
+/// Sums every parameter's gradient over the ranks (a missing gradient counts as zeros), in
+/// buckets of contiguous copies, and writes the sums back.
+void allreduceGradients(Transformer &model, Communicator &comm)
 {
+    std::vector<torch::Tensor> grads;
+    for (auto &p : model->parameters()) {
+        if (!p.requires_grad())
+            continue;
+        if (!p.grad().defined())
+            p.mutable_grad() = torch::zeros_like(p);
+        grads.push_back(p.grad());
+    }
+    std::size_t first = 0;
+    while (first < grads.size()) {
+        std::size_t last = first;
+        std::int64_t bytes = 0;
+        std::vector<torch::Tensor> flat;
+        while (last < grads.size() && (last == first || bytes + grads[last].numel() * 4 <= kGradientBucketBytes)) {
+            bytes += grads[last].numel() * std::int64_t(grads[last].element_size());
+            flat.push_back(grads[last].reshape({-1}));
+            ++last;
+        }
+        std::vector<torch::Tensor> bucket{torch::cat(flat)};
+        comm.allreduceSum(bucket, "summing the gradients");
+        std::int64_t offset = 0;
+        for (std::size_t i = first; i < last; ++i) {
+            const std::int64_t n = grads[i].numel();
+            grads[i].copy_(bucket[0].narrow(0, offset, n).view_as(grads[i]));
+            offset += n;
+        }
+        first = last;
+    }
+}
+
+} // namespace
+
+TrainResult train(const TrainConfig &config, const TrainData &given, const std::string &checkpointDir,
+                  const std::string &resumeStatePath, const TrainHooks &hooks, Communicator *comm)
+{
+    const int rank = comm ? comm->rank() : 0, world = comm ? comm->world() : 1;
+    const bool lead = rank == 0;
     const ModelOptions &mo = config.model;
     mo.validate();
     const TrainSettings &ts = config.train;
@@ -652,13 +697,15 @@ TrainResult train(const TrainConfig &config, const TrainData &given, const std::
         optimizer = makeOptimizer(oo, model->named_parameters());
     }
 
-    const auto devSet = data.dev.empty() ? std::vector<std::vector<ExampleRef>>()
-                                         : devBatches(devBuilder, std::size_t(ts.batchTokens));
+    // Rank 0 alone evaluates on dev (the others wait for it at the next collective).
+    const auto devSet = data.dev.empty() || !lead ? std::vector<std::vector<ExampleRef>>()
+                                                  : devBatches(devBuilder, std::size_t(ts.batchTokens));
     std::optional<SentencePieceModel> spm;
     if (!data.sentencePiece.empty())
         spm.emplace(SentencePieceModel::fromBytes(data.sentencePiece));
-    const DevBleuSample bleuSample =
-        devBleuSample(data.dev, std::size_t(ts.devBleuSentences), spm ? &*spm : nullptr, builder.maxLength);
+    const DevBleuSample bleuSample = lead ? devBleuSample(data.dev, std::size_t(ts.devBleuSentences), spm ? &*spm : nullptr,
+                                                          builder.maxLength)
+                                          : DevBleuSample();
 
     using Clock = std::chrono::steady_clock;
     const auto runStart = Clock::now();
@@ -682,6 +729,8 @@ TrainResult train(const TrainConfig &config, const TrainData &given, const std::
     const std::int64_t checkpointEvery = std::max<std::int64_t>(1, ts.checkpointEvery);
 
     auto writeCheckpoint = [&](std::int64_t atStep) {
+        if (!lead)
+            return;   // the ranks hold the same model and state: rank 0 writes it, whole
         const std::string base = (fs::path(checkpointDir) / checkpointBaseName(atStep)).string();
         CheckpointInfo info;
         info.step = atStep;
@@ -712,7 +761,7 @@ TrainResult train(const TrainConfig &config, const TrainData &given, const std::
 
     // The dev cross-entropy of the initial model, so a run's curve shows where it started
     // (evaluate() leaves the random generator as it was: resuming stays exact).
-    if (step == 0 && !devSet.empty()) {
+    if (step == 0 && !devSet.empty() && lead) {
         TrainProgress initial;
         initial.step = 0;
         initial.totalSteps = ts.steps;
@@ -727,50 +776,127 @@ TrainResult train(const TrainConfig &config, const TrainData &given, const std::
     double windowTokens = 0;  // tokens since windowStart (not saved: timing is not reproducible anyway)
     std::int64_t lastCheckpointStep = resumeStatePath.empty() ? -1 : step;
 
+    const bool devDue0 = !data.dev.empty();   // dev evaluations happen (on rank 0) at these steps
+    double windowComm = 0, windowBytes = 0;   // this rank's collectives since the last report
     while (step < total) {
         ++step;
         const Batch batch = sampler.next();
+        // Data parallel: every rank has the same global batch and trains on every world-th
+        // example of it, its loss weighted by its share of the batch's target tokens.
+        std::vector<ExampleRef> shard;
+        double weight = 1;
+        bool countLoads = true;
+        if (world > 1) {
+            double globalTargets = 0, myTargets = 0;
+            for (std::size_t i = 0; i < batch.examples.size(); ++i) {
+                const auto &ref = batch.examples[i];
+                const double targets = double(builder.tgtLen(data.train[ref.task].examples[ref.index]));
+                globalTargets += targets;
+                if (int(i % std::size_t(world)) == rank) {
+                    shard.push_back(ref);
+                    myTargets += targets;
+                }
+            }
+            weight = globalTargets > 0 ? myTargets / globalTargets : 0;
+            if (shard.empty()) {
+                // Fewer examples than ranks: this rank's share is empty; it runs the first
+                // example with weight 0 (its gradients are zeros) so that every rank reports
+                // the same layers.
+                shard.push_back(batch.examples.front());
+                weight = 0;
+                countLoads = false;
+            }
+        }
         double tokens = 0;
-        const Seq2SeqBatch input = builder.build(batch.examples, &tokens);
+        const Seq2SeqBatch input = builder.build(world > 1 ? shard : batch.examples, &tokens);
+        if (!countLoads)
+            tokens = 0;
         ModelOutput out = model->forward(input);
         if (!teacher.is_empty() && ts.distillAlpha > 0)
             out.loss = out.loss + ts.distillAlpha * (distillationLoss(*teacher, input, out.logits) - out.ce);
-        out.loss.backward();
+        if (world > 1)
+            (out.loss * weight).backward();
+        else
+            out.loss.backward();
+
+        // This step's values: the global ones, summed over the ranks in one collective.
+        double stepLoss = out.loss.item<double>() * weight, stepCe = out.ce.item<double>() * weight;
+        double stepBalance = (out.balance.defined() ? out.balance.item<double>() : 0.0) * weight;
+        std::vector<std::vector<double>> stepLoads;
+        std::vector<double> stepDropped;
+        for (const auto &st : out.perLayer) {
+            torch::Tensor load = st.expertLoad.to(torch::kInt64).contiguous();
+            const std::int64_t *p = load.data_ptr<std::int64_t>();
+            std::vector<double> l(std::size_t(load.numel()), 0.0);
+            for (std::size_t e = 0; e < l.size(); ++e)
+                l[e] = countLoads ? double(p[e]) : 0.0;
+            stepLoads.push_back(std::move(l));
+            stepDropped.push_back(countLoads ? double(st.dropped) : 0.0);
+        }
+        bool syncedStop = false, syncedBudget = false;
+        double syncedElapsed = elapsed();
+        if (world > 1) {
+            allreduceGradients(model, *comm);
+            std::vector<double> stats{stepLoss, stepCe, stepBalance, tokens, syncedElapsed,
+                                      budgetSeconds > 0 && syncedElapsed >= budgetSeconds ? 1.0 : 0.0,
+                                      hooks.stopRequested && hooks.stopRequested() ? 1.0 : 0.0};
+            for (std::size_t i = 0; i < stepLoads.size(); ++i) {
+                stats.insert(stats.end(), stepLoads[i].begin(), stepLoads[i].end());
+                stats.push_back(stepDropped[i]);
+            }
+            std::vector<torch::Tensor> packed{torch::tensor(stats, torch::kFloat64)};
+            comm->allreduceSum(packed, "summing the step's loss and routing statistics");
+            const double *v = packed[0].data_ptr<double>();
+            stepLoss = v[0];
+            stepCe = v[1];
+            stepBalance = v[2];
+            tokens = v[3];
+            syncedElapsed = v[4] / double(world);   // one clock for the schedule on every rank
+            syncedBudget = v[5] > 0 && step < total;
+            syncedStop = syncedBudget || v[6] > 0;
+            std::size_t k = 7;
+            for (std::size_t i = 0; i < stepLoads.size(); ++i) {
+                for (double &l : stepLoads[i])
+                    l = v[k++];
+                stepDropped[i] = v[k++];
+            }
+            const auto usage = comm->takeUsage();
+            windowComm += usage.seconds;
+            windowBytes += double(usage.bytes);
+        }
         // The share of the run done: of the planned steps, or of the time budget when larger.
         double done = double(step) / double(total);
         if (budgetSeconds > 0)
-            done = std::max(done, elapsed() / budgetSeconds);
+            done = std::max(done, (world > 1 ? syncedElapsed : elapsed()) / budgetSeconds);
         const double gradNorm = optimizer->step(step, done);
         optimizer->zeroGrad();
 
         window.steps += 1;
-        window.loss += out.loss.item<double>();
-        window.ce += out.ce.item<double>();
-        window.balance += out.balance.defined() ? out.balance.item<double>() : 0.0;
+        window.loss += stepLoss;
+        window.ce += stepCe;
+        window.balance += stepBalance;
         window.gradNorm += gradNorm;
         window.tokens += tokens;
         windowTokens += tokens;
         if (window.layers.size() != out.perLayer.size()) {
             window.layers.clear();
-            for (const auto &s : out.perLayer)
-                window.layers.push_back({layerName(s), std::vector<double>(std::size_t(s.expertLoad.numel()), 0.0), 0});
+            for (std::size_t i = 0; i < out.perLayer.size(); ++i)
+                window.layers.push_back({layerName(out.perLayer[i]), std::vector<double>(stepLoads[i].size(), 0.0), 0});
         }
         for (std::size_t i = 0; i < out.perLayer.size(); ++i) {
-            const auto &s = out.perLayer[i];
-            torch::Tensor load = s.expertLoad.to(torch::kInt64).contiguous();
-            const std::int64_t *p = load.data_ptr<std::int64_t>();
             for (std::size_t e = 0; e < window.layers[i].load.size(); ++e)
-                window.layers[i].load[e] += double(p[e]);
-            window.layers[i].dropped += double(s.dropped);
+                window.layers[i].load[e] += stepLoads[i][e];
+            window.layers[i].dropped += stepDropped[i];
         }
 
         // Stop requests and the time budget are looked at before reporting, so that the
         // step a run ends at gets its report and a final dev evaluation.
-        const bool budgetUsed = budgetSeconds > 0 && elapsed() >= budgetSeconds && step < total;
-        bool stop = budgetUsed || (hooks.stopRequested && hooks.stopRequested());
+        const bool budgetUsed = world > 1 ? syncedBudget : budgetSeconds > 0 && elapsed() >= budgetSeconds && step < total;
+        bool stop = world > 1 ? syncedStop : budgetUsed || (hooks.stopRequested && hooks.stopRequested());
         TrainProgress progress;
         progress.step = step;
         progress.totalSteps = total;
+        progress.rank = rank;
         bool report = false;
         if (step % logEvery == 0 || step == total || budgetUsed) {
             report = true;
@@ -787,6 +913,21 @@ TrainResult train(const TrainConfig &config, const TrainData &given, const std::
             progress.etaSeconds = stepsTimed > 0 ? seconds / double(stepsTimed) * double(total - step) : 0;
             if (budgetSeconds > 0)
                 progress.etaSeconds = std::min(progress.etaSeconds, std::max(0.0, budgetSeconds - elapsed()));
+            if (world > 1) {
+                // Every rank's step and communication time, to every rank.
+                const double steps = double(std::max<std::int64_t>(1, stepsTimed));
+                std::vector<double> mine(std::size_t(3 * world), 0.0);
+                mine[std::size_t(3 * rank)] = std::chrono::duration<double>(Clock::now() - windowStart).count() / steps;
+                mine[std::size_t(3 * rank + 1)] = windowComm / steps;
+                mine[std::size_t(3 * rank + 2)] = windowBytes / steps;
+                std::vector<torch::Tensor> packed{torch::tensor(mine, torch::kFloat64)};
+                comm->allreduceSum(packed, "gathering the ranks' timings");
+                comm->takeUsage();
+                const double *v = packed[0].data_ptr<double>();
+                for (int r = 0; r < world; ++r)
+                    progress.ranks.push_back({v[3 * r], v[3 * r + 1], v[3 * r + 2]});
+                windowComm = windowBytes = 0;
+            }
             for (const auto &l : window.layers) {
                 LayerLoad ll;
                 ll.name = l.name;
@@ -806,13 +947,22 @@ TrainResult train(const TrainConfig &config, const TrainData &given, const std::
             windowStartStep = step;
             windowTokens = 0;
         }
-        if (!devSet.empty() && (step % evalEvery == 0 || step == total || stop)) {
+        const bool devDue = devDue0 && (step % evalEvery == 0 || step == total || stop);
+        if (devDue) {
             report = true;
-            devEvaluation(progress);
+            if (lead)
+                devEvaluation(progress);
         }
         progress.elapsedSeconds = elapsed();
-        if (report && hooks.progress && !hooks.progress(progress))
+        if (report && hooks.progress && !hooks.progress(progress) && lead)
             stop = true;
+        if (report && world > 1) {
+            // Rank 0's progress hook may stop the run (a cancel through the store): all ranks follow.
+            torch::Tensor flag = torch::tensor({stop ? 1.0 : 0.0}, torch::kFloat64);
+            comm->broadcast(flag, 0, "agreeing on stopping");
+            comm->takeUsage();
+            stop = flag.item<double>() > 0;
+        }
         if (stop || step % checkpointEvery == 0 || step == total) {
             writeCheckpoint(step);
             lastCheckpointStep = step;

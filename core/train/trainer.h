@@ -72,6 +72,14 @@ struct LayerLoad
     double droppedFraction = 0;     ///< dropped token copies / (tokens · top_k)
 };
 
+/// One rank's share of the training steps since the previous report (data-parallel runs).
+struct RankTiming
+{
+    double stepSeconds = 0;         ///< wall time per step
+    double commSeconds = 0;         ///< of which in collectives (gradients, statistics)
+    double bytesPerStep = 0;        ///< bytes this rank sent per step
+};
+
 struct TrainProgress
 {
     std::int64_t step = 0, totalSteps = 0;
@@ -93,6 +101,9 @@ struct TrainProgress
     /// records it for the test split.
     std::vector<LayerCounts> devRouting;
     double devSeconds = 0;          ///< wall time of this dev evaluation (loss + BLEU)
+    /// Data-parallel runs, with hasReport: every rank's timing (rank order), the same on every rank.
+    std::vector<RankTiming> ranks;
+    int rank = 0;                   ///< the rank reporting (0 alone has dev evaluations)
     double elapsedSeconds = 0;      ///< wall time of the run so far (across resumes)
 };
 
@@ -128,8 +139,18 @@ struct TrainResult
 /// the model file it names must have the recorded size and SHA-256 (else InputError naming
 /// the file). Throws InputError for unusable data (no train task, an empty task, a task id
 /// outside the model's table) or an unwritable checkpoint folder.
+///
+/// With `communicator` (a group of N processes, each calling train() with the same arguments):
+/// data parallelism. Every rank draws the same global batch from the sampler and trains on its
+/// share of the examples (every N-th); the losses are weighted by each share's target tokens
+/// and the gradients summed over the ranks in buckets, so the update is the single process's
+/// (up to the MoE capacity and balance loss, computed per share). Logged values are the global
+/// ones; rank 0 alone evaluates on dev and writes checkpoints, which hold whole tensors — a run
+/// resumes on any number of ranks. Stops (time budget, stop requests, a progress hook's `false`
+/// on rank 0) are agreed on by all ranks at the same step. `progress` is called on every rank.
+class Communicator;
 TrainResult train(const TrainConfig &config, const TrainData &data, const std::string &checkpointDir,
-                  const std::string &resumeStatePath, const TrainHooks &hooks);
+                  const std::string &resumeStatePath, const TrainHooks &hooks, Communicator *communicator = nullptr);
 
 /// "step-000042" for 42: the base name of a checkpoint's files.
 std::string checkpointBaseName(std::int64_t step);

@@ -60,6 +60,7 @@ const char *panelTitle(int panel)
     case RunMonitor::ThroughputPanel: return "tokens / s";
     case RunMonitor::EntropyPanel: return "load entropy";
     case RunMonitor::DroppedPanel: return "dropped share";
+    case RunMonitor::CommPanel: return "comm. share";
     default: return "";
     }
 }
@@ -288,7 +289,8 @@ void RunMonitor::buildPlot()
                           "SacreBLEU of a fixed dev sample, the mean over directions (dots) and each direction "
                           "(faint, one run only). Load entropy: "
                           "entropy of the expert-load distribution per MoE layer (ln E when balanced). Dropped share: "
-                          "tokens over an expert's capacity. Drag or wheel to move or zoom the steps of all plots."));
+                          "tokens over an expert's capacity. Comm. share: the share of each rank's step spent in "
+                          "collectives (runs on several processes). Drag or wheel to move or zoom the steps of all plots."));
     m_plot->setAntialiasedElements(QCP::aeAll);
     m_plot->setPlottingHint(QCP::phFastPolylines, true);   // long curves: one polyline per graph
 }
@@ -610,9 +612,18 @@ void RunMonitor::redraw()
             addCurve(LearningRatePanel, data, QStringLiteral("lr"), colour, Qt::SolidLine, QString(), false, false);
             addCurve(ThroughputPanel, data, QStringLiteral("tokens_per_s"), colour, Qt::SolidLine, QString(), true, false);
         }
-        int layer = 0;
+        int layer = 0, rankIndex = 0;
         for (const auto &[key, series] : data.series) {
             maxStep = std::max(maxStep, series.steps.isEmpty() ? 0.0 : series.steps.back());
+            if (key.startsWith(QLatin1String("rank.")) && key.endsWith(QLatin1String(".comm_share"))) {
+                // Data-parallel runs: each rank's share of a step spent communicating.
+                const QColor c = overlay ? colour : paletteColour(rankIndex);
+                const Qt::PenStyle style = overlay ? Qt::PenStyle(Qt::SolidLine + rankIndex % 4) : Qt::SolidLine;
+                addCurve(CommPanel, data, key, c, style, overlay && r > 0 ? QString() : key.section(QLatin1Char('.'), 0, 1).replace(QLatin1Char('.'), QLatin1Char(' ')),
+                         true, false);
+                ++rankIndex;
+                continue;
+            }
             const bool entropy = isLayerKey(key, QStringLiteral(".entropy"));
             const bool dropped = isLayerKey(key, QStringLiteral(".dropped"));
             if (!entropy && !dropped)

@@ -49,7 +49,7 @@ class RunMonitor : public QWidget
     Q_OBJECT
 public:
     /// The plots, in the order of their axis rects.
-    enum Panel { LossPanel, BleuPanel, BalancePanel, LearningRatePanel, ThroughputPanel, EntropyPanel, DroppedPanel, PanelCount };
+    enum Panel { LossPanel, BleuPanel, BalancePanel, LearningRatePanel, ThroughputPanel, EntropyPanel, DroppedPanel, CommPanel, PanelCount };
 
     explicit RunMonitor(QWidget *parent = nullptr);
     ~RunMonitor() override;
