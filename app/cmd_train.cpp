@@ -269,6 +269,8 @@ void addRankMetrics(std::vector<db::MetricPoint> &points, qint64 runId, qint64 s
     }
     points.push_back({runId, step, QStringLiteral("comm_share"), share / double(p.ranks.size()), wall});
     points.push_back({runId, step, QStringLiteral("comm_mb_per_step"), bytes / 1e6, wall});
+    if (p.movedShare >= 0)
+        points.push_back({runId, step, QStringLiteral("moved_share"), p.movedShare, wall});
 }
 
 void addTrainConfigOptions(CommandLine &cli)
@@ -581,6 +583,12 @@ int trainParallel(const CommandLine &cli, const QStringList &args, int nproc, in
                 resumeState = (checkpoint.path.left(checkpoint.path.size() - 4) + QStringLiteral(".state")).toStdString();
             } else {
                 config = trainConfigurationFrom(cli, QStringLiteral("train"));
+                if (cli.isSet(QStringLiteral("expert-parallel"))) {
+                    if (config.model.experts % rendezvous.world != 0)
+                        throw UsageError(QStringLiteral("train: --expert-parallel needs the experts (%1) to split evenly over "
+                                                        "the %2 ranks").arg(config.model.experts).arg(rendezvous.world));
+                    config.train.expertParallel = 1;
+                }
                 usecases::checkTrainingMemory(config, core::availableMemoryBytes(), core::totalMemoryBytes());
                 run.kind = QStringLiteral("train");
                 run.name = cli.isSet(QStringLiteral("name")) ? cli.value(QStringLiteral("name")) : qs(config.preset);
@@ -659,6 +667,9 @@ int trainCommand(const QStringList &args)
     cli.addOption({QStringLiteral("master-port"),
                    QStringLiteral("Its TCP port (default: a free port on one machine, 29500 across machines)."),
                    QStringLiteral("port")});
+    cli.addOption({QStringLiteral("expert-parallel"),
+                   QStringLiteral("With --nproc/--nnodes: each rank computes E/N experts of every MoE layer and token copies "
+                                  "travel to their expert's rank (train.expert_parallel=1).")});
     cli.addOption({QStringLiteral("comm-timeout"),
                    QStringLiteral("Seconds a rank waits for the others (rendezvous, collectives) before the run fails "
                                   "(default 300)."),
@@ -670,6 +681,8 @@ int trainCommand(const QStringList &args)
         return ExitOk;
     const int nproc = int(cli.intValue(QStringLiteral("nproc"), 1, 256));
     const int nnodes = int(cli.intValue(QStringLiteral("nnodes"), 1, 4096));
+    if (cli.isSet(QStringLiteral("expert-parallel")) && nproc * nnodes == 1)
+        throw UsageError(QStringLiteral("train: --expert-parallel needs several ranks (--nproc or --nnodes)"));
     if (nproc * nnodes > 1)
         return trainParallel(cli, args, nproc, nnodes);
 

@@ -51,6 +51,7 @@ class TestDistributed : public QObject
     QTemporaryDir m_dir;
     QString m_db;
     QStringList m_common;
+    std::map<int, double> m_dataParallel;   ///< the two-rank run's losses
 
     ProgramResult run(const QStringList &args) { return taskmoe::test::runTaskmoe(args, {}, 300000); }
 
@@ -122,6 +123,7 @@ private slots:
         const ProgramResult two = run(m_common + QStringList{"--name", "two ranks", "--nproc", "2"});
         QVERIFY2(two.exitCode == 0, qPrintable(two.err));
         const auto a = lossesOf(single.out), b = lossesOf(two.out);
+        m_dataParallel = b;
         QCOMPARE(a.size(), std::size_t(40));
         QCOMPARE(b.size(), std::size_t(40));
         // The first step is the same update on the same batch (no dropout in the tiny preset);
@@ -148,6 +150,31 @@ private slots:
         QVERIFY2(log.open(QIODevice::ReadOnly), qPrintable(log.fileName()));
         const QString text = QString::fromUtf8(log.readAll());
         QVERIFY2(text.contains(QStringLiteral("rank 1 of 2")) && text.contains(QStringLiteral("step 40/40")), qPrintable(text));
+    }
+
+    void expertParallelTrainsLikeDataParallel()
+    {
+        // Each rank computes 2 of the 4 experts of every MoE layer; token copies travel between
+        // the ranks and back. The outputs and gradients are the data-parallel ones: so is every loss.
+        QVERIFY(!m_dataParallel.empty());
+        const ProgramResult ep = run(m_common + QStringList{"--name", "expert parallel", "--nproc", "2", "--expert-parallel"});
+        QVERIFY2(ep.exitCode == 0, qPrintable(ep.err));
+        const auto losses = lossesOf(ep.out);
+        QCOMPARE(losses.size(), std::size_t(40));
+        for (const auto &[step, loss] : losses)
+            QVERIFY2(std::fabs(loss - m_dataParallel.at(step)) <= 1e-6 * loss,
+                     qPrintable(QStringLiteral("step %1: %2 vs %3").arg(step).arg(loss, 0, 'g', 12).arg(m_dataParallel.at(step), 0, 'g', 12)));
+        // About half of the copies of the token-routed layer leave their rank with 2 ranks.
+        const ProgramResult moved = run({"metrics", "--db", m_db, "--run", QString::number(runOf(ep.out)), "--key", "moved_share",
+                                         "--format", "json"});
+        const QJsonArray shares = QJsonDocument::fromJson(moved.out.toUtf8()).array();
+        QCOMPARE(shares.size(), 40);
+        const double last = shares.last().toObject().value(QStringLiteral("value")).toDouble();
+        QVERIFY2(last > 0.1 && last < 0.9, qPrintable(QString::number(last)));
+        // A count of experts that does not split over the ranks is refused before anything starts.
+        const ProgramResult odd = run(m_common + QStringList{"--set", "model.experts=3", "--nproc", "2", "--expert-parallel"});
+        QCOMPARE(odd.exitCode, 2);
+        QVERIFY2(odd.err.contains(QStringLiteral("split evenly")), qPrintable(odd.err));
     }
 
     void aKilledRankFailsTheRunAndResumeIsExact()

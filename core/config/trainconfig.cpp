@@ -86,6 +86,7 @@ const std::vector<Field<TrainSettings>> &trainFields()
         realField("distill_alpha", &TrainSettings::distillAlpha),
         textField("teacher", &TrainSettings::teacher),
         intField("sequence_distill", &TrainSettings::sequenceDistill),
+        intField("expert_parallel", &TrainSettings::expertParallel),
     };
     return fields;
 }
@@ -330,6 +331,8 @@ void validate(const TrainConfig &c, const std::string &source)
     require(t.sequenceDistill >= 0, source,
             "train.sequence_distill must be 0 (off) or a number of sentences per direction (got "
                 + std::to_string(t.sequenceDistill) + ")");
+    require(t.expertParallel == 0 || t.expertParallel == 1, source,
+            "train.expert_parallel must be 0 or 1 (got " + std::to_string(t.expertParallel) + ")");
     require((t.distillAlpha == 0 && t.sequenceDistill == 0) || !t.teacher.empty(), source,
             "train.distill_alpha and train.sequence_distill need the teacher's model file in train.teacher");
 
@@ -376,6 +379,8 @@ Json toJson(const TrainConfig &c)
         j["train"].erase("teacher");
     if (c.train.sequenceDistill == 0)
         j["train"].erase("sequence_distill");
+    if (c.train.expertParallel == 0)
+        j["train"].erase("expert_parallel");
     return j;
 }
 
@@ -393,7 +398,8 @@ bool TrainSettings::operator==(const TrainSettings &o) const
            && warmup == o.warmup && logEvery == o.logEvery && evalEvery == o.evalEvery
            && checkpointEvery == o.checkpointEvery && seed == o.seed && clipNorm == o.clipNorm
            && schedule == o.schedule && maxMinutes == o.maxMinutes && devBleuSentences == o.devBleuSentences
-           && distillAlpha == o.distillAlpha && teacher == o.teacher && sequenceDistill == o.sequenceDistill;
+           && distillAlpha == o.distillAlpha && teacher == o.teacher && sequenceDistill == o.sequenceDistill
+           && expertParallel == o.expertParallel;
 }
 
 bool TrainConfig::operator==(const TrainConfig &o) const

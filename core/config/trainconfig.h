@@ -60,6 +60,10 @@ struct TrainSettings
     /// Sequence-level distillation: the targets of the first N training sentences of each
     /// direction are replaced by the teacher's beam-4 translations before training; 0 = off.
     std::int64_t sequenceDistill = 0;
+    /// Runs on several processes (taskmoe train --nproc N): 1 = expert parallelism besides the
+    /// data parallelism (each rank computes E/N experts of every MoE layer; token copies travel
+    /// to their expert's rank); 0 = every rank computes every expert (the key is absent).
+    std::int64_t expertParallel = 0;
 
     bool operator==(const TrainSettings &other) const;
     bool operator!=(const TrainSettings &other) const { return !(*this == other); }

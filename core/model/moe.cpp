@@ -1,5 +1,8 @@
 #include "core/model/moe.h"
 
+#include "core/distributed/communicator.h"
+#include "core/distributed/exchange.h"
+
 #include <ATen/Parallel.h>
 
 #include <dlfcn.h>
@@ -287,6 +290,71 @@ void MoeLayerImpl::setPlace(bool decoder, std::int64_t layer)
     m_observerLayer = layer;
 }
 
+void MoeLayerImpl::setExpertParallel(Communicator *comm)
+{
+    if (comm && comm->world() > 1 && m_options.num_experts() % comm->world() != 0)
+        throw std::invalid_argument("expert parallelism: " + std::to_string(m_options.num_experts()) + " experts do not split over "
+                                    + std::to_string(comm->world()) + " ranks");
+    m_comm = comm && comm->world() > 1 ? comm : nullptr;
+}
+
+std::pair<std::int64_t, std::int64_t> MoeLayerImpl::takeMovedCopies()
+{
+    const auto out = std::make_pair(m_moved, m_dispatched);
+    m_moved = m_dispatched = 0;
+    return out;
+}
+
+torch::Tensor MoeLayerImpl::expertParallelFfn(const torch::Tensor &xs, const std::vector<std::int64_t> &load)
+{
+    Communicator &comm = *m_comm;
+    const std::int64_t E = m_options.num_experts(), W = comm.world(), me = comm.rank(), El = E / W;
+    // How many copies go to each rank, and — exchanged first — how many of each of this rank's
+    // experts' copies come from each rank.
+    std::vector<std::int64_t> sendRows(std::size_t(W), 0);
+    for (std::int64_t e = 0; e < E; ++e)
+        sendRows[std::size_t(e / El)] += load[std::size_t(e)];
+    auto sendCounts = torch::tensor(load, torch::kInt64);
+    auto recvCounts = torch::empty({W * El}, torch::kInt64);
+    comm.allToAll(recvCounts, sendCounts, std::vector<std::int64_t>(std::size_t(W), El), std::vector<std::int64_t>(std::size_t(W), El),
+                  "telling the ranks how many token copies come");
+    const std::int64_t *rc = recvCounts.data_ptr<std::int64_t>();   // [source rank][local expert]
+    std::vector<std::int64_t> recvRows(std::size_t(W), 0);
+    for (std::int64_t s = 0; s < W; ++s)
+        for (std::int64_t j = 0; j < El; ++j)
+            recvRows[std::size_t(s)] += rc[s * El + j];
+    m_dispatched += xs.size(0);
+    m_moved += xs.size(0) - sendRows[std::size_t(me)];
+
+    const auto received = exchangeRows(comm, xs, sendRows, recvRows);     // by source rank, then local expert
+    // Group the received rows by local expert (source rank order within an expert).
+    std::vector<std::int64_t> start(std::size_t(W * El), 0);
+    for (std::int64_t s = 0, at = 0; s < W; ++s)
+        for (std::int64_t j = 0; j < El; ++j) {
+            start[std::size_t(s * El + j)] = at;
+            at += rc[s * El + j];
+        }
+    const std::int64_t R = received.size(0);
+    auto order = torch::empty({R}, torch::kInt64);
+    auto offsets = torch::empty({El + 1}, torch::kInt64);
+    {
+        std::int64_t *o = order.data_ptr<std::int64_t>(), *off = offsets.data_ptr<std::int64_t>();
+        std::int64_t n = 0;
+        off[0] = 0;
+        for (std::int64_t j = 0; j < El; ++j) {
+            for (std::int64_t s = 0; s < W; ++s)
+                for (std::int64_t i = 0; i < rc[s * El + j]; ++i)
+                    o[n++] = start[std::size_t(s * El + j)] + i;
+            off[j + 1] = n;
+        }
+    }
+    const auto local = groupedExpertFfn(received.index_select(0, order), wi.narrow(0, me * El, El), wo.narrow(0, me * El, El),
+                                        offsets);
+    // Back into the received order, and back to the ranks the copies came from.
+    const auto back = torch::empty_like(order).index_copy_(0, order, torch::arange(R, torch::kInt64));
+    return exchangeRows(comm, local.index_select(0, back), recvRows, sendRows);
+}
+
 MoeOutput MoeLayerImpl::forward(const torch::Tensor &x, const torch::Tensor &mask, const torch::Tensor &tasks,
                                 const MoeCall &call)
 {
@@ -422,7 +490,12 @@ MoeOutput MoeLayerImpl::forward(const torch::Tensor &x, const torch::Tensor &mas
 
     // 4–5. Dispatch, experts, weighted combine.
     torch::Tensor y;                                                        // [T, d]
-    if (!m_reference) {
+    if (m_comm && is_training() && !m_reference) {
+        const auto xs = xt.index_select(0, tokenOfSlot);                    // [N, d] grouped by expert
+        const auto g = gates.reshape(-1).index_select(0, copyOfSlot).to(xs.scalar_type());  // [N]
+        const auto ys = expertParallelFfn(xs, load);                         // [N, d], unweighted
+        y = torch::zeros({T, d}, x.options()).index_add(0, tokenOfSlot, ys * g.unsqueeze(1));
+    } else if (!m_reference) {
         const auto xs = xt.index_select(0, tokenOfSlot);                    // [N, d] grouped by expert
         const auto g = gates.reshape(-1).index_select(0, copyOfSlot).to(xs.scalar_type());  // [N]
         const auto ys = groupedExpertFfn(xs, wi, wo, offsets, g);           // [N, d], weighted by the gates

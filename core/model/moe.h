@@ -25,6 +25,8 @@
 
 namespace taskmoe::core {
 
+class Communicator;
+
 /// What one MoE layer decided for a batch, for the non-padding tokens in order (sentence by
 /// sentence, position by position).
 struct RoutingDecision
@@ -102,6 +104,15 @@ public:
 
     /// Use the straightforward per-expert reference dispatch (for tests) instead of the fast one.
     void setReferenceDispatch(bool on) { m_reference = on; }
+    /// Expert parallelism while training: the experts are split over the group's ranks in equal
+    /// contiguous blocks (rank r computes experts r·E/N … (r+1)·E/N − 1); each token copy is
+    /// sent to the rank of its expert and its result sent back (exchangeRows), and the layer
+    /// counts the copies that left this rank. Every rank still holds every expert's weights (a
+    /// checkpoint is the whole model; evaluation runs all experts locally). nullptr: all local.
+    /// E must be a multiple of the group's size.
+    void setExpertParallel(Communicator *comm);
+    /// Token copies this layer sent to other ranks, and all it dispatched, since the last call.
+    std::pair<std::int64_t, std::int64_t> takeMovedCopies();
     void setObserver(RoutingObserver observer, bool decoder, std::int64_t layer);
     /// Where the layer sits (reported in its decisions); the Transformer sets it.
     void setPlace(bool decoder, std::int64_t layer);
@@ -114,9 +125,15 @@ public:
     torch::Tensor wo;                          ///< [E, d_ff, d_model]
 
 private:
+    /// Expert parallelism: runs this rank's experts on the copies sent to it; `xs` grouped by
+    /// expert, load[e] rows each. Returns the experts' outputs for `xs`'s rows (no gates).
+    torch::Tensor expertParallelFfn(const torch::Tensor &xs, const std::vector<std::int64_t> &load);
+
     MoeLayerOptions m_options;
     bool m_reference = false;
     RoutingObserver m_observer;
+    Communicator *m_comm = nullptr;
+    std::int64_t m_moved = 0, m_dispatched = 0;
     bool m_observerDecoder = false;
     std::int64_t m_observerLayer = 0;
 };

@@ -723,6 +723,9 @@ TrainResult train(const TrainConfig &config, const TrainData &given, const std::
         p.devSeconds = std::chrono::duration<double>(Clock::now() - start).count();
         result.lastDevLoss = p.devLoss;
     };
+    if (world > 1 && ts.expertParallel)
+        for (auto &ref : model->moeLayers())
+            ref.moe->setExpertParallel(comm);
     const std::int64_t total = ts.steps;
     const std::int64_t logEvery = std::max<std::int64_t>(1, ts.logEvery);
     const std::int64_t evalEvery = std::max<std::int64_t>(1, ts.evalEvery);
@@ -916,16 +919,24 @@ TrainResult train(const TrainConfig &config, const TrainData &given, const std::
             if (world > 1) {
                 // Every rank's step and communication time, to every rank.
                 const double steps = double(std::max<std::int64_t>(1, stepsTimed));
-                std::vector<double> mine(std::size_t(3 * world), 0.0);
+                std::vector<double> mine(std::size_t(3 * world + 2), 0.0);
                 mine[std::size_t(3 * rank)] = std::chrono::duration<double>(Clock::now() - windowStart).count() / steps;
                 mine[std::size_t(3 * rank + 1)] = windowComm / steps;
                 mine[std::size_t(3 * rank + 2)] = windowBytes / steps;
+                // Expert parallelism: the token copies that left their rank, of all dispatched.
+                for (auto &ref : model->moeLayers()) {
+                    const auto [moved, dispatched] = ref.moe->takeMovedCopies();
+                    mine[std::size_t(3 * world)] += double(moved);
+                    mine[std::size_t(3 * world + 1)] += double(dispatched);
+                }
                 std::vector<torch::Tensor> packed{torch::tensor(mine, torch::kFloat64)};
                 comm->allreduceSum(packed, "gathering the ranks' timings");
                 comm->takeUsage();
                 const double *v = packed[0].data_ptr<double>();
                 for (int r = 0; r < world; ++r)
                     progress.ranks.push_back({v[3 * r], v[3 * r + 1], v[3 * r + 2]});
+                if (ts.expertParallel && v[3 * world + 1] > 0)
+                    progress.movedShare = v[3 * world] / v[3 * world + 1];
                 windowComm = windowBytes = 0;
             }
             for (const auto &l : window.layers) {

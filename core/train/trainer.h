@@ -104,6 +104,8 @@ struct TrainProgress
     /// Data-parallel runs, with hasReport: every rank's timing (rank order), the same on every rank.
     std::vector<RankTiming> ranks;
     int rank = 0;                   ///< the rank reporting (0 alone has dev evaluations)
+    /// Expert parallelism: the share of token copies sent to another rank's experts; −1 without.
+    double movedShare = -1;
     double elapsedSeconds = 0;      ///< wall time of the run so far (across resumes)
 };
 
