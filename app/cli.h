@@ -131,6 +131,8 @@ int runExtract(const QStringList &args);
 int benchDecode(const CommandLine &cli);
 /// `bench --store-scale` (app/cmd_bench_scale.cpp): needs a QApplication (main makes one, off screen).
 int benchStoreScale(const CommandLine &cli);
+/// `bench --comm --nproc N` (app/cmd_bench_comm.cpp): token- against task-routed expert parallelism.
+int benchComm(const CommandLine &cli);
 /// --config FILE, --preset NAME, --set key=value (repeatable) and --minutes M (app/cmd_train.cpp).
 void addTrainConfigOptions(CommandLine &cli);
 /// The training configuration those options give (InputError / UsageError naming the problem).

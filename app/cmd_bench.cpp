@@ -353,6 +353,19 @@ int runBench(const QStringList &args)
                                   "tokens/s, FLOPs and the share of the measured GEMM rate.")});
     cli.addOption({QStringLiteral("length"), QStringLiteral("With --train: pieces per sentence (default 15)."),
                    QStringLiteral("n"), QStringLiteral("15")});
+    cli.addOption({QStringLiteral("comm"),
+                   QStringLiteral("Expert parallelism's communication on --nproc local ranks: trains --token-preset and "
+                                  "--task-preset (the same size, token- and task-routed) for --steps steps each with the real "
+                                  "program and prints each one's share of step time in token exchanges and the bytes moved.")});
+    cli.addOption({QStringLiteral("nproc"), QStringLiteral("With --comm: ranks on this machine (default 2)."), QStringLiteral("n"),
+                   QStringLiteral("2")});
+    cli.addOption({QStringLiteral("steps"), QStringLiteral("With --comm: training steps per model (default 60); with --store-scale: "
+                                                           "logged steps per run, 10 keys each (default 1000)."),
+                   QStringLiteral("n")});
+    cli.addOption({QStringLiteral("token-preset"), QStringLiteral("With --comm: the token-routed model (default token-moe)."),
+                   QStringLiteral("preset"), QStringLiteral("token-moe")});
+    cli.addOption({QStringLiteral("task-preset"), QStringLiteral("With --comm: the task-routed model (default task-moe-both)."),
+                   QStringLiteral("preset"), QStringLiteral("task-moe-both")});
     cli.addOption({QStringLiteral("store-scale"),
                    QStringLiteral("The store and the workbench at scale: a generated store of --runs runs (default 10000) "
                                   "and about 100 million metric rows; the runs list, one run's curve and a plot of "
@@ -363,8 +376,6 @@ int runBench(const QStringList &args)
                    QStringLiteral("path")});
     cli.addOption({QStringLiteral("runs"), QStringLiteral("With --store-scale: runs in the store (default 10000)."),
                    QStringLiteral("n"), QStringLiteral("10000")});
-    cli.addOption({QStringLiteral("steps"), QStringLiteral("With --store-scale: logged steps per run, 10 keys each (default 1000)."),
-                   QStringLiteral("n"), QStringLiteral("1000")});
     cli.addOption({QStringLiteral("long-steps"),
                    QStringLiteral("With --store-scale: run 1 logged its loss this many times (default 1000000)."),
                    QStringLiteral("n"), QStringLiteral("1000000")});
@@ -376,8 +387,11 @@ int runBench(const QStringList &args)
     if (!cli.parse(rest))
         return ExitOk;
     if (int(cli.isSet(QStringLiteral("store"))) + int(cli.isSet(QStringLiteral("moe-layer"))) + int(cli.isSet(QStringLiteral("decode")))
-            + int(cli.isSet(QStringLiteral("train"))) + int(cli.isSet(QStringLiteral("store-scale"))) > 1)
-        throw UsageError(QStringLiteral("bench: choose one benchmark, --store, --store-scale, --moe-layer, --decode or --train"));
+            + int(cli.isSet(QStringLiteral("train"))) + int(cli.isSet(QStringLiteral("store-scale"))) + int(cli.isSet(QStringLiteral("comm")))
+        > 1)
+        throw UsageError(QStringLiteral("bench: choose one benchmark, --store, --store-scale, --comm, --moe-layer, --decode or --train"));
+    if (cli.isSet(QStringLiteral("comm")))
+        return benchComm(cli);
     if (cli.isSet(QStringLiteral("store-scale")))
         return benchStoreScale(cli);
     if (cli.isSet(QStringLiteral("train")))
@@ -388,7 +402,7 @@ int runBench(const QStringList &args)
         return benchStore(cli);
     if (cli.isSet(QStringLiteral("moe-layer")))
         return benchMoeLayer(cli);
-    throw UsageError(QStringLiteral("bench: choose a benchmark: --store, --store-scale, --moe-layer, --decode or --train"));
+    throw UsageError(QStringLiteral("bench: choose a benchmark: --store, --store-scale, --comm, --moe-layer, --decode or --train"));
 }
 
 } // namespace taskmoe::app

@@ -22,7 +22,7 @@ int benchStoreScale(const CommandLine &cli)
 {
     usecases::ScaleSpec spec;
     spec.runs = cli.intValue(QStringLiteral("runs"), 2, 1000000);
-    spec.steps = cli.intValue(QStringLiteral("steps"), usecases::ScaleSpec::kCheckpoints, 100000000);
+    spec.steps = cli.isSet(QStringLiteral("steps")) ? cli.intValue(QStringLiteral("steps"), usecases::ScaleSpec::kCheckpoints, 100000000) : 1000;
     spec.longRunSteps = cli.intValue(QStringLiteral("long-steps"), 0, 1000000000);
     const qint64 plotPoints = cli.intValue(QStringLiteral("plot-points"), 2, 100000000);
     const int frames = int(cli.intValue(QStringLiteral("frames"), 2, 100000));

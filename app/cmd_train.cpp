@@ -257,7 +257,7 @@ void addRankMetrics(std::vector<db::MetricPoint> &points, qint64 runId, qint64 s
 {
     if (p.ranks.empty())
         return;
-    double share = 0, bytes = 0;
+    double share = 0, bytes = 0, exchangeShare = 0, exchangeBytes = 0;
     for (std::size_t r = 0; r < p.ranks.size(); ++r) {
         const auto &t = p.ranks[r];
         const QString prefix = QStringLiteral("rank.%1.").arg(r);
@@ -265,10 +265,16 @@ void addRankMetrics(std::vector<db::MetricPoint> &points, qint64 runId, qint64 s
         points.push_back({runId, step, prefix + QStringLiteral("comm_ms"), t.commSeconds * 1000, wall});
         points.push_back({runId, step, prefix + QStringLiteral("comm_share"), t.stepSeconds > 0 ? t.commSeconds / t.stepSeconds : 0, wall});
         share += t.stepSeconds > 0 ? t.commSeconds / t.stepSeconds : 0;
+        exchangeShare += t.stepSeconds > 0 ? t.exchangeSeconds / t.stepSeconds : 0;
         bytes += t.bytesPerStep;
+        exchangeBytes += t.exchangeBytesPerStep;
     }
-    points.push_back({runId, step, QStringLiteral("comm_share"), share / double(p.ranks.size()), wall});
+    const double n = double(p.ranks.size());
+    points.push_back({runId, step, QStringLiteral("comm_share"), share / n, wall});
     points.push_back({runId, step, QStringLiteral("comm_mb_per_step"), bytes / 1e6, wall});
+    // The expert-parallel MoE layers' token exchanges alone (gradient sums excluded).
+    points.push_back({runId, step, QStringLiteral("exchange_share"), exchangeShare / n, wall});
+    points.push_back({runId, step, QStringLiteral("exchange_mb_per_step"), exchangeBytes / 1e6, wall});
     if (p.movedShare >= 0)
         points.push_back({runId, step, QStringLiteral("moved_share"), p.movedShare, wall});
 }

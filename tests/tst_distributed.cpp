@@ -51,7 +51,6 @@ class TestDistributed : public QObject
     QTemporaryDir m_dir;
     QString m_db;
     QStringList m_common;
-    std::map<int, double> m_dataParallel;   ///< the two-rank run's losses
 
     ProgramResult run(const QStringList &args) { return taskmoe::test::runTaskmoe(args, {}, 300000); }
 
@@ -123,7 +122,6 @@ private slots:
         const ProgramResult two = run(m_common + QStringList{"--name", "two ranks", "--nproc", "2"});
         QVERIFY2(two.exitCode == 0, qPrintable(two.err));
         const auto a = lossesOf(single.out), b = lossesOf(two.out);
-        m_dataParallel = b;
         QCOMPARE(a.size(), std::size_t(40));
         QCOMPARE(b.size(), std::size_t(40));
         // The first step is the same update on the same batch (no dropout in the tiny preset);
@@ -156,14 +154,17 @@ private slots:
     {
         // Each rank computes 2 of the 4 experts of every MoE layer; token copies travel between
         // the ranks and back. The outputs and gradients are the data-parallel ones: so is every loss.
-        QVERIFY(!m_dataParallel.empty());
-        const ProgramResult ep = run(m_common + QStringList{"--name", "expert parallel", "--nproc", "2", "--expert-parallel"});
+        // Token routing on both sides, so that both runs split every batch alike.
+        const QStringList token = m_common + QStringList{"--nproc", "2", "--set", "model.decoder_routing=token"};
+        const ProgramResult dp = run(token + QStringList{"--name", "data parallel"});
+        QVERIFY2(dp.exitCode == 0, qPrintable(dp.err));
+        const ProgramResult ep = run(token + QStringList{"--name", "expert parallel", "--expert-parallel"});
         QVERIFY2(ep.exitCode == 0, qPrintable(ep.err));
-        const auto losses = lossesOf(ep.out);
+        const auto reference = lossesOf(dp.out), losses = lossesOf(ep.out);
         QCOMPARE(losses.size(), std::size_t(40));
         for (const auto &[step, loss] : losses)
-            QVERIFY2(std::fabs(loss - m_dataParallel.at(step)) <= 1e-6 * loss,
-                     qPrintable(QStringLiteral("step %1: %2 vs %3").arg(step).arg(loss, 0, 'g', 12).arg(m_dataParallel.at(step), 0, 'g', 12)));
+            QVERIFY2(std::fabs(loss - reference.at(step)) <= 1e-6 * loss,
+                     qPrintable(QStringLiteral("step %1: %2 vs %3").arg(step).arg(loss, 0, 'g', 12).arg(reference.at(step), 0, 'g', 12)));
         // About half of the copies of the token-routed layer leave their rank with 2 ranks.
         const ProgramResult moved = run({"metrics", "--db", m_db, "--run", QString::number(runOf(ep.out)), "--key", "moved_share",
                                          "--format", "json"});
@@ -171,6 +172,23 @@ private slots:
         QCOMPARE(shares.size(), 40);
         const double last = shares.last().toObject().value(QStringLiteral("value")).toDouble();
         QVERIFY2(last > 0.1 && last < 0.9, qPrintable(QString::number(last)));
+        const ProgramResult exchanged = run({"metrics", "--db", m_db, "--run", QString::number(runOf(ep.out)), "--key",
+                                             "exchange_mb_per_step", "--format", "json"});
+        QVERIFY(QJsonDocument::fromJson(exchanged.out.toUtf8()).array().last().toObject().value("value").toDouble() > 0);
+
+        // Task routing on both sides: each task's sentences stay on one rank with the experts the
+        // task chose, so no token copy travels.
+        const ProgramResult task = run(m_common + QStringList{"--name", "task routed", "--nproc", "2", "--expert-parallel", "--set",
+                                                              "model.encoder_routing=task:target"});
+        QVERIFY2(task.exitCode == 0, qPrintable(task.err));
+        for (const char *key : {"moved_share", "exchange_mb_per_step", "exchange_share"}) {
+            const ProgramResult r = run({"metrics", "--db", m_db, "--run", QString::number(runOf(task.out)), "--key", key, "--format", "json"});
+            const QJsonArray values = QJsonDocument::fromJson(r.out.toUtf8()).array();
+            QCOMPARE(values.size(), 40);
+            for (const auto &v : values)
+                QCOMPARE(v.toObject().value(QStringLiteral("value")).toDouble(), 0.0);
+        }
+
         // A count of experts that does not split over the ranks is refused before anything starts.
         const ProgramResult odd = run(m_common + QStringList{"--set", "model.experts=3", "--nproc", "2", "--expert-parallel"});
         QCOMPARE(odd.exitCode, 2);

@@ -113,7 +113,10 @@ void Communicator::allToAll(at::Tensor &output, at::Tensor &input, const std::ve
         if (r != rank())
             sent += inputSplits[std::size_t(r)] * rowBytes;
     std::vector<std::int64_t> out = outputSplits, in = inputSplits;
+    const double before = m_usage.seconds;
     timed(m_usage, sent, what, rank(), [&] { return m_impl->group->alltoall_base(output, input, out, in); });
+    m_usage.exchangeSeconds += m_usage.seconds - before;
+    m_usage.exchangeBytes += sent;
 }
 
 void Communicator::barrier(const char *what)

@@ -63,11 +63,14 @@ public:
     void set(const std::string &key, const std::string &value);
     std::string get(const std::string &key);
 
-    /// Time spent in collectives and bytes this rank sent since the last call; resets both.
+    /// Time spent in collectives and bytes this rank sent since the last call; resets them.
+    /// The all-to-all exchanges (the expert-parallel MoE layers' traffic) also count apart.
     struct Usage
     {
         double seconds = 0;
         std::int64_t bytes = 0;
+        double exchangeSeconds = 0;       ///< of `seconds`, in allToAll()
+        std::int64_t exchangeBytes = 0;   ///< of `bytes`, sent by allToAll()
     };
     Usage takeUsage();
 

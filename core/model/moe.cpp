@@ -490,7 +490,13 @@ MoeOutput MoeLayerImpl::forward(const torch::Tensor &x, const torch::Tensor &mas
 
     // 4–5. Dispatch, experts, weighted combine.
     torch::Tensor y;                                                        // [T, d]
-    if (m_comm && is_training() && !m_reference) {
+    const bool parallel = m_comm && is_training() && !m_reference;
+    if (parallel && isTaskRouting(m_options.routing())) {
+        // A task's tokens all go to the task's experts, and the trainer keeps each task's
+        // sentences on one rank: that rank runs the task's experts, nothing travels.
+        m_dispatched += N;
+    }
+    if (parallel && !isTaskRouting(m_options.routing())) {
         const auto xs = xt.index_select(0, tokenOfSlot);                    // [N, d] grouped by expert
         const auto g = gates.reshape(-1).index_select(0, copyOfSlot).to(xs.scalar_type());  // [N]
         const auto ys = expertParallelFfn(xs, load);                         // [N, d], unweighted

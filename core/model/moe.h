@@ -104,12 +104,15 @@ public:
 
     /// Use the straightforward per-expert reference dispatch (for tests) instead of the fast one.
     void setReferenceDispatch(bool on) { m_reference = on; }
-    /// Expert parallelism while training: the experts are split over the group's ranks in equal
-    /// contiguous blocks (rank r computes experts r·E/N … (r+1)·E/N − 1); each token copy is
-    /// sent to the rank of its expert and its result sent back (exchangeRows), and the layer
-    /// counts the copies that left this rank. Every rank still holds every expert's weights (a
-    /// checkpoint is the whole model; evaluation runs all experts locally). nullptr: all local.
-    /// E must be a multiple of the group's size.
+    /// Expert parallelism while training. Token (and sentence) routing: the experts are split
+    /// over the group's ranks in equal contiguous blocks (rank r computes experts r·E/N …
+    /// (r+1)·E/N − 1); each token copy is sent to the rank of its expert and its result sent
+    /// back (exchangeRows), and the layer counts the copies that left this rank. Task routing:
+    /// a task's tokens all use the task's experts, and the trainer puts each task's sentences on
+    /// one rank, so the experts a task chose run where its tokens are and nothing is sent.
+    /// Every rank still holds every expert's weights (a checkpoint is the whole model;
+    /// evaluation runs all experts locally). nullptr: all local. E must be a multiple of the
+    /// group's size.
     void setExpertParallel(Communicator *comm);
     /// Token copies this layer sent to other ranks, and all it dispatched, since the last call.
     std::pair<std::int64_t, std::int64_t> takeMovedCopies();

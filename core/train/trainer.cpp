@@ -25,6 +25,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <tuple>
@@ -723,9 +724,12 @@ TrainResult train(const TrainConfig &config, const TrainData &given, const std::
         p.devSeconds = std::chrono::duration<double>(Clock::now() - start).count();
         result.lastDevLoss = p.devLoss;
     };
+    bool taskPlacement = false;   // expert parallelism with task-routed layers: sentences stay with their task
     if (world > 1 && ts.expertParallel)
-        for (auto &ref : model->moeLayers())
+        for (auto &ref : model->moeLayers()) {
             ref.moe->setExpertParallel(comm);
+            taskPlacement = taskPlacement || isTaskRouting(ref.moe->options().routing());
+        }
     const std::int64_t total = ts.steps;
     const std::int64_t logEvery = std::max<std::int64_t>(1, ts.logEvery);
     const std::int64_t evalEvery = std::max<std::int64_t>(1, ts.evalEvery);
@@ -781,6 +785,7 @@ TrainResult train(const TrainConfig &config, const TrainData &given, const std::
 
     const bool devDue0 = !data.dev.empty();   // dev evaluations happen (on rank 0) at these steps
     double windowComm = 0, windowBytes = 0;   // this rank's collectives since the last report
+    double windowExchange = 0, windowExchangeBytes = 0;   // of which the MoE layers' token exchanges
     while (step < total) {
         ++step;
         const Batch batch = sampler.next();
@@ -790,12 +795,33 @@ TrainResult train(const TrainConfig &config, const TrainData &given, const std::
         double weight = 1;
         bool countLoads = true;
         if (world > 1) {
+            // Expert parallelism with task-routed layers: a task's sentences stay together on
+            // one rank (tasks by their tokens in this batch, largest first, each to the rank with
+            // the fewest so far), so its experts run where its tokens are.
+            std::map<std::uint32_t, int> rankOfTask;
+            if (taskPlacement) {
+                std::map<std::uint32_t, double> taskTokens;
+                for (const auto &ref : batch.examples)
+                    taskTokens[ref.task] += double(builder.srcLen(data.train[ref.task].examples[ref.index])
+                                                   + builder.tgtLen(data.train[ref.task].examples[ref.index]));
+                std::vector<std::pair<double, std::uint32_t>> bySize;
+                for (const auto &[task, n] : taskTokens)
+                    bySize.push_back({-n, task});
+                std::sort(bySize.begin(), bySize.end());
+                std::vector<double> loads(std::size_t(world), 0.0);
+                for (const auto &[negative, task] : bySize) {
+                    const auto least = std::size_t(std::min_element(loads.begin(), loads.end()) - loads.begin());
+                    rankOfTask[task] = int(least);
+                    loads[least] -= negative;
+                }
+            }
             double globalTargets = 0, myTargets = 0;
             for (std::size_t i = 0; i < batch.examples.size(); ++i) {
                 const auto &ref = batch.examples[i];
                 const double targets = double(builder.tgtLen(data.train[ref.task].examples[ref.index]));
                 globalTargets += targets;
-                if (int(i % std::size_t(world)) == rank) {
+                const int owner = taskPlacement ? rankOfTask[ref.task] : int(i % std::size_t(world));
+                if (owner == rank) {
                     shard.push_back(ref);
                     myTargets += targets;
                 }
@@ -866,6 +892,8 @@ TrainResult train(const TrainConfig &config, const TrainData &given, const std::
             const auto usage = comm->takeUsage();
             windowComm += usage.seconds;
             windowBytes += double(usage.bytes);
+            windowExchange += usage.exchangeSeconds;
+            windowExchangeBytes += double(usage.exchangeBytes);
         }
         // The share of the run done: of the planned steps, or of the time budget when larger.
         double done = double(step) / double(total);
@@ -919,25 +947,28 @@ TrainResult train(const TrainConfig &config, const TrainData &given, const std::
             if (world > 1) {
                 // Every rank's step and communication time, to every rank.
                 const double steps = double(std::max<std::int64_t>(1, stepsTimed));
-                std::vector<double> mine(std::size_t(3 * world + 2), 0.0);
-                mine[std::size_t(3 * rank)] = std::chrono::duration<double>(Clock::now() - windowStart).count() / steps;
-                mine[std::size_t(3 * rank + 1)] = windowComm / steps;
-                mine[std::size_t(3 * rank + 2)] = windowBytes / steps;
+                constexpr int kPer = 5;   // per rank: step, communication, bytes, exchange time, exchange bytes
+                std::vector<double> mine(std::size_t(kPer * world + 2), 0.0);
+                mine[std::size_t(kPer * rank)] = std::chrono::duration<double>(Clock::now() - windowStart).count() / steps;
+                mine[std::size_t(kPer * rank + 1)] = windowComm / steps;
+                mine[std::size_t(kPer * rank + 2)] = windowBytes / steps;
+                mine[std::size_t(kPer * rank + 3)] = windowExchange / steps;
+                mine[std::size_t(kPer * rank + 4)] = windowExchangeBytes / steps;
                 // Expert parallelism: the token copies that left their rank, of all dispatched.
                 for (auto &ref : model->moeLayers()) {
                     const auto [moved, dispatched] = ref.moe->takeMovedCopies();
-                    mine[std::size_t(3 * world)] += double(moved);
-                    mine[std::size_t(3 * world + 1)] += double(dispatched);
+                    mine[std::size_t(kPer * world)] += double(moved);
+                    mine[std::size_t(kPer * world + 1)] += double(dispatched);
                 }
                 std::vector<torch::Tensor> packed{torch::tensor(mine, torch::kFloat64)};
                 comm->allreduceSum(packed, "gathering the ranks' timings");
                 comm->takeUsage();
                 const double *v = packed[0].data_ptr<double>();
                 for (int r = 0; r < world; ++r)
-                    progress.ranks.push_back({v[3 * r], v[3 * r + 1], v[3 * r + 2]});
-                if (ts.expertParallel && v[3 * world + 1] > 0)
-                    progress.movedShare = v[3 * world] / v[3 * world + 1];
-                windowComm = windowBytes = 0;
+                    progress.ranks.push_back({v[kPer * r], v[kPer * r + 1], v[kPer * r + 2], v[kPer * r + 3], v[kPer * r + 4]});
+                if (ts.expertParallel && v[kPer * world + 1] > 0)
+                    progress.movedShare = v[kPer * world] / v[kPer * world + 1];
+                windowComm = windowBytes = windowExchange = windowExchangeBytes = 0;
             }
             for (const auto &l : window.layers) {
                 LayerLoad ll;

@@ -78,6 +78,8 @@ struct RankTiming
     double stepSeconds = 0;         ///< wall time per step
     double commSeconds = 0;         ///< of which in collectives (gradients, statistics)
     double bytesPerStep = 0;        ///< bytes this rank sent per step
+    double exchangeSeconds = 0;     ///< of commSeconds, in the MoE layers' token exchanges
+    double exchangeBytesPerStep = 0;///< of bytesPerStep, token copies and their gradients
 };
 
 struct TrainProgress

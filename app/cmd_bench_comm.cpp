@@ -1,0 +1,119 @@
+// `taskmoe bench --comm --nproc N`: the communication of expert parallelism, token routing against
+// task routing, measured side by side in one run with the real program on N local ranks.
+#include "app/cli.h"
+
+#include "db/store.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTextStream>
+
+#include <cstdio>
+#include <map>
+
+namespace taskmoe::app {
+
+namespace {
+
+struct CommMeasurement
+{
+    QString preset;
+    qint64 run = 0;
+    double stepMs = 0, exchangeShare = 0, commShare = 0, exchangeMb = 0, commMb = 0, movedShare = 0, tokensPerSecond = 0;
+    int reports = 0;
+};
+
+/// The mean of a run's metric over its reports after the first (the first window holds the
+/// start-up: data loading, the initial dev evaluation on rank 0).
+double meanAfterFirst(const db::Store &store, qint64 run, const QString &key, int *count = nullptr)
+{
+    const auto points = store.metrics(run, key);
+    double sum = 0;
+    int n = 0;
+    for (std::size_t i = 1; i < points.size(); ++i) {
+        sum += points[i].value;
+        ++n;
+    }
+    if (count)
+        *count = n;
+    return n > 0 ? sum / n : 0;
+}
+
+} // namespace
+
+int benchComm(const CommandLine &cli)
+{
+    const int nproc = int(cli.intValue(QStringLiteral("nproc"), 2, 64));
+    const qint64 steps = cli.isSet(QStringLiteral("steps")) ? cli.intValue(QStringLiteral("steps"), 6, 100000) : 60;
+    const QStringList presets{cli.value(QStringLiteral("token-preset")), cli.value(QStringLiteral("task-preset"))};
+    const QString folder = QFileInfo(cli.dbPath()).absolutePath();
+    if (!QDir().mkpath(folder))
+        throw CommandError(QStringLiteral("%1: cannot create the folder").arg(folder));
+    QTemporaryDir scratch(folder + QStringLiteral("/taskmoe-comm-XXXXXX"));
+    if (!scratch.isValid())
+        throw CommandError(QStringLiteral("%1: cannot create a scratch folder: %2").arg(folder, scratch.errorString()));
+    const QString store = scratch.filePath(QStringLiteral("comm.sqlite"));
+
+    QTextStream out(stdout);
+    std::vector<CommMeasurement> results;
+    for (const QString &preset : presets) {
+        std::fprintf(stderr, "training %s on %d ranks with expert parallelism for %lld steps…\n", qPrintable(preset), nproc,
+                     static_cast<long long>(steps));
+        QProcess train;
+        train.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        train.start(QCoreApplication::applicationFilePath(),
+                    {QStringLiteral("train"), QStringLiteral("--db"), store, QStringLiteral("--preset"), preset,
+                     QStringLiteral("--nproc"), QString::number(nproc), QStringLiteral("--expert-parallel"),
+                     QStringLiteral("--threads"), QString::number(std::max(1, cli.threads() / nproc)),
+                     QStringLiteral("--set"), QStringLiteral("train.steps=%1").arg(steps),
+                     QStringLiteral("--set"), QStringLiteral("train.log_every=%1").arg(std::max<qint64>(1, steps / 6)),
+                     QStringLiteral("--set"), QStringLiteral("train.eval_every=%1").arg(steps * 10),
+                     QStringLiteral("--set"), QStringLiteral("train.checkpoint_every=%1").arg(steps * 10),
+                     QStringLiteral("--set"), QStringLiteral("train.dev_bleu_sentences=0"),
+                     QStringLiteral("--name"), QStringLiteral("bench-comm-") + preset});
+        if (!train.waitForFinished(-1) || train.exitStatus() != QProcess::NormalExit || train.exitCode() != 0)
+            throw CommandError(QStringLiteral("bench --comm: training %1 on %2 ranks failed (exit %3)")
+                                   .arg(preset).arg(nproc).arg(train.exitCode()));
+        db::Store s(store);
+        CommMeasurement m;
+        m.preset = preset;
+        for (const auto &r : s.runs())
+            if (r.name == QStringLiteral("bench-comm-") + preset)
+                m.run = r.id;
+        m.exchangeShare = meanAfterFirst(s, m.run, QStringLiteral("exchange_share"), &m.reports);
+        m.commShare = meanAfterFirst(s, m.run, QStringLiteral("comm_share"));
+        m.exchangeMb = meanAfterFirst(s, m.run, QStringLiteral("exchange_mb_per_step"));
+        m.commMb = meanAfterFirst(s, m.run, QStringLiteral("comm_mb_per_step"));
+        m.movedShare = meanAfterFirst(s, m.run, QStringLiteral("moved_share"));
+        m.stepMs = meanAfterFirst(s, m.run, QStringLiteral("rank.0.step_ms"));
+        m.tokensPerSecond = meanAfterFirst(s, m.run, QStringLiteral("tokens_per_s"));
+        if (m.reports == 0)
+            throw CommandError(QStringLiteral("bench --comm: %1 logged too few steps to measure; give more --steps").arg(preset));
+        results.push_back(m);
+    }
+
+    out << QStringLiteral("Expert parallelism on %1 local ranks (c10d/Gloo over 127.0.0.1), %2 steps per model, means over the "
+                          "reports after the first:\n\n").arg(nproc).arg(steps);
+    out << QStringLiteral("%1 %2 %3 %4 %5 %6 %7 %8\n")
+               .arg(QStringLiteral("model"), -18).arg(QStringLiteral("step ms"), 9).arg(QStringLiteral("tokens/s"), 9)
+               .arg(QStringLiteral("exchange"), 9).arg(QStringLiteral("all comm"), 9).arg(QStringLiteral("MB exch/step"), 13)
+               .arg(QStringLiteral("MB all/step"), 12).arg(QStringLiteral("copies moved"), 13);
+    for (const auto &m : results)
+        out << QStringLiteral("%1 %2 %3 %4 %5 %6 %7 %8\n")
+                   .arg(m.preset, -18).arg(m.stepMs, 9, 'f', 1).arg(m.tokensPerSecond, 9, 'f', 0)
+                   .arg(QStringLiteral("%1 %").arg(100 * m.exchangeShare, 0, 'f', 2), 9)
+                   .arg(QStringLiteral("%1 %").arg(100 * m.commShare, 0, 'f', 1), 9).arg(m.exchangeMb, 13, 'f', 3)
+                   .arg(m.commMb, 12, 'f', 3).arg(QStringLiteral("%1 %").arg(100 * m.movedShare, 0, 'f', 1), 13);
+    out << QStringLiteral("\nexchange = share of step time in the MoE layers' token exchanges (all-to-all, forward and "
+                          "backward); all comm = with the gradient sums and the step's statistics; copies moved = token "
+                          "copies sent to another rank's experts.\n");
+    const double ratio = results[0].exchangeShare > 0 ? results[1].exchangeShare / results[0].exchangeShare : 0;
+    out << QStringLiteral("%1's exchange share is %2x %3's (goal: at most 0.10x)\n")
+               .arg(results[1].preset).arg(ratio, 0, 'f', 3).arg(results[0].preset);
+    return ExitOk;
+}
+
+} // namespace taskmoe::app
