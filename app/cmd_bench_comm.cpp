@@ -3,6 +3,7 @@
 #include "app/cli.h"
 
 #include "db/store.h"
+#include "usecases/commsummary.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -22,25 +23,8 @@ struct CommMeasurement
 {
     QString preset;
     qint64 run = 0;
-    double stepMs = 0, exchangeShare = 0, commShare = 0, exchangeMb = 0, commMb = 0, movedShare = 0, tokensPerSecond = 0;
-    int reports = 0;
+    usecases::CommSummary summary;
 };
-
-/// The mean of a run's metric over its reports after the first (the first window holds the
-/// start-up: data loading, the initial dev evaluation on rank 0).
-double meanAfterFirst(const db::Store &store, qint64 run, const QString &key, int *count = nullptr)
-{
-    const auto points = store.metrics(run, key);
-    double sum = 0;
-    int n = 0;
-    for (std::size_t i = 1; i < points.size(); ++i) {
-        sum += points[i].value;
-        ++n;
-    }
-    if (count)
-        *count = n;
-    return n > 0 ? sum / n : 0;
-}
 
 } // namespace
 
@@ -83,14 +67,8 @@ int benchComm(const CommandLine &cli)
         for (const auto &r : s.runs())
             if (r.name == QStringLiteral("bench-comm-") + preset)
                 m.run = r.id;
-        m.exchangeShare = meanAfterFirst(s, m.run, QStringLiteral("exchange_share"), &m.reports);
-        m.commShare = meanAfterFirst(s, m.run, QStringLiteral("comm_share"));
-        m.exchangeMb = meanAfterFirst(s, m.run, QStringLiteral("exchange_mb_per_step"));
-        m.commMb = meanAfterFirst(s, m.run, QStringLiteral("comm_mb_per_step"));
-        m.movedShare = meanAfterFirst(s, m.run, QStringLiteral("moved_share"));
-        m.stepMs = meanAfterFirst(s, m.run, QStringLiteral("rank.0.step_ms"));
-        m.tokensPerSecond = meanAfterFirst(s, m.run, QStringLiteral("tokens_per_s"));
-        if (m.reports == 0)
+        m.summary = usecases::commSummary(s, m.run);
+        if (m.summary.reports == 0)
             throw CommandError(QStringLiteral("bench --comm: %1 logged too few steps to measure; give more --steps").arg(preset));
         results.push_back(m);
     }
@@ -101,16 +79,18 @@ int benchComm(const CommandLine &cli)
                .arg(QStringLiteral("model"), -18).arg(QStringLiteral("step ms"), 9).arg(QStringLiteral("tokens/s"), 9)
                .arg(QStringLiteral("exchange"), 9).arg(QStringLiteral("all comm"), 9).arg(QStringLiteral("MB exch/step"), 13)
                .arg(QStringLiteral("MB all/step"), 12).arg(QStringLiteral("copies moved"), 13);
-    for (const auto &m : results)
+    for (const auto &[preset, run, m] : results)
         out << QStringLiteral("%1 %2 %3 %4 %5 %6 %7 %8\n")
-                   .arg(m.preset, -18).arg(m.stepMs, 9, 'f', 1).arg(m.tokensPerSecond, 9, 'f', 0)
+                   .arg(preset, -18).arg(m.stepMs, 9, 'f', 1).arg(m.tokensPerSecond, 9, 'f', 0)
                    .arg(QStringLiteral("%1 %").arg(100 * m.exchangeShare, 0, 'f', 2), 9)
                    .arg(QStringLiteral("%1 %").arg(100 * m.commShare, 0, 'f', 1), 9).arg(m.exchangeMb, 13, 'f', 3)
                    .arg(m.commMb, 12, 'f', 3).arg(QStringLiteral("%1 %").arg(100 * m.movedShare, 0, 'f', 1), 13);
     out << QStringLiteral("\nexchange = share of step time in the MoE layers' token exchanges (all-to-all, forward and "
                           "backward); all comm = with the gradient sums and the step's statistics; copies moved = token "
                           "copies sent to another rank's experts.\n");
-    const double ratio = results[0].exchangeShare > 0 ? results[1].exchangeShare / results[0].exchangeShare : 0;
+    const double ratio = results[0].summary.exchangeShare > 0
+                             ? results[1].summary.exchangeShare / results[0].summary.exchangeShare
+                             : 0;
     out << QStringLiteral("%1's exchange share is %2x %3's (goal: at most 0.10x)\n")
                .arg(results[1].preset).arg(ratio, 0, 'f', 3).arg(results[0].preset);
     return ExitOk;

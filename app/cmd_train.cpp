@@ -4,6 +4,7 @@
 #include "usecases/distill.h"
 #include "usecases/evaluate.h"   // routingStatRows
 #include "usecases/trainingdata.h"
+#include "usecases/trainingmetrics.h"
 
 #include "core/base/errors.h"
 #include "core/data/sentencepiece.h"
@@ -237,47 +238,7 @@ db::CheckpointRecord lastGoodCheckpoint(const db::Store &store, qint64 runId)
     throw CommandError(QStringLiteral("run %1 has no usable checkpoint to resume from").arg(runId));
 }
 
-void addLayerMetrics(std::vector<db::MetricPoint> &points, qint64 runId, qint64 step, double wall,
-                     const core::TrainProgress &p)
-{
-    for (const auto &l : p.layers) {
-        const QString prefix = qs(l.name) + QLatin1Char('.');
-        points.push_back({runId, step, prefix + QStringLiteral("entropy"), l.entropy, wall});
-        points.push_back({runId, step, prefix + QStringLiteral("max_load"), l.maxLoad, wall});
-        points.push_back({runId, step, prefix + QStringLiteral("mean_load"), l.meanLoad, wall});
-        points.push_back({runId, step, prefix + QStringLiteral("dropped"), l.droppedFraction, wall});
-    }
-}
-
 } // namespace
-
-/// Data-parallel runs: the share of a step each rank spends communicating, its step and
-/// communication time, and the bytes the ranks send per step.
-void addRankMetrics(std::vector<db::MetricPoint> &points, qint64 runId, qint64 step, double wall, const core::TrainProgress &p)
-{
-    if (p.ranks.empty())
-        return;
-    double share = 0, bytes = 0, exchangeShare = 0, exchangeBytes = 0;
-    for (std::size_t r = 0; r < p.ranks.size(); ++r) {
-        const auto &t = p.ranks[r];
-        const QString prefix = QStringLiteral("rank.%1.").arg(r);
-        points.push_back({runId, step, prefix + QStringLiteral("step_ms"), t.stepSeconds * 1000, wall});
-        points.push_back({runId, step, prefix + QStringLiteral("comm_ms"), t.commSeconds * 1000, wall});
-        points.push_back({runId, step, prefix + QStringLiteral("comm_share"), t.stepSeconds > 0 ? t.commSeconds / t.stepSeconds : 0, wall});
-        share += t.stepSeconds > 0 ? t.commSeconds / t.stepSeconds : 0;
-        exchangeShare += t.stepSeconds > 0 ? t.exchangeSeconds / t.stepSeconds : 0;
-        bytes += t.bytesPerStep;
-        exchangeBytes += t.exchangeBytesPerStep;
-    }
-    const double n = double(p.ranks.size());
-    points.push_back({runId, step, QStringLiteral("comm_share"), share / n, wall});
-    points.push_back({runId, step, QStringLiteral("comm_mb_per_step"), bytes / 1e6, wall});
-    // The expert-parallel MoE layers' token exchanges alone (gradient sums excluded).
-    points.push_back({runId, step, QStringLiteral("exchange_share"), exchangeShare / n, wall});
-    points.push_back({runId, step, QStringLiteral("exchange_mb_per_step"), exchangeBytes / 1e6, wall});
-    if (p.movedShare >= 0)
-        points.push_back({runId, step, QStringLiteral("moved_share"), p.movedShare, wall});
-}
 
 void addTrainConfigOptions(CommandLine &cli)
 {
@@ -319,6 +280,47 @@ core::TrainConfig trainConfigurationFrom(const CommandLine &cli, const QString &
 }
 
 namespace {
+
+/// What a train command trains: a new run (kind, name; id 0) or a stopped run to resume.
+struct RunPlan
+{
+    db::RunRecord run;
+    core::TrainConfig config;
+    std::string resumeState;   ///< "" for a new run
+};
+
+/// A new run from the options; its configuration (and memory estimate) checked before any
+/// store is opened.
+RunPlan newRunPlan(const CommandLine &cli)
+{
+    RunPlan plan;
+    plan.config = trainConfigurationFrom(cli, QStringLiteral("train"));
+    usecases::checkTrainingMemory(plan.config, core::availableMemoryBytes(), core::totalMemoryBytes());
+    plan.run.kind = QStringLiteral("train");
+    plan.run.name = cli.isSet(QStringLiteral("name")) ? cli.value(QStringLiteral("name")) : qs(plan.config.preset);
+    return plan;
+}
+
+/// Run `runId` to resume from its last good checkpoint: a training run, not finished and not
+/// still running (CommandError saying which, else).
+RunPlan resumePlan(db::Store &store, qint64 runId)
+{
+    RunPlan plan;
+    plan.run = store.run(runId);
+    const db::RunRecord &run = plan.run;
+    if (run.kind != QLatin1String("train") && run.kind != QLatin1String("student"))
+        throw CommandError(QStringLiteral("run %1 is a %2 run, not a training run").arg(run.id).arg(run.kind));
+    if (run.status == db::RunStatus::Finished)
+        throw CommandError(QStringLiteral("run %1 has finished; there is nothing to resume").arg(run.id));
+    markInterruptedRuns(store);
+    if (store.run(run.id).status == db::RunStatus::Running)
+        throw CommandError(QStringLiteral("run %1 is still running (process %2 on %3); cancel it first")
+                               .arg(run.id).arg(run.pid).arg(run.host));
+    plan.config = core::parseTrainConfig(run.configJson.toStdString(), "run " + std::to_string(run.id));
+    const db::CheckpointRecord checkpoint = lastGoodCheckpoint(store, run.id);
+    plan.resumeState = (checkpoint.path.left(checkpoint.path.size() - 4) + QStringLiteral(".state")).toStdString();
+    return plan;
+}
 
 /// Trains `config` as run `run`: a new run (id 0; its kind, name and parent set by the caller)
 /// recorded in the store, or the stopped run `run` resumed from `resumeState`. Metrics,
@@ -404,17 +406,13 @@ int trainRun(db::Store &store, core::TrainConfig config, db::RunRecord run, cons
             devRouting = p.devRouting;
         }
         const double wall = double(QDateTime::currentMSecsSinceEpoch()) / 1000.0;
-        std::vector<db::MetricPoint> points;
+        const std::vector<db::MetricPoint> points = usecases::progressMetrics(run.id, p, wall);
         protocol::JobEvent event;
         event.type = protocol::JobEventType::Progress;
         event.run = run.id;
         event.step = qint64(p.step);
         event.steps = qint64(p.totalSteps);
         if (p.hasReport) {
-            for (const auto &[key, value] : std::initializer_list<std::pair<const char *, double>>{
-                     {"loss", p.loss}, {"ce", p.ce}, {"balance", p.balance}, {"lr", p.lr}, {"grad_norm", p.gradNorm},
-                     {"tokens_per_s", p.tokensPerSecond}})
-                points.push_back({run.id, p.step, QLatin1String(key), value, wall});
             event.loss = p.loss;
             event.ce = p.ce;
             event.balance = p.balance;
@@ -422,27 +420,18 @@ int trainRun(db::Store &store, core::TrainConfig config, db::RunRecord run, cons
             event.gradNorm = p.gradNorm;
             event.tokensPerSecond = p.tokensPerSecond;
             event.etaSeconds = p.etaSeconds;
-            // The run's training time so far: a time budget's progress (the live panel's bar).
-            points.push_back({run.id, p.step, QStringLiteral("elapsed_s"), p.elapsedSeconds, wall});
-            addLayerMetrics(points, run.id, p.step, wall, p);
-            addRankMetrics(points, run.id, p.step, wall, p);
             QVector<protocol::LayerReport> layers;
             for (const auto &l : p.layers)
                 layers.push_back({qs(l.name), l.entropy, l.droppedFraction});
             event.layers = layers;
         }
         if (p.hasDev) {
-            points.push_back({run.id, p.step, QStringLiteral("dev_loss"), p.devLoss, wall});
             event.devLoss = p.devLoss;
-            points.push_back({run.id, p.step, QStringLiteral("dev_eval_s"), p.devSeconds, wall});
             if (std::isfinite(p.devBleu)) {
-                points.push_back({run.id, p.step, QStringLiteral("dev_bleu"), p.devBleu, wall});
                 event.devBleu = p.devBleu;
                 QVector<std::pair<QString, double>> perPair;
-                for (const auto &[pair, bleu] : p.devBleuTasks) {
-                    points.push_back({run.id, p.step, QStringLiteral("dev_bleu.") + qs(pair), bleu, wall});
+                for (const auto &[pair, bleu] : p.devBleuTasks)
                     perPair.push_back({qs(pair), bleu});
-                }
                 event.devBleuPairs = perPair;
             }
         }
@@ -572,34 +561,21 @@ int trainParallel(const CommandLine &cli, const QStringList &args, int nproc, in
     if (rendezvous.rank == 0) {
         // As a single process would, with the group: the run, its store rows and train.log.
         try {
-            db::RunRecord run;
-            core::TrainConfig config;
-            std::string resumeState;
-            auto store = cli.openStore(resuming ? CommandLine::StoreAccess::MustExist : CommandLine::StoreAccess::CreateIfMissing);
-            if (resuming) {
-                run = store->run(cli.intValue(QStringLiteral("resume"), 1, std::numeric_limits<qint64>::max()));
-                if (run.status == db::RunStatus::Finished)
-                    throw CommandError(QStringLiteral("run %1 has finished; there is nothing to resume").arg(run.id));
-                markInterruptedRuns(*store);
-                if (store->run(run.id).status == db::RunStatus::Running)
-                    throw CommandError(QStringLiteral("run %1 is still running (process %2 on %3); cancel it first")
-                                           .arg(run.id).arg(run.pid).arg(run.host));
-                config = core::parseTrainConfig(run.configJson.toStdString(), "run " + std::to_string(run.id));
-                const db::CheckpointRecord checkpoint = lastGoodCheckpoint(*store, run.id);
-                resumeState = (checkpoint.path.left(checkpoint.path.size() - 4) + QStringLiteral(".state")).toStdString();
-            } else {
-                config = trainConfigurationFrom(cli, QStringLiteral("train"));
+            const qint64 resumeId = resuming ? cli.intValue(QStringLiteral("resume"), 1, std::numeric_limits<qint64>::max()) : 0;
+            RunPlan plan;
+            if (!resuming) {
+                plan = newRunPlan(cli);
                 if (cli.isSet(QStringLiteral("expert-parallel"))) {
-                    if (config.model.experts % rendezvous.world != 0)
+                    if (plan.config.model.experts % rendezvous.world != 0)
                         throw UsageError(QStringLiteral("train: --expert-parallel needs the experts (%1) to split evenly over "
-                                                        "the %2 ranks").arg(config.model.experts).arg(rendezvous.world));
-                    config.train.expertParallel = 1;
+                                                        "the %2 ranks").arg(plan.config.model.experts).arg(rendezvous.world));
+                    plan.config.train.expertParallel = 1;
                 }
-                usecases::checkTrainingMemory(config, core::availableMemoryBytes(), core::totalMemoryBytes());
-                run.kind = QStringLiteral("train");
-                run.name = cli.isSet(QStringLiteral("name")) ? cli.value(QStringLiteral("name")) : qs(config.preset);
             }
-            const int status = trainRun(*store, config, run, resumeState, cli.threads(), comm.get());
+            auto store = cli.openStore(resuming ? CommandLine::StoreAccess::MustExist : CommandLine::StoreAccess::CreateIfMissing);
+            if (resuming)
+                plan = resumePlan(*store, resumeId);
+            const int status = trainRun(*store, plan.config, plan.run, plan.resumeState, cli.threads(), comm.get());
             reapLocalRanks(60);
             return status;
         } catch (...) {
@@ -711,33 +687,13 @@ int trainCommand(const QStringList &args)
         throw UsageError(QStringLiteral("train: --resume continues a run with its own configuration; drop --config, --preset, "
                                         "--set and --minutes"));
 
-    db::RunRecord run;
-    core::TrainConfig config;
-    std::string resumeState;
-    if (!resuming) {
-        config = trainConfigurationFrom(cli, QStringLiteral("train"));  // every check before the store is even opened
-        usecases::checkTrainingMemory(config, core::availableMemoryBytes(), core::totalMemoryBytes());
-    }
+    RunPlan plan;
+    if (!resuming)
+        plan = newRunPlan(cli);   // every check before the store is even opened
     auto store = cli.openStore(resuming ? CommandLine::StoreAccess::MustExist : CommandLine::StoreAccess::CreateIfMissing);
-    if (resuming) {
-        run = store->run(cli.intValue(QStringLiteral("resume"), 1, std::numeric_limits<qint64>::max()));
-        if (run.kind != QLatin1String("train") && run.kind != QLatin1String("student"))
-            throw CommandError(QStringLiteral("run %1 is a %2 run, not a training run").arg(run.id).arg(run.kind));
-        if (run.status == db::RunStatus::Finished)
-            throw CommandError(QStringLiteral("run %1 has finished; there is nothing to resume").arg(run.id));
-        markInterruptedRuns(*store);
-        if (store->run(run.id).status == db::RunStatus::Running)
-            throw CommandError(QStringLiteral("run %1 is still running (process %2 on %3); cancel it first")
-                                   .arg(run.id).arg(run.pid).arg(run.host));
-        config = core::parseTrainConfig(run.configJson.toStdString(), "run " + std::to_string(run.id));
-        const db::CheckpointRecord checkpoint = lastGoodCheckpoint(*store, run.id);
-        resumeState = (checkpoint.path.left(checkpoint.path.size() - 4) + QStringLiteral(".state")).toStdString();
-    }
-    if (!resuming) {
-        run.kind = QStringLiteral("train");
-        run.name = cli.isSet(QStringLiteral("name")) ? cli.value(QStringLiteral("name")) : qs(config.preset);
-    }
-    return trainRun(*store, config, run, resumeState, cli.threads());
+    if (resuming)
+        plan = resumePlan(*store, cli.intValue(QStringLiteral("resume"), 1, std::numeric_limits<qint64>::max()));
+    return trainRun(*store, plan.config, plan.run, plan.resumeState, cli.threads());
 }
 
 int distillCommand(const QStringList &args)

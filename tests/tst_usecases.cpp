@@ -18,6 +18,8 @@
 #include "usecases/extract.h"
 #include "usecases/throughput.h"
 #include "usecases/trainingdata.h"
+#include "usecases/trainingmetrics.h"
+#include "usecases/commsummary.h"
 
 #include <QFileInfo>
 #include <QTemporaryDir>
@@ -555,6 +557,62 @@ private slots:
         noStats.checkpoint.step = 10;
         QVERIFY(refused(noStats).contains(QStringLiteral("taskmoe eval --run")));
         QCOMPARE(store.models().size(), before);
+    }
+
+    void aReportOfTwoRanksStoresEachRanksTimingAndTheirMeans()
+    {
+        core::TrainProgress p;
+        p.step = 20;
+        p.hasReport = true;
+        p.loss = 3.5;
+        p.layers.push_back({"enc.1", 1.9, 40, 32, 0.05});
+        p.ranks.push_back({0.200, 0.050, 4e6, 0.020, 1e6});   // step, comm, bytes, exchange, exchange bytes
+        p.ranks.push_back({0.200, 0.030, 2e6, 0.010, 1e6});
+        p.movedShare = 0.5;
+        std::map<QString, double> v;
+        for (const auto &m : usecases::progressMetrics(7, p, 1000.0)) {
+            QCOMPARE(m.runId, qint64(7));
+            QCOMPARE(m.step, qint64(20));
+            v[m.key] = m.value;
+        }
+        QCOMPARE(v.at("loss"), 3.5);
+        QCOMPARE(v.at("enc.1.entropy"), 1.9);
+        QCOMPARE(v.at("rank.0.step_ms"), 200.0);
+        QCOMPARE(v.at("rank.1.comm_ms"), 30.0);
+        QCOMPARE(v.at("rank.0.comm_share"), 0.25);
+        QCOMPARE(v.at("comm_share"), 0.2);                     // the mean of 0.25 and 0.15
+        QCOMPARE(v.at("comm_mb_per_step"), 6.0);               // both ranks' bytes
+        QCOMPARE(v.at("exchange_share"), 0.075);
+        QCOMPARE(v.at("exchange_mb_per_step"), 2.0);
+        QCOMPARE(v.at("moved_share"), 0.5);
+        QVERIFY(!v.count("dev_loss"));
+        // One process: no rank keys at all.
+        p.ranks.clear();
+        p.movedShare = -1;
+        for (const auto &m : usecases::progressMetrics(7, p, 1000.0))
+            QVERIFY2(!m.key.startsWith("rank.") && !m.key.contains("share"), qPrintable(m.key));
+    }
+
+    void aRunsCommunicationIsAveragedAfterItsFirstReport()
+    {
+        db::Store store(m_dir.filePath(QStringLiteral("comm.sqlite")));
+        db::RunRecord run;
+        run.kind = QStringLiteral("train");
+        run.status = db::RunStatus::Finished;
+        const qint64 id = store.addRun(run);
+        std::vector<db::MetricPoint> points;
+        const double share[] = {0.9, 0.1, 0.3};   // the first report holds the start-up
+        for (int i = 0; i < 3; ++i) {
+            points.push_back({id, 10 * (i + 1), QStringLiteral("exchange_share"), share[i], 0});
+            points.push_back({id, 10 * (i + 1), QStringLiteral("rank.0.step_ms"), 100.0 * (i + 1), 0});
+        }
+        store.addMetrics(points);
+        const auto c = usecases::commSummary(store, id);
+        QCOMPARE(c.reports, 2);
+        QCOMPARE(c.exchangeShare, 0.2);
+        QCOMPARE(c.stepMs, 250.0);
+        QCOMPARE(c.movedShare, 0.0);   // not logged: no expert parallelism
+        QCOMPARE(usecases::commSummary(store, id + 1).reports, 0);
     }
 };
 
