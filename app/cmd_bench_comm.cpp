@@ -75,19 +75,23 @@ int benchComm(const CommandLine &cli)
 
     out << QStringLiteral("Expert parallelism on %1 local ranks (c10d/Gloo over 127.0.0.1), %2 steps per model, means over the "
                           "reports after the first:\n\n").arg(nproc).arg(steps);
-    out << QStringLiteral("%1 %2 %3 %4 %5 %6 %7 %8\n")
+    out << QStringLiteral("%1 %2 %3 %4 %5 %6 %7 %8 %9\n")
                .arg(QStringLiteral("model"), -18).arg(QStringLiteral("step ms"), 9).arg(QStringLiteral("tokens/s"), 9)
                .arg(QStringLiteral("exchange"), 9).arg(QStringLiteral("all comm"), 9).arg(QStringLiteral("MB exch/step"), 13)
-               .arg(QStringLiteral("MB all/step"), 12).arg(QStringLiteral("copies moved"), 13);
+               .arg(QStringLiteral("MB all/step"), 12).arg(QStringLiteral("copies moved"), 13)
+               .arg(QStringLiteral("MB held/rank"), 13);
     for (const auto &[preset, run, m] : results)
-        out << QStringLiteral("%1 %2 %3 %4 %5 %6 %7 %8\n")
+        out << QStringLiteral("%1 %2 %3 %4 %5 %6 %7 %8 %9\n")
                    .arg(preset, -18).arg(m.stepMs, 9, 'f', 1).arg(m.tokensPerSecond, 9, 'f', 0)
                    .arg(QStringLiteral("%1 %").arg(100 * m.exchangeShare, 0, 'f', 2), 9)
                    .arg(QStringLiteral("%1 %").arg(100 * m.commShare, 0, 'f', 1), 9).arg(m.exchangeMb, 13, 'f', 3)
-                   .arg(m.commMb, 12, 'f', 3).arg(QStringLiteral("%1 %").arg(100 * m.movedShare, 0, 'f', 1), 13);
+                   .arg(m.commMb, 12, 'f', 3).arg(QStringLiteral("%1 %").arg(100 * m.movedShare, 0, 'f', 1), 13)
+                   .arg(m.stateMb, 13, 'f', 1);
     out << QStringLiteral("\nexchange = share of step time in the MoE layers' token exchanges (all-to-all, forward and "
                           "backward); all comm = with the gradient sums and the step's statistics; copies moved = token "
-                          "copies sent to another rank's experts.\n");
+                          "copies sent to another rank's experts; MB held/rank = parameters and optimiser state rank 0 holds (token-routed "
+                          "layers keep their rank's experts only; task-routed ones keep every expert, so that a task's "
+                          "tokens never travel).\n");
     const double ratio = results[0].summary.exchangeShare > 0
                              ? results[1].summary.exchangeShare / results[0].summary.exchangeShare
                              : 0;

@@ -82,6 +82,13 @@ class TestDistributed : public QObject
         return out;
     }
 
+    /// The last value stored for `key` of `run`.
+    double lastValue(qint64 run, const char *key)
+    {
+        const ProgramResult r = this->run({"metrics", "--db", m_db, "--run", QString::number(run), "--key", key, "--format", "json"});
+        return QJsonDocument::fromJson(r.out.toUtf8()).array().last().toObject().value(QStringLiteral("value")).toDouble();
+    }
+
     /// Starts a training job, waits until it logged `step`, and returns it still running.
     qint64 startUntil(QProcess &job, const QStringList &args, int step, QString *folder)
     {
@@ -175,6 +182,31 @@ private slots:
         const ProgramResult exchanged = run({"metrics", "--db", m_db, "--run", QString::number(runOf(ep.out)), "--key",
                                              "exchange_mb_per_step", "--format", "json"});
         QVERIFY(QJsonDocument::fromJson(exchanged.out.toUtf8()).array().last().toObject().value("value").toDouble() > 0);
+        // Each rank holds its own experts and their optimiser state only; the gradient sums
+        // leave them out (each expert's gradient is complete on its rank).
+        const double heldDp = lastValue(runOf(dp.out), "rank.1.state_mb"), heldEp = lastValue(runOf(ep.out), "rank.1.state_mb");
+        QVERIFY2(heldEp < 0.9 * heldDp, qPrintable(QStringLiteral("%1 vs %2 MB").arg(heldEp).arg(heldDp)));
+        const double sumsDp = lastValue(runOf(dp.out), "comm_mb_per_step") - lastValue(runOf(dp.out), "exchange_mb_per_step");
+        const double sumsEp = lastValue(runOf(ep.out), "comm_mb_per_step") - lastValue(runOf(ep.out), "exchange_mb_per_step");
+        QVERIFY2(sumsEp < 0.9 * sumsDp, qPrintable(QStringLiteral("%1 vs %2 MB summed per step").arg(sumsEp).arg(sumsDp)));
+
+        // Stopped at a step and resumed, the expert-parallel run logs exactly the uninterrupted
+        // one's losses: the checkpoint holds every rank's experts and their state, whole, and each
+        // rank takes its block back.
+        QProcess job;
+        QString folder;
+        const qint64 stopped = startUntil(job, token + QStringList{"--name", "expert parallel, resumed", "--expert-parallel"}, 12, &folder);
+        QVERIFY(stopped > 0);
+        ::kill(pid_t(job.processId()), SIGTERM);
+        QVERIFY(job.waitForFinished(60000));
+        QCOMPARE(runField(stopped, "status"), QStringLiteral("cancelled"));
+        const ProgramResult resumed = run({"train", "--db", m_db, "--resume", QString::number(stopped), "--nproc", "2", "--threads", "1"});
+        QVERIFY2(resumed.exitCode == 0, qPrintable(resumed.err));
+        const auto after = storedLosses(stopped);
+        QCOMPARE(after.size(), std::size_t(40));
+        for (const auto &[step, loss] : after)
+            QVERIFY2(loss == losses.at(step),
+                     qPrintable(QStringLiteral("step %1: %2 vs %3").arg(step).arg(loss, 0, 'g', 17).arg(losses.at(step), 0, 'g', 17)));
 
         // Task routing on both sides: each task's sentences stay on one rank with the experts the
         // task chose, so no token copy travels.

@@ -566,8 +566,8 @@ private slots:
         p.hasReport = true;
         p.loss = 3.5;
         p.layers.push_back({"enc.1", 1.9, 40, 32, 0.05});
-        p.ranks.push_back({0.200, 0.050, 4e6, 0.020, 1e6});   // step, comm, bytes, exchange, exchange bytes
-        p.ranks.push_back({0.200, 0.030, 2e6, 0.010, 1e6});
+        p.ranks.push_back({0.200, 0.050, 4e6, 0.020, 1e6, 3e6});   // step, comm, bytes, exchange, exchange bytes, held
+        p.ranks.push_back({0.200, 0.030, 2e6, 0.010, 1e6, 2e6});
         p.movedShare = 0.5;
         std::map<QString, double> v;
         for (const auto &m : usecases::progressMetrics(7, p, 1000.0)) {
@@ -585,6 +585,8 @@ private slots:
         QCOMPARE(v.at("exchange_share"), 0.075);
         QCOMPARE(v.at("exchange_mb_per_step"), 2.0);
         QCOMPARE(v.at("moved_share"), 0.5);
+        QCOMPARE(v.at("rank.0.state_mb"), 3.0);
+        QCOMPARE(v.at("rank.1.state_mb"), 2.0);
         QVERIFY(!v.count("dev_loss"));
         // One process: no rank keys at all.
         p.ranks.clear();

@@ -32,6 +32,7 @@ CommSummary commSummary(const db::Store &store, qint64 runId)
     c.exchangeMb = meanAfterFirst(store, runId, QStringLiteral("exchange_mb_per_step"));
     c.commMb = meanAfterFirst(store, runId, QStringLiteral("comm_mb_per_step"));
     c.movedShare = meanAfterFirst(store, runId, QStringLiteral("moved_share"));
+    c.stateMb = meanAfterFirst(store, runId, QStringLiteral("rank.0.state_mb"));
     return c;
 }
 

@@ -19,6 +19,7 @@ struct CommSummary
     double commShare = 0;            ///< of step time, in all collectives
     double exchangeMb = 0, commMb = 0;   ///< megabytes all ranks send per step
     double movedShare = 0;           ///< token copies sent to another rank's experts
+    double stateMb = 0;              ///< parameters and optimiser state rank 0 holds
 };
 
 CommSummary commSummary(const db::Store &store, qint64 runId);

@@ -12,7 +12,8 @@ QString qs(const std::string &s) { return QString::fromStdString(s); }
 
 /// Runs on several processes: each rank's step and communication time, the means over the ranks
 /// of the share of a step spent communicating (all of it, and the MoE layers' token exchanges
-/// alone), the bytes all ranks send per step, and the share of token copies that left their rank.
+/// alone), the bytes all ranks send per step, the share of token copies that left their rank,
+/// and the megabytes of parameters and optimiser state each rank holds.
 void addRankMetrics(std::vector<db::MetricPoint> &points, qint64 runId, qint64 step, double wall, const core::TrainProgress &p)
 {
     if (p.ranks.empty())
@@ -25,6 +26,7 @@ void addRankMetrics(std::vector<db::MetricPoint> &points, qint64 runId, qint64 s
         points.push_back({runId, step, prefix + QStringLiteral("step_ms"), t.stepSeconds * 1000, wall});
         points.push_back({runId, step, prefix + QStringLiteral("comm_ms"), t.commSeconds * 1000, wall});
         points.push_back({runId, step, prefix + QStringLiteral("comm_share"), rankShare, wall});
+        points.push_back({runId, step, prefix + QStringLiteral("state_mb"), t.stateBytes / 1e6, wall});
         share += rankShare;
         exchangeShare += t.stepSeconds > 0 ? t.exchangeSeconds / t.stepSeconds : 0;
         bytes += t.bytesPerStep;

@@ -1,5 +1,6 @@
 #include "core/distributed/communicator.h"
 
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/torch.h>
@@ -16,6 +17,10 @@ struct Communicator::Impl
 {
     c10::intrusive_ptr<c10d::TCPStore> store;
     c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+    /// Gradient sums started during the backward pass, on their own group (and Gloo context)
+    /// so that their order never mixes with the MoE layers' exchanges in the same pass.
+    c10::intrusive_ptr<c10d::ProcessGroupGloo> gradientGroup;
+    std::vector<c10::intrusive_ptr<c10d::Work>> started;
 };
 
 namespace {
@@ -54,6 +59,8 @@ Communicator::Communicator(const RendezvousOptions &options) : m_options(options
                                                              : c10d::ProcessGroupGloo::createDefaultDevice());
         go->threads = 2;
         m_impl->group = c10::make_intrusive<c10d::ProcessGroupGloo>(m_impl->store, options.rank, options.world, go);
+        m_impl->gradientGroup = c10::make_intrusive<c10d::ProcessGroupGloo>(
+            c10::make_intrusive<c10d::PrefixStore>("gradients", m_impl->store), options.rank, options.world, go);
     } catch (const std::exception &e) {
         throw CommunicationError("cannot join the group of " + std::to_string(options.world) + " ranks at " +
                                  options.masterAddr + ":" + std::to_string(options.masterPort) + " as rank " +
@@ -119,11 +126,55 @@ void Communicator::allToAll(at::Tensor &output, at::Tensor &input, const std::ve
     m_usage.exchangeBytes += sent;
 }
 
+at::Tensor Communicator::gatherRows(const at::Tensor &rows, int root, const char *what)
+{
+    if (world() == 1)
+        return rows.clone();
+    std::vector<at::Tensor> inputs{rows.contiguous()};
+    std::vector<std::vector<at::Tensor>> outputs;
+    if (rank() == root) {
+        outputs.emplace_back();
+        for (int r = 0; r < world(); ++r)
+            outputs[0].push_back(at::empty_like(inputs[0]));
+    }
+    c10d::GatherOptions o;
+    o.rootRank = root;
+    timed(m_usage, rank() == root ? 0 : bytesOf(inputs), what, rank(), [&] { return m_impl->group->gather(outputs, inputs, o); });
+    return rank() == root ? at::cat(outputs[0], 0) : at::Tensor();
+}
+
 void Communicator::barrier(const char *what)
 {
     if (world() == 1)
         return;
     timed(m_usage, 0, what, rank(), [&] { return m_impl->group->barrier(); });
+}
+
+void Communicator::startSum(at::Tensor &flat)
+{
+    if (world() == 1)
+        return;
+    std::vector<at::Tensor> tensors{flat};
+    try {
+        m_impl->started.push_back(m_impl->gradientGroup->allreduce(tensors));
+    } catch (const std::exception &e) {
+        throw CommunicationError(std::string("starting a gradient sum (rank ") + std::to_string(rank()) + "): " + e.what());
+    }
+    m_usage.bytes += 2 * bytesOf(tensors) * (world() - 1) / world();
+}
+
+void Communicator::waitStartedSums(const char *what)
+{
+    const auto t0 = std::chrono::steady_clock::now();
+    auto started = std::move(m_impl->started);
+    m_impl->started.clear();
+    try {
+        for (auto &work : started)
+            work->wait();
+    } catch (const std::exception &e) {
+        throw CommunicationError(std::string(what) + " (rank " + std::to_string(rank()) + "): " + e.what());
+    }
+    m_usage.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 void Communicator::set(const std::string &key, const std::string &value)

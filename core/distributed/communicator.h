@@ -56,8 +56,21 @@ public:
     /// (`inputSplits[r]` rows for rank r), `output` receives `outputSplits[r]` rows from rank r.
     void allToAll(at::Tensor &output, at::Tensor &input, const std::vector<std::int64_t> &outputSplits,
                   const std::vector<std::int64_t> &inputSplits, const char *what);
+    /// Rank `root` gets every rank's `rows` (the same shape on every rank) one after the other
+    /// along the first dimension, in rank order; the other ranks get an undefined tensor.
+    at::Tensor gatherRows(const at::Tensor &rows, int root, const char *what);
     /// Waits until every rank has arrived.
     void barrier(const char *what);
+
+    /// Starts summing `flat` (contiguous CPU) over all ranks on a second group kept for
+    /// gradients, and returns at once: the sums run on Gloo's threads while this one goes on
+    /// (e.g. with the backward pass). The gradient group's own order of calls must be the same
+    /// on every rank; it never interleaves with the calls above. `flat` must stay untouched
+    /// until waitStartedSums() returns.
+    void startSum(at::Tensor &flat);
+    /// Waits for every started sum; the time waited counts as communication (the part that ran
+    /// beside the computation does not). Throws CommunicationError naming `what`.
+    void waitStartedSums(const char *what);
 
     /// A value for every rank through the rendezvous store (`get` blocks until it is set).
     void set(const std::string &key, const std::string &value);

@@ -295,7 +295,18 @@ void MoeLayerImpl::setExpertParallel(Communicator *comm)
     if (comm && comm->world() > 1 && m_options.num_experts() % comm->world() != 0)
         throw std::invalid_argument("expert parallelism: " + std::to_string(m_options.num_experts()) + " experts do not split over "
                                     + std::to_string(comm->world()) + " ranks");
+    if (m_sharded && comm != m_comm)
+        throw std::invalid_argument("expert parallelism: this layer's experts are split over a group already");
     m_comm = comm && comm->world() > 1 ? comm : nullptr;
+    if (m_comm && !m_sharded && !isTaskRouting(m_options.routing())) {
+        // This rank keeps its block of experts only.
+        torch::NoGradGuard noGrad;
+        const std::int64_t local = m_options.num_experts() / m_comm->world();
+        m_firstLocal = m_comm->rank() * local;
+        wi.set_data(wi.narrow(0, m_firstLocal, local).clone());
+        wo.set_data(wo.narrow(0, m_firstLocal, local).clone());
+        m_sharded = true;
+    }
 }
 
 std::pair<std::int64_t, std::int64_t> MoeLayerImpl::takeMovedCopies()
@@ -348,8 +359,10 @@ torch::Tensor MoeLayerImpl::expertParallelFfn(const torch::Tensor &xs, const std
             off[j + 1] = n;
         }
     }
-    const auto local = groupedExpertFfn(received.index_select(0, order), wi.narrow(0, me * El, El), wo.narrow(0, me * El, El),
-                                        offsets);
+    // This rank's experts (sharded weights; or rows of whole ones).
+    const auto localWi = wi.size(0) == El ? wi : wi.narrow(0, me * El, El);
+    const auto localWo = wo.size(0) == El ? wo : wo.narrow(0, me * El, El);
+    const auto local = groupedExpertFfn(received.index_select(0, order), localWi, localWo, offsets);
     // Back into the received order, and back to the ranks the copies came from.
     const auto back = torch::empty_like(order).index_copy_(0, order, torch::arange(R, torch::kInt64));
     return exchangeRows(comm, local.index_select(0, back), recvRows, sendRows);
@@ -491,6 +504,9 @@ MoeOutput MoeLayerImpl::forward(const torch::Tensor &x, const torch::Tensor &mas
     // 4–5. Dispatch, experts, weighted combine.
     torch::Tensor y;                                                        // [T, d]
     const bool parallel = m_comm && is_training() && !m_reference;
+    if (!parallel && wi.size(0) != E)
+        throw std::logic_error("MoE layer: this rank holds " + std::to_string(wi.size(0)) + " of " + std::to_string(E)
+                               + " experts; it runs only while training expert-parallel (put the whole experts back to evaluate)");
     if (parallel && isTaskRouting(m_options.routing())) {
         // A task's tokens all go to the task's experts, and the trainer keeps each task's
         // sentences on one rank: that rank runs the task's experts, nothing travels.

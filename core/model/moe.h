@@ -105,17 +105,22 @@ public:
     /// Use the straightforward per-expert reference dispatch (for tests) instead of the fast one.
     void setReferenceDispatch(bool on) { m_reference = on; }
     /// Expert parallelism while training. Token (and sentence) routing: the experts are split
-    /// over the group's ranks in equal contiguous blocks (rank r computes experts r·E/N …
-    /// (r+1)·E/N − 1); each token copy is sent to the rank of its expert and its result sent
-    /// back (exchangeRows), and the layer counts the copies that left this rank. Task routing:
-    /// a task's tokens all use the task's experts, and the trainer puts each task's sentences on
-    /// one rank, so the experts a task chose run where its tokens are and nothing is sent.
-    /// Every rank still holds every expert's weights (a checkpoint is the whole model;
-    /// evaluation runs all experts locally). nullptr: all local. E must be a multiple of the
-    /// group's size.
+    /// over the group's ranks in equal contiguous blocks (rank r holds and computes experts
+    /// r·E/N … (r+1)·E/N − 1: `wi` and `wo` shrink to those rows); each token copy is sent to
+    /// the rank of its expert and its result sent back (exchangeRows), and the layer counts the
+    /// copies that left this rank. To evaluate or save such a layer, put the whole experts'
+    /// weights back in `wi` and `wo` (set_data) for the time being. Task routing: a task's
+    /// tokens all use the task's experts, which the task's gate picks and may change while it
+    /// learns, and the trainer puts each task's sentences on one rank; so every rank keeps every
+    /// expert of these layers, runs the chosen ones where the task's tokens are, and nothing is
+    /// sent. nullptr: all local. E must be a multiple of the group's size.
     void setExpertParallel(Communicator *comm);
     /// Token copies this layer sent to other ranks, and all it dispatched, since the last call.
     std::pair<std::int64_t, std::int64_t> takeMovedCopies();
+    /// Expert parallelism with token or sentence routing: `wi` and `wo` hold this rank's
+    /// experts only, from firstLocalExpert() on.
+    bool expertsSharded() const { return m_sharded; }
+    std::int64_t firstLocalExpert() const { return m_firstLocal; }
     void setObserver(RoutingObserver observer, bool decoder, std::int64_t layer);
     /// Where the layer sits (reported in its decisions); the Transformer sets it.
     void setPlace(bool decoder, std::int64_t layer);
@@ -124,8 +129,8 @@ public:
 
     torch::nn::Linear router = nullptr;        ///< d_model → E, no bias
     torch::nn::Embedding taskEmbedding = nullptr;  ///< task routing only
-    torch::Tensor wi;                          ///< [E, d_model, d_ff]
-    torch::Tensor wo;                          ///< [E, d_ff, d_model]
+    torch::Tensor wi;                          ///< [E, d_model, d_ff] (sharded: this rank's experts)
+    torch::Tensor wo;                          ///< [E, d_ff, d_model] (sharded: this rank's experts)
 
 private:
     /// Expert parallelism: runs this rank's experts on the copies sent to it; `xs` grouped by
@@ -137,6 +142,8 @@ private:
     RoutingObserver m_observer;
     Communicator *m_comm = nullptr;
     std::int64_t m_moved = 0, m_dispatched = 0;
+    bool m_sharded = false;
+    std::int64_t m_firstLocal = 0;
     bool m_observerDecoder = false;
     std::int64_t m_observerLayer = 0;
 };

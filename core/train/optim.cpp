@@ -169,16 +169,68 @@ torch::Tensor &Optimizer::slot(ParamState &state, const char *name)
     TORCH_CHECK(false, "optimizer: no state '", name, "' for parameter '", state.name, "'");
 }
 
+void Optimizer::shard(const std::string &name, std::int64_t first, std::int64_t count, std::int64_t whole)
+{
+    for (auto &p : params_) {
+        if (p.name != name)
+            continue;
+        TORCH_CHECK(p.wholeRows == 0, "optimizer: parameter '", name, "' is sharded already");
+        TORCH_CHECK(p.param.dim() >= 1 && p.param.size(0) == count && first >= 0 && first + count <= whole,
+                    "optimizer: parameter '", name, "' does not hold rows ", first, "..", first + count - 1, " of ", whole);
+        for (auto &[slotName, tensor] : p.slots) {
+            TORCH_CHECK(tensor.dim() >= 1 && tensor.size(0) == whole, "optimizer: state '", slotName, "' of '", name,
+                        "' is not split along the parameter's first dimension");
+            tensor = tensor.narrow(0, first, count).clone();
+        }
+        p.wholeRows = whole;
+        return;
+    }
+    TORCH_CHECK(false, "optimizer: no parameter '", name, "'");
+}
+
+double Optimizer::stateBytes() const
+{
+    double bytes = 0;
+    for (const auto &p : params_)
+        for (const auto &slotTensor : p.slots)
+            bytes += double(slotTensor.second.numel()) * double(slotTensor.second.element_size());
+    return bytes;
+}
+
+void Optimizer::setSumOverRanks(std::function<void(std::vector<double> &)> sum)
+{
+    sumOverRanks_ = std::move(sum);
+}
+
+std::pair<torch::Tensor, torch::Tensor> Optimizer::wholeRms(const ParamState &state, const torch::Tensor &a, const torch::Tensor &b) const
+{
+    if (state.wholeRows == 0 || !sumOverRanks_)
+        return {rms(a), rms(b)};
+    std::vector<double> sums{a.to(torch::kDouble).square().sum().item<double>(), b.to(torch::kDouble).square().sum().item<double>()};
+    sumOverRanks_(sums);
+    const double n = double(a.numel() / std::max<std::int64_t>(1, a.size(0)) * state.wholeRows);
+    return {torch::full({}, std::sqrt(sums[0] / n), a.options()), torch::full({}, std::sqrt(sums[1] / n), b.options())};
+}
+
 double Optimizer::step(std::int64_t step, double progress)
 {
     torch::NoGradGuard noGrad;
-    // Global L2 norm over all defined gradients, accumulated in double.
-    double sumSquares = 0;
+    // Global L2 norm over all defined gradients, accumulated in double (the sharded
+    // parameters' part summed over the ranks).
+    double sumSquares = 0, shardedSquares = 0;
+    bool sharded = false;
     for (const auto &p : params_) {
         const auto &g = p.param.grad();
+        sharded = sharded || p.wholeRows > 0;
         if (g.defined())
-            sumSquares += g.to(torch::kDouble).square().sum().item<double>();
+            (p.wholeRows > 0 ? shardedSquares : sumSquares) += g.to(torch::kDouble).square().sum().item<double>();
     }
+    if (sharded && sumOverRanks_) {
+        std::vector<double> sum{shardedSquares};
+        sumOverRanks_(sum);
+        shardedSquares = sum[0];
+    }
+    sumSquares += shardedSquares;
     const double norm = std::sqrt(sumSquares);
     if (!std::isfinite(norm))
         return norm;
@@ -210,16 +262,32 @@ void Optimizer::zeroGrad()
 
 void Optimizer::save(std::ostream &out) const
 {
+    save(out, nullptr);
+}
+
+std::string Optimizer::saveWholeToString(const std::function<torch::Tensor(const torch::Tensor &)> &whole) const
+{
+    std::ostringstream out(std::ios::binary);
+    save(out, &whole);
+    return std::move(out).str();
+}
+
+void Optimizer::save(std::ostream &out, const std::function<torch::Tensor(const torch::Tensor &)> *whole) const
+{
     out.write(kMagic, sizeof kMagic);
     putString(out, kindName_);
     put<std::uint64_t>(out, params_.size());
     for (const auto &p : params_) {
+        const bool makeWhole = whole && p.wholeRows > 0;
         putString(out, p.name);
-        putShape(out, p.param.sizes());
+        auto shape = p.param.sizes().vec();
+        if (makeWhole)
+            shape[0] = p.wholeRows;
+        putShape(out, shape);
         put<std::int64_t>(out, p.count);
         put<std::uint32_t>(out, static_cast<std::uint32_t>(p.slots.size()));
         for (const auto &[name, tensor] : p.slots) {
-            const auto t = tensor.contiguous().cpu();
+            const auto t = (makeWhole ? (*whole)(tensor) : tensor).contiguous().cpu();
             putString(out, name);
             put<std::int8_t>(out, static_cast<std::int8_t>(t.scalar_type()));
             putShape(out, t.sizes());
@@ -384,11 +452,12 @@ void Adafactor::update(ParamState &state, const torch::Tensor &grad, double lr)
         u = grad * v.rsqrt();
     }
     // Update clipping: Û = U / max(1, RMS(U) / d).
-    u.div_((rms(u) / options_.clipThreshold).clamp_min_(1.0));
+    const auto [rmsU, rmsX] = wholeRms(state, u, x);
+    u.div_((rmsU / options_.clipThreshold).clamp_min_(1.0));
     // Step size α_t.
     torch::Tensor alpha = torch::full({}, lr, x.options().requires_grad(false));
     if (options_.relativeStep)
-        alpha = alpha * rms(x).clamp_min_(kEps2);
+        alpha = alpha * rmsX.clamp_min_(kEps2);
     u.mul_(alpha);
     if (options_.beta1 > 0) {
         auto &m = slot(state, "m");

@@ -8,6 +8,7 @@
 #include "core/model/torch.h"
 
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <string>
@@ -88,6 +89,22 @@ public:
     /// Like load(); also refuses bytes after the state.
     void loadFromString(const std::string &blob);
 
+    /// Expert parallelism: parameter `name` now holds rows first … first+count−1 of its first
+    /// dimension (`whole` rows in all, split over the ranks in equal blocks); its state is
+    /// narrowed the same way. Values that need the whole tensor — the global gradient norm,
+    /// Adafactor's RMS of the update and of the parameter — are then summed over the ranks
+    /// with setSumOverRanks()'s function, which every rank calls in the same order.
+    void shard(const std::string &name, std::int64_t first, std::int64_t count, std::int64_t whole);
+    /// `sum` adds each value over the ranks, in place.
+    void setSumOverRanks(std::function<void(std::vector<double> &)> sum);
+    /// saveToString() with each sharded parameter's state tensors made whole by `whole` (a
+    /// collective: every rank calls it, in the same order; the state is complete on the rank
+    /// `whole` returns whole tensors on).
+    std::string saveWholeToString(const std::function<torch::Tensor(const torch::Tensor &)> &whole) const;
+
+    /// Bytes of every state tensor.
+    double stateBytes() const;
+
     /// A state tensor by parameter and slot name (for tests and diagnostics), e.g. ("w", "row");
     /// an undefined tensor when absent.
     torch::Tensor stateTensor(const std::string &parameter, const std::string &slot) const;
@@ -102,6 +119,7 @@ protected:
         torch::Tensor param;
         std::int64_t count = 0; ///< updates applied to this parameter (t of the paper)
         Slots slots;            ///< state tensors, fixed names and shapes per parameter
+        std::int64_t wholeRows = 0;   ///< sharded: rows of the whole parameter (0: not sharded)
     };
 
     Optimizer(std::string kindName, const OptimizerOptions &options, const NamedParameters &params);
@@ -112,6 +130,8 @@ protected:
     /// Applies one update (count already incremented) with learning rate lr; runs under NoGradGuard.
     virtual void update(ParamState &state, const torch::Tensor &grad, double lr) = 0;
     static torch::Tensor &slot(ParamState &state, const char *name);
+    /// Root mean squares of `a` and `b` over the whole parameter (summed over the ranks when sharded).
+    std::pair<torch::Tensor, torch::Tensor> wholeRms(const ParamState &state, const torch::Tensor &a, const torch::Tensor &b) const;
 
     OptimizerOptions options_;
 
@@ -119,10 +139,12 @@ private:
     /// Reads and checks a whole state (update count and slots per parameter) without changing anything.
     std::vector<std::pair<std::int64_t, Slots>> readState(std::istream &in) const;
     void commitState(std::vector<std::pair<std::int64_t, Slots>> loaded);
+    void save(std::ostream &out, const std::function<torch::Tensor(const torch::Tensor &)> *whole) const;
 
     std::string kindName_;
     std::vector<ParamState> params_;
     double lastLr_ = 0;
+    std::function<void(std::vector<double> &)> sumOverRanks_;
 };
 
 /// Adafactor as in Shazeer & Stern 2018 (Algorithms 4 and 5 with the options of section 7):

@@ -3,6 +3,7 @@
 #include "core/eval/bleu.h"
 #include "core/decoding/decoding.h"
 #include "core/distributed/communicator.h"
+#include "core/distributed/gradientsync.h"
 #include "core/base/errors.h"
 #include "core/model/modelfile.h"
 #include "core/train/optim.h"
@@ -25,6 +26,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -562,48 +564,6 @@ std::int64_t readCheckpointStep(const std::string &statePath)
     return decodeState(statePath).step;
 }
 
-namespace {
-
-/// Bytes of gradient summed in one collective: large enough that a call's latency does not
-/// matter, small enough that the flat copy stays cheap.
-constexpr std::int64_t kGradientBucketBytes = 25 << 20;
-
-/// Sums every parameter's gradient over the ranks (a missing gradient counts as zeros), in
-/// buckets of contiguous copies, and writes the sums back.
-void allreduceGradients(Transformer &model, Communicator &comm)
-{
-    std::vector<torch::Tensor> grads;
-    for (auto &p : model->parameters()) {
-        if (!p.requires_grad())
-            continue;
-        if (!p.grad().defined())
-            p.mutable_grad() = torch::zeros_like(p);
-        grads.push_back(p.grad());
-    }
-    std::size_t first = 0;
-    while (first < grads.size()) {
-        std::size_t last = first;
-        std::int64_t bytes = 0;
-        std::vector<torch::Tensor> flat;
-        while (last < grads.size() && (last == first || bytes + grads[last].numel() * 4 <= kGradientBucketBytes)) {
-            bytes += grads[last].numel() * std::int64_t(grads[last].element_size());
-            flat.push_back(grads[last].reshape({-1}));
-            ++last;
-        }
-        std::vector<torch::Tensor> bucket{torch::cat(flat)};
-        comm.allreduceSum(bucket, "summing the gradients");
-        std::int64_t offset = 0;
-        for (std::size_t i = first; i < last; ++i) {
-            const std::int64_t n = grads[i].numel();
-            grads[i].copy_(bucket[0].narrow(0, offset, n).view_as(grads[i]));
-            offset += n;
-        }
-        first = last;
-    }
-}
-
-} // namespace
-
 TrainResult train(const TrainConfig &config, const TrainData &given, const std::string &checkpointDir,
                   const std::string &resumeStatePath, const TrainHooks &hooks, Communicator *comm)
 {
@@ -725,19 +685,82 @@ TrainResult train(const TrainConfig &config, const TrainData &given, const std::
         result.lastDevLoss = p.devLoss;
     };
     bool taskPlacement = false;   // expert parallelism with task-routed layers: sentences stay with their task
-    if (world > 1 && ts.expertParallel)
+    std::vector<torch::Tensor> shardedParams;   // expert parallelism: this rank's block of experts
+    if (world > 1 && ts.expertParallel) {
         for (auto &ref : model->moeLayers()) {
             ref.moe->setExpertParallel(comm);
             taskPlacement = taskPlacement || isTaskRouting(ref.moe->options().routing());
+            if (!ref.moe->expertsSharded())
+                continue;
+            // The optimiser's state of these weights shrinks to the same rows.
+            for (const auto &item : model->named_parameters())
+                for (const torch::Tensor *w : {&ref.moe->wi, &ref.moe->wo})
+                    if (item.value().unsafeGetTensorImpl() == w->unsafeGetTensorImpl()) {
+                        optimizer->shard(item.key(), ref.moe->firstLocalExpert(), w->size(0), ref.moe->options().num_experts());
+                        shardedParams.push_back(*w);
+                    }
         }
+        optimizer->setSumOverRanks([comm](std::vector<double> &values) {
+            std::vector<torch::Tensor> packed{torch::tensor(values, torch::kFloat64)};
+            comm->allreduceSum(packed, "summing the split experts' norms");
+            for (std::size_t i = 0; i < values.size(); ++i)
+                values[i] = packed[0][std::int64_t(i)].item<double>();
+        });
+    }
+    const auto isSharded = [&](const torch::Tensor &t) {
+        for (const auto &s : shardedParams)
+            if (s.unsafeGetTensorImpl() == t.unsafeGetTensorImpl())
+                return true;
+        return false;
+    };
+    /// Runs `use` with rank 0's MoE layers holding every rank's experts (gathered; a collective
+    /// every rank calls), then puts this rank's block back: to evaluate or save the whole model.
+    auto withWholeExperts = [&](const std::function<void()> &use) {
+        if (shardedParams.empty()) {
+            use();
+            return;
+        }
+        torch::NoGradGuard noGrad;
+        std::vector<torch::Tensor> blocks;
+        for (auto &p : shardedParams) {
+            blocks.push_back(p.data());
+            const torch::Tensor whole = comm->gatherRows(p.data(), 0, "gathering the experts");
+            if (lead)
+                p.set_data(whole);
+        }
+        try {
+            use();
+        } catch (...) {
+            for (std::size_t i = 0; i < shardedParams.size(); ++i)
+                shardedParams[i].set_data(blocks[i]);
+            throw;
+        }
+        for (std::size_t i = 0; i < shardedParams.size(); ++i)
+            shardedParams[i].set_data(blocks[i]);
+    };
+    // Data parallel: gradients summed over the ranks while the backward pass runs (a split
+    // expert's gradient is complete on its rank: every copy it computed came to it).
+    std::unique_ptr<GradientSync> gradientSync;
+    if (world > 1) {
+        std::vector<torch::Tensor> summed;
+        for (const auto &p : model->parameters())
+            if (p.requires_grad() && !isSharded(p))
+                summed.push_back(p);
+        gradientSync = std::make_unique<GradientSync>(*comm, std::move(summed));
+    }
+    // Bytes of parameters and optimiser state this rank holds.
+    const double heldBytes = [&] {
+        double bytes = optimizer->stateBytes();
+        for (const auto &p : model->parameters())
+            bytes += double(p.numel()) * double(p.element_size());
+        return bytes;
+    }();
     const std::int64_t total = ts.steps;
     const std::int64_t logEvery = std::max<std::int64_t>(1, ts.logEvery);
     const std::int64_t evalEvery = std::max<std::int64_t>(1, ts.evalEvery);
     const std::int64_t checkpointEvery = std::max<std::int64_t>(1, ts.checkpointEvery);
 
-    auto writeCheckpoint = [&](std::int64_t atStep) {
-        if (!lead)
-            return;   // the ranks hold the same model and state: rank 0 writes it, whole
+    auto writeWholeCheckpoint = [&](std::int64_t atStep, const std::string &optimizerState) {
         const std::string base = (fs::path(checkpointDir) / checkpointBaseName(atStep)).string();
         CheckpointInfo info;
         info.step = atStep;
@@ -756,7 +779,7 @@ TrainResult train(const TrainConfig &config, const TrainData &given, const std::
         state.modelBytes = info.modelBytes;
         state.window = window;
         state.elapsedSeconds = elapsed();
-        state.optimizer = optimizer->saveToString();
+        state.optimizer = optimizerState;
         state.sampler = sampler.saveState();
         state.rng = rngState();
         writeFileAtomically(info.statePath, encodeState(state));
@@ -765,18 +788,37 @@ TrainResult train(const TrainConfig &config, const TrainData &given, const std::
         if (hooks.checkpoint)
             hooks.checkpoint(info);
     };
+    auto writeCheckpoint = [&](std::int64_t atStep) {
+        // Rank 0 writes the whole model and state (the split experts' weights and state
+        // gathered from every rank, which all take part).
+        std::string optimizerState;
+        if (!shardedParams.empty())
+            optimizerState = optimizer->saveWholeToString([&](const torch::Tensor &t) {
+                const torch::Tensor whole = comm->gatherRows(t, 0, "gathering the experts' optimiser state");
+                return lead ? whole : t;
+            });
+        else if (lead)
+            optimizerState = optimizer->saveToString();
+        withWholeExperts([&] {
+            if (lead)
+                writeWholeCheckpoint(atStep, optimizerState);
+        });
+    };
 
     // The dev cross-entropy of the initial model, so a run's curve shows where it started
     // (evaluate() leaves the random generator as it was: resuming stays exact).
-    if (step == 0 && !devSet.empty() && lead) {
-        TrainProgress initial;
-        initial.step = 0;
-        initial.totalSteps = ts.steps;
-        devEvaluation(initial);
-        initial.elapsedSeconds = elapsed();
-        if (hooks.progress)
-            hooks.progress(initial);
-    }
+    if (step == 0 && !data.dev.empty())
+        withWholeExperts([&] {
+            if (!lead)
+                return;
+            TrainProgress initial;
+            initial.step = 0;
+            initial.totalSteps = ts.steps;
+            devEvaluation(initial);
+            initial.elapsedSeconds = elapsed();
+            if (hooks.progress)
+                hooks.progress(initial);
+        });
 
     auto windowStart = Clock::now();
     std::int64_t windowStartStep = step;
@@ -843,9 +885,15 @@ TrainResult train(const TrainConfig &config, const TrainData &given, const std::
         ModelOutput out = model->forward(input);
         if (!teacher.is_empty() && ts.distillAlpha > 0)
             out.loss = out.loss + ts.distillAlpha * (distillationLoss(*teacher, input, out.logits) - out.ce);
-        if (world > 1)
-            (out.loss * weight).backward();
-        else
+        if (world > 1) {
+            const torch::Tensor weighted = out.loss * weight;
+            gradientSync->prepare(weighted);
+            weighted.backward();
+            gradientSync->finish();
+            for (auto &p : shardedParams)
+                if (!p.grad().defined())
+                    p.mutable_grad() = torch::zeros_like(p);
+        } else
             out.loss.backward();
 
         // This step's values: the global ones, summed over the ranks in one collective.
@@ -865,7 +913,6 @@ TrainResult train(const TrainConfig &config, const TrainData &given, const std::
         bool syncedStop = false, syncedBudget = false;
         double syncedElapsed = elapsed();
         if (world > 1) {
-            allreduceGradients(model, *comm);
             std::vector<double> stats{stepLoss, stepCe, stepBalance, tokens, syncedElapsed,
                                       budgetSeconds > 0 && syncedElapsed >= budgetSeconds ? 1.0 : 0.0,
                                       hooks.stopRequested && hooks.stopRequested() ? 1.0 : 0.0};
@@ -947,13 +994,14 @@ TrainResult train(const TrainConfig &config, const TrainData &given, const std::
             if (world > 1) {
                 // Every rank's step and communication time, to every rank.
                 const double steps = double(std::max<std::int64_t>(1, stepsTimed));
-                constexpr int kPer = 5;   // per rank: step, communication, bytes, exchange time, exchange bytes
+                constexpr int kPer = 6;   // per rank: step, communication, bytes, exchange time, exchange bytes, state held
                 std::vector<double> mine(std::size_t(kPer * world + 2), 0.0);
                 mine[std::size_t(kPer * rank)] = std::chrono::duration<double>(Clock::now() - windowStart).count() / steps;
                 mine[std::size_t(kPer * rank + 1)] = windowComm / steps;
                 mine[std::size_t(kPer * rank + 2)] = windowBytes / steps;
                 mine[std::size_t(kPer * rank + 3)] = windowExchange / steps;
                 mine[std::size_t(kPer * rank + 4)] = windowExchangeBytes / steps;
+                mine[std::size_t(kPer * rank + 5)] = heldBytes;
                 // Expert parallelism: the token copies that left their rank, of all dispatched.
                 for (auto &ref : model->moeLayers()) {
                     const auto [moved, dispatched] = ref.moe->takeMovedCopies();
@@ -965,7 +1013,8 @@ TrainResult train(const TrainConfig &config, const TrainData &given, const std::
                 comm->takeUsage();
                 const double *v = packed[0].data_ptr<double>();
                 for (int r = 0; r < world; ++r)
-                    progress.ranks.push_back({v[kPer * r], v[kPer * r + 1], v[kPer * r + 2], v[kPer * r + 3], v[kPer * r + 4]});
+                    progress.ranks.push_back({v[kPer * r], v[kPer * r + 1], v[kPer * r + 2], v[kPer * r + 3], v[kPer * r + 4],
+                                              v[kPer * r + 5]});
                 if (ts.expertParallel && v[kPer * world + 1] > 0)
                     progress.movedShare = v[kPer * world] / v[kPer * world + 1];
                 windowComm = windowBytes = windowExchange = windowExchangeBytes = 0;
@@ -992,8 +1041,10 @@ TrainResult train(const TrainConfig &config, const TrainData &given, const std::
         const bool devDue = devDue0 && (step % evalEvery == 0 || step == total || stop);
         if (devDue) {
             report = true;
-            if (lead)
-                devEvaluation(progress);
+            withWholeExperts([&] {
+                if (lead)
+                    devEvaluation(progress);
+            });
         }
         progress.elapsedSeconds = elapsed();
         if (report && hooks.progress && !hooks.progress(progress) && lead)

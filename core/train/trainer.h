@@ -80,6 +80,7 @@ struct RankTiming
     double bytesPerStep = 0;        ///< bytes this rank sent per step
     double exchangeSeconds = 0;     ///< of commSeconds, in the MoE layers' token exchanges
     double exchangeBytesPerStep = 0;///< of bytesPerStep, token copies and their gradients
+    double stateBytes = 0;          ///< parameters and optimiser state this rank holds
 };
 
 struct TrainProgress
