@@ -10,6 +10,8 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QCheckBox>
+#include <QSpinBox>
 #include <QtTest>
 
 using taskmoe::ui::NewRunDialog;
@@ -77,6 +79,7 @@ private slots:
     void layersAndMoeEverySetBothSides();
     void choicesReachTheConfiguration();
     void datasetPickerSetsDataDataset();
+    void expertParallelNeedsExpertsThatSplitOverTheProcesses();
     void runNameIsTrimmedAndOptional();
     void validityChangedFollowsTransitions();
     void jsonViewIsMarkedStaleWhileInvalid();
@@ -425,6 +428,25 @@ void TestNewRunDialog::twoProblemsAreBothMarkedOnScreen()
     QVERIFY(!dialog.startButton()->isEnabled());
     if (!shots.isEmpty())
         dialog.grab().save(shots + "/new-run-invalid.png");
+}
+
+void TestNewRunDialog::expertParallelNeedsExpertsThatSplitOverTheProcesses()
+{
+    NewRunDialog dialog({});
+    dialog.show();
+    QCOMPARE(dialog.processes(), 1);
+    QVERIFY(!jsonOf(dialog).value("train").toObject().contains("expert_parallel"));
+    dialog.processesBox()->setValue(3);
+    QVERIFY(dialog.isValid());   // data parallel: any number of processes
+    dialog.expertParallelBox()->setChecked(true);
+    QVERIFY(!dialog.isValid());
+    QVERIFY(!dialog.startButton()->isEnabled());
+    QVERIFY2(dialog.errorText().contains("4 experts do not split evenly over 3 processes"), qPrintable(dialog.errorText()));
+    dialog.processesBox()->setValue(2);
+    QVERIFY2(dialog.isValid(), qPrintable(dialog.errorText()));
+    QCOMPARE(dialog.processes(), 2);
+    QCOMPARE(dialog.config().train.expertParallel, 1);
+    QCOMPARE(jsonOf(dialog).value("train").toObject().value("expert_parallel").toInt(), 1);
 }
 
 QTEST_MAIN(TestNewRunDialog)

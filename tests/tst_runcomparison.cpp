@@ -11,6 +11,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QComboBox>
+#include <QPlainTextEdit>
 #include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QtTest>
@@ -160,6 +161,44 @@ private slots:
         monitor.setGroupKey(QString());
         monitor.redrawNow();
         QVERIFY(monitor.shownGroups().isEmpty());
+    }
+
+    void aRunOnSeveralProcessesShowsEachRanksLog()
+    {
+        ui::RunMonitor monitor;
+        monitor.show();
+        monitor.showRuns({5});
+        ui::RunDelta d = runDelta(5, "token", 1, 6, 20);
+        d.newLogs[QStringLiteral("rank-1.log")] = QStringLiteral("rank 1 of 2\n");
+        d.newLogs[QStringLiteral("train.log")] = QStringLiteral("rank 0 step 1\n");
+        d.newLogs[QStringLiteral("rank-10.log")] = QStringLiteral("rank 10 of 11\n");
+        monitor.applyDelta(d);
+        QComboBox *box = monitor.logFileBox();
+        QVERIFY(box->isVisible());
+        QCOMPARE(box->count(), 3);
+        QCOMPARE(box->itemData(0).toString(), QStringLiteral("train.log"));   // rank 0 first, then by rank
+        QCOMPARE(box->itemData(1).toString(), QStringLiteral("rank-1.log"));
+        QCOMPARE(box->itemData(2).toString(), QStringLiteral("rank-10.log"));
+        QCOMPARE(monitor.logView()->toPlainText(), QStringLiteral("rank 0 step 1"));
+
+        box->setCurrentIndex(1);
+        QCOMPARE(monitor.logView()->toPlainText(), QStringLiteral("rank 1 of 2"));
+        ui::RunDelta more;
+        more.run = d.run;
+        more.newLogs[QStringLiteral("rank-1.log")] = QStringLiteral("rank 1 step 2\n");
+        more.newLogs[QStringLiteral("train.log")] = QStringLiteral("rank 0 step 2\n");
+        monitor.applyDelta(more);
+        QCOMPARE(monitor.logView()->toPlainText(), QStringLiteral("rank 1 of 2\nrank 1 step 2"));
+        box->setCurrentIndex(0);
+        QCOMPARE(monitor.logView()->toPlainText(), QStringLiteral("rank 0 step 1\nrank 0 step 2"));
+
+        // A run on one process has train.log alone: no choice to offer.
+        monitor.showRuns({6});
+        ui::RunDelta single = runDelta(6, "token", 1, 6, 20);
+        single.newLogs[QStringLiteral("train.log")] = QStringLiteral("one process\n");
+        monitor.applyDelta(single);
+        QVERIFY(!box->isVisible());
+        QCOMPARE(monitor.logView()->toPlainText(), QStringLiteral("one process"));
     }
 };
 

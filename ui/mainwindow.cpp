@@ -951,7 +951,7 @@ void MainWindow::newRun()
     if (dialog.exec() != QDialog::Accepted)
         return;
     QString error;
-    if (m_jobs->startTraining(dialog.configJson(), dialog.runName(), &error) == 0)
+    if (m_jobs->startTraining(dialog.configJson(), dialog.runName(), &error, dialog.processes()) == 0)
         showError(tr("Could not start the training job"), error);
     else
         statusBar()->showMessage(tr("Starting the training job…"), 5000);

@@ -74,7 +74,7 @@ QString JobController::jobFolder() const
     return db::Store::runsFolder(m_storePath) + QStringLiteral("/jobs");
 }
 
-int JobController::startTraining(const QString &configJson, const QString &runName, QString *error)
+int JobController::startTraining(const QString &configJson, const QString &runName, QString *error, int processes)
 {
     const QString stem = newJobStem(QString(), error);
     if (stem.isEmpty())
@@ -89,6 +89,8 @@ int JobController::startTraining(const QString &configJson, const QString &runNa
     QStringList arguments{QStringLiteral("train"), QStringLiteral("--config"), configPath};
     if (!runName.trimmed().isEmpty())
         arguments << QStringLiteral("--name") << runName.trimmed();
+    if (processes > 1)
+        arguments << QStringLiteral("--nproc") << QString::number(processes);
     const QString preset = QJsonDocument::fromJson(configJson.toUtf8()).object().value(QStringLiteral("preset")).toString();
     return launch(arguments, QString(), protocol::JobKind::Train, error,
                   tr("train %1").arg(!runName.trimmed().isEmpty() ? runName.trimmed() : preset));

@@ -107,9 +107,9 @@ public:
     void setProgram(const QString &path) { m_program = path; }
     QString program() const { return m_program; }
 
-    /// Starts `taskmoe train --config FILE` with `configJson` written to the job folder.
+    /// Starts `taskmoe train --config FILE [--nproc N]` with `configJson` written to the job folder.
     /// Returns the job id, or 0 with `error` set when the process could not be started.
-    int startTraining(const QString &configJson, const QString &runName, QString *error = nullptr);
+    int startTraining(const QString &configJson, const QString &runName, QString *error = nullptr, int processes = 1);
     /// Starts `taskmoe train --resume RUN`. Returns the job id or 0.
     int resume(qint64 runId, QString *error = nullptr);
     /// Starts `taskmoe eval --run RUN … --events`: BLEU/chrF per pair and routing statistics

@@ -4,7 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <QCheckBox>
 #include <QComboBox>
+#include <QSpinBox>
 #include <QDialogButtonBox>
 #include <QFontDatabase>
 #include <QFormLayout>
@@ -303,6 +305,25 @@ void NewRunDialog::buildUi(const std::vector<db::DatasetRecord> &datasets)
     addRow(trainForm, tr("Learning &rate:"),
            addField(QStringLiteral("train.lr"), {}, Kind::Real,
                     tr("train.lr — peak learning rate after the warm-up (> 0), e.g. 0.001 or 1e-3")));
+    m_processes = new QSpinBox;
+    m_processes->setObjectName(QStringLiteral("newRunProcesses"));
+    m_processes->setRange(1, 64);
+    m_processes->setToolTip(tr("taskmoe train --nproc — processes on this machine that train the run together "
+                               "(data parallel: each takes a share of every batch; rank 0 records the run)"));
+    m_expertParallel = new QCheckBox(tr("&Expert parallel"));
+    m_expertParallel->setObjectName(QStringLiteral("newRunExpertParallel"));
+    m_expertParallel->setToolTip(tr("train.expert_parallel — with several processes, each holds and computes its "
+                                    "share of the experts of every token-routed MoE layer (the experts must split "
+                                    "evenly over the processes)"));
+    auto *processesRow = new QHBoxLayout;
+    processesRow->addWidget(m_processes);
+    processesRow->addWidget(m_expertParallel);
+    processesRow->addStretch(1);
+    auto *processesLabel = new QLabel(tr("&Processes:"));
+    processesLabel->setBuddy(m_processes);
+    trainForm->addRow(processesLabel, processesRow);
+    connect(m_processes, &QSpinBox::valueChanged, this, &NewRunDialog::revalidate);
+    connect(m_expertParallel, &QCheckBox::toggled, this, &NewRunDialog::revalidate);
 
     // Two columns of groups: what the run is about on the left, the model on the right.
     auto *formPage = new QWidget;
@@ -455,6 +476,11 @@ QString NewRunDialog::runName() const
     return m_runNameEdit->text().trimmed();
 }
 
+int NewRunDialog::processes() const
+{
+    return m_processes->value();
+}
+
 void NewRunDialog::accept()
 {
     if (isValid())
@@ -477,6 +503,10 @@ void NewRunDialog::revalidate()
     const Json base = Json::parse(core::trainConfigToJson(m_base, -1));
     Json doc = base;
     doc["data"]["dataset"] = m_datasetBox->currentData().toLongLong();
+    if (m_expertParallel && m_expertParallel->isChecked())
+        doc["train"]["expert_parallel"] = 1;
+    else
+        doc["train"].erase("expert_parallel");
     for (Field &f : m_fields) {
         const QString text = fieldText(f).trimmed();
         Json value;
@@ -566,6 +596,16 @@ void NewRunDialog::revalidate()
         }
         if (!progress)
             break;
+    }
+    if (configValid && m_processes && m_expertParallel->isChecked() && m_processes->value() > 1) {
+        const std::int64_t experts = parsed.model.experts;
+        if (experts % m_processes->value() != 0) {
+            const QString message = tr("Processes: %1 experts do not split evenly over %2 processes (expert parallel)")
+                                        .arg(experts)
+                                        .arg(m_processes->value());
+            if (!m_errors.contains(message))
+                m_errors << message;
+        }
     }
     if (configValid && m_errors.isEmpty())
         m_config = parsed;

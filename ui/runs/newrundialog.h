@@ -17,6 +17,8 @@ class QComboBox;
 class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
+class QSpinBox;
+class QCheckBox;
 class QPushButton;
 
 namespace taskmoe::ui {
@@ -45,6 +47,11 @@ public:
     core::TrainConfig config() const { return m_config; }
     /// The optional run name, trimmed; empty when none was given.
     QString runName() const;
+    /// Processes to train on (taskmoe train --nproc; 1: this one). With expert parallelism
+    /// (train.expert_parallel, the check box) the experts must split evenly over them.
+    int processes() const;
+    QSpinBox *processesBox() const { return m_processes; }
+    QCheckBox *expertParallelBox() const { return m_expertParallel; }
 
     /// The editor of a form field by its configuration key ("model.top_k", "train.lr",
     /// "model.layers", …); nullptr for a key the form does not have.
@@ -114,6 +121,8 @@ private:
     QLabel *m_descriptionLabel = nullptr;
     QComboBox *m_datasetBox = nullptr;
     QLineEdit *m_runNameEdit = nullptr;
+    QSpinBox *m_processes = nullptr;
+    QCheckBox *m_expertParallel = nullptr;
     QLabel *m_jsonTitle = nullptr;
     QPlainTextEdit *m_jsonView = nullptr;
     QLabel *m_messageLabel = nullptr;

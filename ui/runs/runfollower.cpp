@@ -4,6 +4,7 @@
 #include "protocol/processes.h"
 #include "ui/common/storecontroller.h"
 
+#include <QDir>
 #include <QFile>
 #include <QTimer>
 
@@ -100,17 +101,22 @@ void RunFollower::poll()
                     cursor.lastStep = delta.points.back().step;
             }
 
-            QFile log(m_store->runFolderOf(id) + QStringLiteral("/train.log"));
-            if (log.open(QIODevice::ReadOnly)) {
-                if (delta.reset && log.size() > kInitialLogBytes)
-                    cursor.logOffset = log.size() - kInitialLogBytes;
-                if (log.size() > cursor.logOffset && log.seek(cursor.logOffset)) {
+            const QDir folder(m_store->runFolderOf(id));
+            for (const QString &name : folder.entryList({QStringLiteral("train.log"), QStringLiteral("rank-*.log")}, QDir::Files)) {
+                QFile log(folder.filePath(name));
+                if (!log.open(QIODevice::ReadOnly))
+                    continue;
+                qint64 &offset = cursor.logOffsets[name];
+                if (delta.reset)
+                    offset = std::max<qint64>(0, log.size() - kInitialLogBytes);
+                if (log.size() > offset && log.seek(offset)) {
                     QByteArray bytes = log.readAll();
                     // Only whole lines: a line being written is read on the next poll.
                     const qsizetype end = bytes.lastIndexOf('\n') + 1;
                     bytes.truncate(end);
-                    cursor.logOffset += end;
-                    delta.newLog = QString::fromUtf8(bytes);
+                    offset += end;
+                    if (end > 0)
+                        delta.newLogs[name] = QString::fromUtf8(bytes);
                 }
             }
             emit changed(delta);   // also without new points: the status may have changed

@@ -35,7 +35,9 @@ struct RunDelta
     /// then step, long ones downsampled in SQL (Store::metricCurves).
     std::vector<db::MetricPoint> points;
     QStringList downsampledKeys;           ///< on a reset: the keys whose curve was downsampled
-    QString newLog;                        ///< text appended to train.log since last time
+    /// Text appended to the run folder's logs since last time, by file name: "train.log" (the
+    /// run's own, rank 0 of a run on several processes) and "rank-N.log" (the other ranks').
+    std::map<QString, QString> newLogs;
     bool reset = false;                    ///< the run was (re)added: drop what was shown of it
 };
 
@@ -73,7 +75,7 @@ private:
     struct Cursor
     {
         qint64 lastStep = -1;
-        qint64 logOffset = 0;
+        std::map<QString, qint64> logOffsets;   ///< by log file name
         bool sentReset = false;
     };
     std::unique_ptr<db::Store> m_store;

@@ -187,6 +187,23 @@ RunMonitor::RunMonitor(QWidget *parent) : QWidget(parent)
     m_log->setLineWrapMode(QPlainTextEdit::NoWrap);
     m_log->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_log->setPlaceholderText(tr("The log of the current run (train.log in its folder) appears here."));
+    m_logFile = new QComboBox;
+    m_logFile->setObjectName(QStringLiteral("runLogFile"));
+    m_logFile->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_logFile->setToolTip(tr("A run on several processes: rank 0 writes train.log, every other rank its own rank-N.log."));
+    connect(m_logFile, &QComboBox::currentIndexChanged, this, &RunMonitor::showLogFile);
+    m_logFileLabel = new QLabel(tr("Log of"));
+    auto *logPage = new QWidget;
+    auto *logLayout = new QVBoxLayout(logPage);
+    logLayout->setContentsMargins(0, 4, 0, 0);
+    auto *logTools = new QHBoxLayout;
+    logTools->addWidget(m_logFileLabel);
+    logTools->addWidget(m_logFile);
+    logTools->addStretch(1);
+    logLayout->addLayout(logTools);
+    logLayout->addWidget(m_log, 1);
+    m_logFile->hide();
+    m_logFileLabel->hide();
 
     m_summaryMetric = new QComboBox;
     m_summaryMetric->setObjectName(QStringLiteral("runSummaryMetric"));
@@ -217,7 +234,7 @@ RunMonitor::RunMonitor(QWidget *parent) : QWidget(parent)
     auto *bottom = new QTabWidget;
     bottom->setObjectName(QStringLiteral("runMonitorPages"));
     bottom->setDocumentMode(true);
-    bottom->addTab(m_log, tr("Log"));
+    bottom->addTab(logPage, tr("Log"));
     bottom->addTab(summaryPage, tr("Summary"));
     bottom->setMinimumHeight(90);   // the splitter gives it more; the plots need the room first
 
@@ -302,10 +319,51 @@ void RunMonitor::showRuns(const QVector<qint64> &runIds)
     for (auto it = m_runs.begin(); it != m_runs.end();)
         it = runIds.contains(it->first) ? std::next(it) : m_runs.erase(it);
     if (m_order.isEmpty() || m_order.front() != oldCurrent)
-        m_log->clear();
+        clearLogs();
     updateHeader();
     updateComparison();
     scheduleRedraw();
+}
+
+void RunMonitor::clearLogs()
+{
+    m_logTexts.clear();
+    m_log->clear();
+    const QSignalBlocker block(m_logFile);
+    m_logFile->clear();
+    m_logFile->hide();
+    m_logFileLabel->hide();
+}
+
+bool RunMonitor::addLogFile(const QString &name)
+{
+    // train.log (rank 0) first, then rank-1.log, rank-2.log, …; the one shown stays shown.
+    const auto rankOf = [](const QString &file) {
+        return file == QLatin1String("train.log") ? 0 : file.mid(5, file.size() - 9).toInt();
+    };
+    QStringList names{name};
+    for (int i = 0; i < m_logFile->count(); ++i)
+        names << m_logFile->itemData(i).toString();
+    std::sort(names.begin(), names.end(), [&](const QString &a, const QString &b) { return rankOf(a) < rankOf(b); });
+    const QString shown = m_logFile->count() > 0 ? m_logFile->currentData().toString() : name;
+    const QSignalBlocker block(m_logFile);
+    m_logFile->clear();
+    for (const QString &file : names)
+        m_logFile->addItem(file == QLatin1String("train.log") ? tr("train.log (rank 0)") : file, file);
+    m_logFile->setCurrentIndex(m_logFile->findData(name == QLatin1String("train.log") ? name : shown));
+    m_logFile->setVisible(m_logFile->count() > 1);
+    m_logFileLabel->setVisible(m_logFile->count() > 1);
+    return m_logFile->currentData().toString() == name;
+}
+
+void RunMonitor::showLogFile()
+{
+    const auto found = m_logTexts.find(m_logFile->currentData().toString());
+    QString text = found == m_logTexts.end() ? QString() : found->second;
+    if (text.endsWith(QLatin1Char('\n')))
+        text.chop(1);
+    m_log->setPlainText(text);
+    m_log->moveCursor(QTextCursor::End);
 }
 
 void RunMonitor::applyDelta(const RunDelta &delta)
@@ -319,7 +377,7 @@ void RunMonitor::applyDelta(const RunDelta &delta)
         data.series.clear();
         data.downsampledKeys = delta.downsampledKeys;
         if (!m_order.isEmpty() && m_order.front() == id)
-            m_log->clear();
+            clearLogs();
     }
     data.run = delta.run;
     for (const auto &point : delta.points) {
@@ -330,11 +388,24 @@ void RunMonitor::applyDelta(const RunDelta &delta)
         s.values.append(point.value);
         s.walls.append(point.wallTime);
     }
-    if (!delta.newLog.isEmpty() && !m_order.isEmpty() && m_order.front() == id) {
-        QString text = delta.newLog;
-        if (text.endsWith(QLatin1Char('\n')))
-            text.chop(1);
-        m_log->appendPlainText(text);
+    if (!m_order.isEmpty() && m_order.front() == id) {
+        for (const auto &[name, added] : delta.newLogs) {
+            QString &kept = m_logTexts[name];
+            kept += added;
+            constexpr qsizetype kKeep = 256 * 1024;   // the tail of each log, from a line start
+            if (kept.size() > kKeep)
+                kept.remove(0, kept.indexOf(QLatin1Char('\n'), kept.size() - kKeep) + 1);
+            if (m_logFile->findData(name) < 0 && addLogFile(name)) {
+                showLogFile();   // the file now shown: all of it
+                continue;
+            }
+            if (m_logFile->currentData().toString() == name) {
+                QString text = added;
+                if (text.endsWith(QLatin1Char('\n')))
+                    text.chop(1);
+                m_log->appendPlainText(text);
+            }
+        }
     }
     updateHeader();
     if (first || delta.reset)

@@ -91,6 +91,9 @@ public:
     QLabel *statusLabel() const { return m_status; }
     QLabel *etaLabel() const { return m_eta; }
     QPlainTextEdit *logView() const { return m_log; }
+    /// Which of the current run's logs the log view shows: train.log, or rank-N.log of a run on
+    /// several processes (shown only when there are such logs).
+    QComboBox *logFileBox() const { return m_logFile; }
     QPushButton *cancelButton() const { return m_cancel; }
     QPushButton *resumeButton() const { return m_resume; }
     QSlider *smoothingSlider() const { return m_slider; }
@@ -149,6 +152,13 @@ private:
     QSlider *m_slider = nullptr;
     QLabel *m_sliderValue = nullptr;
     QPlainTextEdit *m_log = nullptr;
+    QComboBox *m_logFile = nullptr;
+    QLabel *m_logFileLabel = nullptr;
+    std::map<QString, QString> m_logTexts;   ///< the current run's logs by file name (their tails)
+    void clearLogs();
+    void showLogFile();
+    /// Lists a log file of the current run; true when it is the one shown.
+    bool addLogFile(const QString &name);
     QList<QPushButton *> m_exportButtons;
     QComboBox *m_groupBy = nullptr;
     QCheckBox *m_logScale = nullptr;
