@@ -603,11 +603,12 @@ int trainParallel(const CommandLine &cli, const QStringList &args, int nproc, in
     hooks.progress = [&](const core::TrainProgress &p) {
         if (p.hasReport && !p.ranks.empty()) {
             const auto &mine = p.ranks[std::size_t(rendezvous.rank)];
-            log.line(QStringLiteral("step %1/%2  loss %3  step %4 ms, of which communication %5 ms (%6 %), %7 MB sent")
+            log.line(QStringLiteral("step %1/%2  loss %3  step %4 ms, of which communication %5 ms (%6 %), %7 MB sent; "
+                                    "holds %8 MB of parameters and optimiser state")
                          .arg(p.step).arg(p.totalSteps).arg(p.loss, 0, 'f', 4).arg(mine.stepSeconds * 1000, 0, 'f', 1)
                          .arg(mine.commSeconds * 1000, 0, 'f', 1)
                          .arg(mine.stepSeconds > 0 ? 100 * mine.commSeconds / mine.stepSeconds : 0, 0, 'f', 1)
-                         .arg(mine.bytesPerStep / 1e6, 0, 'f', 2));
+                         .arg(mine.bytesPerStep / 1e6, 0, 'f', 2).arg(mine.stateBytes / 1e6, 0, 'f', 1));
         }
         return true;
     };

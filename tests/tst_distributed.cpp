@@ -1,7 +1,8 @@
 // Training across processes through the real program: two local ranks (c10d, Gloo, 127.0.0.1)
 // follow the single process's loss curve, record one run with per-rank timings and logs; a
 // rank killed with SIGKILL fails the run naming the rank, and --resume continues it with
-// exactly the losses of an uninterrupted two-rank run; a run resumes on another number of ranks.
+// exactly the losses of an uninterrupted two-rank run; a run resumes on another number of ranks;
+// two launchers with --nnodes 2 and their --node-rank train one run.
 #include "programsupport.h"
 
 #include <QDir>
@@ -19,6 +20,9 @@
 #include <map>
 
 #include <csignal>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <sys/types.h>
 
 using taskmoe::test::ProgramResult;
@@ -35,6 +39,23 @@ std::map<int, double> lossesOf(const QString &out)
             losses[e.value(QStringLiteral("step")).toInt()] = e.value(QStringLiteral("loss")).toDouble();
     }
     return losses;
+}
+
+/// A TCP port nothing listens on now, on 127.0.0.1.
+int freePort()
+{
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(address);
+    int port = 0;
+    if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr *>(&address), sizeof(address)) == 0
+        && ::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length) == 0)
+        port = ntohs(address.sin_port);
+    if (fd >= 0)
+        ::close(fd);
+    return port;
 }
 
 qint64 runOf(const QString &out)
@@ -264,6 +285,30 @@ private slots:
         for (int step = 1; step <= 40; ++step)
             QVERIFY2(after.at(step) == expected.at(step),
                      qPrintable(QStringLiteral("step %1: %2 vs %3").arg(step).arg(after.at(step), 0, 'g', 17).arg(expected.at(step), 0, 'g', 17)));
+    }
+
+    void twoMachinesRunTheSameCommandWithTheirNodeRank()
+    {
+        // torchrun's flags: each "machine" (two launchers here, over 127.0.0.1) starts its own
+        // process, node 0 records the run, node 1's rank logs to rank-1.log in the run folder.
+        const QString port = QString::number(freePort());
+        const QStringList machine = m_common + QStringList{"--name", "two machines", "--set", "train.steps=12", "--nproc", "1",
+                                                           "--nnodes", "2", "--master-addr", "127.0.0.1", "--master-port", port};
+        QProcess second;
+        second.start(qEnvironmentVariable("TASKMOE_BIN_DIR") + QStringLiteral("/taskmoe"), machine + QStringList{"--node-rank", "1"});
+        QVERIFY(second.waitForStarted());
+        const ProgramResult first = run(machine + QStringList{"--node-rank", "0"});
+        QVERIFY2(first.exitCode == 0, qPrintable(first.err));
+        QVERIFY(second.waitForFinished(120000));
+        QCOMPARE(second.exitCode(), 0);
+        const qint64 id = runOf(first.out);
+        QCOMPARE(runField(id, "status"), QStringLiteral("finished"));
+        QCOMPARE(storedLosses(id).size(), std::size_t(12));
+        QVERIFY(lastValue(id, "rank.1.step_ms") > 0);
+        const QString folder = QJsonDocument::fromJson(first.out.section(QLatin1Char('\n'), 0, 0).toUtf8()).object().value("checkpoints").toString();
+        QFile log(folder + QStringLiteral("/rank-1.log"));
+        QVERIFY2(log.open(QIODevice::ReadOnly), qPrintable(log.fileName()));
+        QVERIFY(QString::fromUtf8(log.readAll()).contains(QStringLiteral("rank 1 of 2")));
     }
 
     void aRunResumesOnAnotherNumberOfRanks()

@@ -481,12 +481,44 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(monitor->logView()->toPlainText().contains(QStringLiteral("cancelled at step")), 10000);
     }
 
+    void aRunOnTwoProcessesStartsFromTheWorkbenchAndShowsEachRanksLog()
+    {
+        ObservedJobs o(m_store);
+        auto &[jobs, started, progress, checkpoints, ended, cancelled] = o;
+        core::TrainConfig config = core::loadPreset("tiny");
+        core::applyOverride(config, "train.steps=10");
+        core::applyOverride(config, "train.expert_parallel=1");
+        QString error;
+        QVERIFY2(jobs.startTraining(QString::fromStdString(core::trainConfigToJson(config, 2)), QStringLiteral("two processes"),
+                                    &error, 2) > 0,
+                 qPrintable(error));
+        QTRY_VERIFY_WITH_TIMEOUT(ended.count() == 1, 240000);
+        QCOMPARE(ended.at(0).at(2).value<State>(), State::Finished);
+        const qint64 runId = started.at(0).at(1).toLongLong();
+        db::Store store(m_store);
+        QCOMPARE(store.metrics(runId, QStringLiteral("rank.1.state_mb")).size(), size_t(2));   // two ranks, each its experts
+
+        ui::MainWindow window;
+        window.resize(1280, 900);
+        window.show();
+        QVERIFY(window.openStore(m_store));
+        QTRY_VERIFY_WITH_TIMEOUT(window.selectRuns({runId}), 10000);
+        ui::RunMonitor *monitor = window.runMonitor();
+        QTRY_COMPARE_WITH_TIMEOUT(monitor->logFileBox()->count(), 2, 10000);
+        QVERIFY(monitor->logFileBox()->isVisible());
+        QTRY_VERIFY_WITH_TIMEOUT(monitor->logView()->toPlainText().contains(QStringLiteral("finished at step 10")), 10000);
+        monitor->logFileBox()->setCurrentIndex(monitor->logFileBox()->findData(QStringLiteral("rank-1.log")));
+        QVERIFY2(monitor->logView()->toPlainText().contains(QStringLiteral("rank 1 of 2")), qPrintable(monitor->logView()->toPlainText()));
+        QVERIFY(monitor->logView()->toPlainText().contains(QStringLiteral("ended at step 10")));
+    }
+
 private:
     QTemporaryDir m_dir;
     QString m_store;
     qint64 m_finishedRun = 0;
     qint64 m_cancelledRun = 0;
     qint64 m_killedRun = 0;
+
 };
 
 QTEST_MAIN(JobControllerTest)

@@ -347,6 +347,22 @@ private slots:
         QVERIFY2(folded.find("model.decoder_folded_ff") != std::string::npos, folded.c_str());
     }
 
+    void parallelTrainingKeysAreWrittenOnlyWhenNotTheDefault()
+    {
+        TrainConfig c = loadPreset("tiny", kPresetDir);
+        QCOMPARE(c.train.expertParallel, 0);
+        QCOMPARE(c.train.overlapGradients, 1);
+        QVERIFY(trainConfigToJson(c).find("expert_parallel") == std::string::npos);
+        QVERIFY(trainConfigToJson(c).find("overlap_gradients") == std::string::npos);
+        applyOverride(c, "train.expert_parallel=1");
+        applyOverride(c, "train.overlap_gradients=0");
+        const std::string json = trainConfigToJson(c);
+        QVERIFY(json.find("\"overlap_gradients\": 0") != std::string::npos);
+        QVERIFY(parseTrainConfig(json, "again") == c);
+        const std::string bad = errorOf<InputError>([&] { applyOverride(c, "train.overlap_gradients=2"); });
+        QVERIFY2(bad.find("train.overlap_gradients must be 0 or 1 (got 2)") != std::string::npos, bad.c_str());
+    }
+
     void quickAndFullPresetsDifferInSizeAndCorpus()
     {
         for (const char *name : {"dense", "token-moe", "sentence-moe", "task-moe-target", "task-moe-pair", "task-moe-both"}) {

@@ -87,6 +87,7 @@ const std::vector<Field<TrainSettings>> &trainFields()
         textField("teacher", &TrainSettings::teacher),
         intField("sequence_distill", &TrainSettings::sequenceDistill),
         intField("expert_parallel", &TrainSettings::expertParallel),
+        intField("overlap_gradients", &TrainSettings::overlapGradients),
     };
     return fields;
 }
@@ -333,6 +334,8 @@ void validate(const TrainConfig &c, const std::string &source)
                 + std::to_string(t.sequenceDistill) + ")");
     require(t.expertParallel == 0 || t.expertParallel == 1, source,
             "train.expert_parallel must be 0 or 1 (got " + std::to_string(t.expertParallel) + ")");
+    require(t.overlapGradients == 0 || t.overlapGradients == 1, source,
+            "train.overlap_gradients must be 0 or 1 (got " + std::to_string(t.overlapGradients) + ")");
     require((t.distillAlpha == 0 && t.sequenceDistill == 0) || !t.teacher.empty(), source,
             "train.distill_alpha and train.sequence_distill need the teacher's model file in train.teacher");
 
@@ -381,6 +384,8 @@ Json toJson(const TrainConfig &c)
         j["train"].erase("sequence_distill");
     if (c.train.expertParallel == 0)
         j["train"].erase("expert_parallel");
+    if (c.train.overlapGradients == 1)
+        j["train"].erase("overlap_gradients");
     return j;
 }
 
@@ -399,7 +404,7 @@ bool TrainSettings::operator==(const TrainSettings &o) const
            && checkpointEvery == o.checkpointEvery && seed == o.seed && clipNorm == o.clipNorm
            && schedule == o.schedule && maxMinutes == o.maxMinutes && devBleuSentences == o.devBleuSentences
            && distillAlpha == o.distillAlpha && teacher == o.teacher && sequenceDistill == o.sequenceDistill
-           && expertParallel == o.expertParallel;
+           && expertParallel == o.expertParallel && overlapGradients == o.overlapGradients;
 }
 
 bool TrainConfig::operator==(const TrainConfig &o) const

@@ -61,9 +61,13 @@ struct TrainSettings
     /// direction are replaced by the teacher's beam-4 translations before training; 0 = off.
     std::int64_t sequenceDistill = 0;
     /// Runs on several processes (taskmoe train --nproc N): 1 = expert parallelism besides the
-    /// data parallelism (each rank computes E/N experts of every MoE layer; token copies travel
-    /// to their expert's rank); 0 = every rank computes every expert (the key is absent).
+    /// data parallelism (each rank holds and computes E/N experts of every token-routed MoE
+    /// layer; token copies travel to their expert's rank); 0 = every rank computes every expert
+    /// (the key is absent).
     std::int64_t expertParallel = 0;
+    /// Runs on several processes: 1 = the gradient sums start while the backward pass still runs
+    /// (the default; the key is absent); 0 = they start after it (to measure what overlapping saves).
+    std::int64_t overlapGradients = 1;
 
     bool operator==(const TrainSettings &other) const;
     bool operator!=(const TrainSettings &other) const { return !(*this == other); }

@@ -24,8 +24,8 @@ struct GradientSync::Hook : torch::autograd::FunctionPostHook
     std::size_t index;
 };
 
-GradientSync::GradientSync(Communicator &comm, std::vector<torch::Tensor> parameters, std::int64_t bucketBytes)
-    : m_comm(comm), m_params(std::move(parameters))
+GradientSync::GradientSync(Communicator &comm, std::vector<torch::Tensor> parameters, std::int64_t bucketBytes, bool overlap)
+    : m_comm(comm), m_params(std::move(parameters)), m_overlap(overlap)
 {
     m_bucketOf.resize(m_params.size());
     m_offsetOf.resize(m_params.size());
@@ -66,6 +66,8 @@ void GradientSync::prepare(const torch::Tensor &loss)
         b.waiting = b.params.size();
     m_next = 0;
     m_startedEarly = 0;
+    if (!m_overlap)
+        return;   // finish() starts every bucket
     m_armed = true;
     // The accumulators this pass will run: everything reachable from the loss.
     std::unordered_set<const torch::autograd::Node *> reached;

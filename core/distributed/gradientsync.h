@@ -26,7 +26,9 @@ class GradientSync
 public:
     static constexpr std::int64_t kBucketBytes = 25 << 20;
 
-    GradientSync(Communicator &comm, std::vector<torch::Tensor> parameters, std::int64_t bucketBytes = kBucketBytes);
+    /// `overlap` false: every bucket starts after the backward pass (to measure the difference).
+    GradientSync(Communicator &comm, std::vector<torch::Tensor> parameters, std::int64_t bucketBytes = kBucketBytes,
+                 bool overlap = true);
     ~GradientSync();
     GradientSync(const GradientSync &) = delete;
     GradientSync &operator=(const GradientSync &) = delete;
@@ -64,6 +66,7 @@ private:
     std::vector<bool> m_ready;
     std::size_t m_next = 0;   // the next bucket to start
     bool m_armed = false;
+    bool m_overlap = true;
     std::size_t m_startedEarly = 0;
 };
 

@@ -746,7 +746,7 @@ TrainResult train(const TrainConfig &config, const TrainData &given, const std::
         for (const auto &p : model->parameters())
             if (p.requires_grad() && !isSharded(p))
                 summed.push_back(p);
-        gradientSync = std::make_unique<GradientSync>(*comm, std::move(summed));
+        gradientSync = std::make_unique<GradientSync>(*comm, std::move(summed), GradientSync::kBucketBytes, ts.overlapGradients != 0);
     }
     // Bytes of parameters and optimiser state this rank holds.
     const double heldBytes = [&] {

@@ -193,15 +193,12 @@ RunMonitor::RunMonitor(QWidget *parent) : QWidget(parent)
     m_logFile->setToolTip(tr("A run on several processes: rank 0 writes train.log, every other rank its own rank-N.log."));
     connect(m_logFile, &QComboBox::currentIndexChanged, this, &RunMonitor::showLogFile);
     m_logFileLabel = new QLabel(tr("Log of"));
-    auto *logPage = new QWidget;
-    auto *logLayout = new QVBoxLayout(logPage);
-    logLayout->setContentsMargins(0, 4, 0, 0);
-    auto *logTools = new QHBoxLayout;
+    // In the tab bar's corner: the log keeps every line of its height.
+    auto *logChoice = new QWidget;
+    auto *logTools = new QHBoxLayout(logChoice);
+    logTools->setContentsMargins(0, 0, 0, 2);
     logTools->addWidget(m_logFileLabel);
     logTools->addWidget(m_logFile);
-    logTools->addStretch(1);
-    logLayout->addLayout(logTools);
-    logLayout->addWidget(m_log, 1);
     m_logFile->hide();
     m_logFileLabel->hide();
 
@@ -234,7 +231,8 @@ RunMonitor::RunMonitor(QWidget *parent) : QWidget(parent)
     auto *bottom = new QTabWidget;
     bottom->setObjectName(QStringLiteral("runMonitorPages"));
     bottom->setDocumentMode(true);
-    bottom->addTab(logPage, tr("Log"));
+    bottom->addTab(m_log, tr("Log"));
+    bottom->setCornerWidget(logChoice, Qt::TopRightCorner);
     bottom->addTab(summaryPage, tr("Summary"));
     bottom->setMinimumHeight(90);   // the splitter gives it more; the plots need the room first
 
