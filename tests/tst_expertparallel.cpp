@@ -19,6 +19,17 @@ using namespace taskmoe::core;
 
 namespace {
 
+/// Rank `rank` of a group of two on 127.0.0.1:`port`.
+RendezvousOptions twoRanks(int rank, int port)
+{
+    RendezvousOptions options;
+    options.masterPort = port;
+    options.rank = rank;
+    options.world = 2;
+    options.timeout = std::chrono::seconds(60);
+    return options;
+}
+
 /// Runs rank `rank` of the check; returns "" when every value matched, else what did not.
 std::string runRank(int rank, int port, Routing routing)
 {
@@ -51,12 +62,7 @@ std::string runRank(int rank, int port, Routing routing)
         p.mutable_grad() = torch::Tensor();
     }
 
-    RendezvousOptions options;
-    options.masterPort = port;
-    options.rank = rank;
-    options.world = 2;
-    options.timeout = std::chrono::seconds(60);
-    Communicator comm(options);
+    Communicator comm(twoRanks(rank, port));
     layer->setExpertParallel(&comm);
     const torch::Tensor out = layer->forward(x[rank], mask[rank], tasks[rank], call).output;
     (out * weight[rank]).sum().backward();
@@ -122,12 +128,7 @@ std::string runGradientSync(int rank, int port)
         return h.square().sum();
     };
 
-    RendezvousOptions options;
-    options.masterPort = port;
-    options.rank = rank;
-    options.world = 2;
-    options.timeout = std::chrono::seconds(60);
-    Communicator comm(options);
+    Communicator comm(twoRanks(rank, port));
 
     // Reference: backward, then every gradient summed (zeros where there is none).
     lossOf().backward();

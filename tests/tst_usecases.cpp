@@ -17,6 +17,7 @@
 #include "usecases/evaluate.h"
 #include "usecases/extract.h"
 #include "usecases/throughput.h"
+#include "usecases/training.h"
 #include "usecases/trainingdata.h"
 #include "usecases/trainingmetrics.h"
 #include "usecases/commsummary.h"
@@ -557,6 +558,73 @@ private slots:
         noStats.checkpoint.step = 10;
         QVERIFY(refused(noStats).contains(QStringLiteral("taskmoe eval --run")));
         QCOMPARE(store.models().size(), before);
+    }
+
+    void trainingARunRecordsItAndAStoppedRunResumesToTheEnd()
+    {
+        db::Store store(m_db);
+        std::vector<protocol::JobEvent> events;
+        int reports = 0;
+        bool stop = false;
+        usecases::TrainingHooks hooks;
+        hooks.event = [&](const protocol::JobEvent &e) { events.push_back(e); };
+        hooks.stopRequested = [&] { return stop; };
+
+        // Stopped after its first report: cancelled, with a checkpoint where it stopped.
+        db::RunRecord run;
+        run.kind = QStringLiteral("train");
+        run.name = QStringLiteral("through the use case");
+        hooks.progress = [&](const core::TrainProgress &p) {
+            reports += p.hasReport ? 1 : 0;
+            stop = reports == 1;
+        };
+        QCOMPARE(usecases::trainRecordedRun(store, tinyConfig(m_dataset), run, {}, 2, nullptr, hooks), db::RunStatus::Cancelled);
+        QVERIFY(events.size() >= 3);
+        QCOMPARE(events.front().type, protocol::JobEventType::Started);
+        QCOMPARE(events.back().type, protocol::JobEventType::Cancelled);
+        const qint64 id = events.front().run;
+        const db::RunRecord stored = store.run(id);
+        QCOMPARE(stored.status, db::RunStatus::Cancelled);
+        QCOMPARE(stored.name, QStringLiteral("through the use case"));
+        QVERIFY(stored.configJson.contains(QStringLiteral("\"vocabulary\"")));   // what it trained on, by id
+        const auto checkpoints = store.checkpoints(id);
+        QCOMPARE(checkpoints.size(), std::size_t(1));
+        QCOMPARE(checkpoints[0].step, qint64(6));   // asked at every step: the one after the report
+
+        // Resumed from that checkpoint: the same run goes on to its last step.
+        events.clear();
+        stop = false;
+        reports = 10;
+        const std::string state = (checkpoints[0].path.chopped(4) + QStringLiteral(".state")).toStdString();
+        QCOMPARE(usecases::trainRecordedRun(store, core::parseTrainConfig(stored.configJson.toStdString(), "run"), stored, state, 2,
+                                            nullptr, hooks),
+                 db::RunStatus::Finished);
+        QVERIFY(*events.front().resumed);
+        QCOMPARE(events.back().type, protocol::JobEventType::Finished);
+        QCOMPARE(*events.back().step, qint64(20));
+        QCOMPARE(store.run(id).status, db::RunStatus::Finished);
+        QCOMPARE(store.metrics(id, QStringLiteral("loss")).size(), std::size_t(4));   // every 5 steps
+        QCOMPARE(store.checkpoints(id).back().step, qint64(20));
+        QFile log(db::Store::runFolder(m_db, id) + QStringLiteral("/train.log"));
+        QVERIFY(log.open(QIODevice::ReadOnly));
+        const QString text = QString::fromUtf8(log.readAll());
+        QVERIFY2(text.contains(QStringLiteral("cancelled at step 6")) && text.contains(QStringLiteral("finished at step 20")),
+                 qPrintable(text));
+
+        // A training that fails marks the run failed with the cause, and says it.
+        events.clear();
+        const std::string missing = db::Store::runFolder(m_db, id).toStdString() + "/no-such.state";
+        QString error;
+        try {
+            usecases::trainRecordedRun(store, core::parseTrainConfig(stored.configJson.toStdString(), "run"), store.run(id), missing,
+                                       2, nullptr, hooks);
+        } catch (const usecases::UseCaseError &e) {
+            error = QString::fromUtf8(e.what());
+        }
+        QVERIFY2(error.contains(QStringLiteral("no-such.state")), qPrintable(error));
+        QCOMPARE(store.run(id).status, db::RunStatus::Failed);
+        QCOMPARE(store.run(id).error, error);
+        QCOMPARE(events.back().type, protocol::JobEventType::Failed);
     }
 
     void aReportOfTwoRanksStoresEachRanksTimingAndTheirMeans()
