@@ -44,10 +44,13 @@ int benchComm(const CommandLine &cli)
     const QString store = scratch.filePath(QStringLiteral("comm.sqlite"));
 
     QTextStream out(stdout);
-    // Token routing against task routing, and token routing again with the gradient sums after
-    // the backward pass instead of beside it.
+    // Token routing against task routing; task routing again with its experts split over the
+    // ranks like token routing's; token routing again with the gradient sums after the
+    // backward pass instead of beside it.
     std::vector<CommMeasurement> results{{presets[0], presets[0], {}, 0, {}},
                                          {presets[1], presets[1], {}, 0, {}},
+                                         {presets[1] + QStringLiteral(", split"), presets[1],
+                                          {QStringLiteral("train.shard_task_experts=1")}, 0, {}},
                                          {presets[0] + QStringLiteral(", sums after"), presets[0],
                                           {QStringLiteral("train.overlap_gradients=0")}, 0, {}}};
     for (auto &m : results) {
@@ -97,13 +100,23 @@ int benchComm(const CommandLine &cli)
                           "backward); all comm = with the gradient sums and the step's statistics; copies moved = token "
                           "copies sent to another rank's experts; MB held/rank = parameters and optimiser state rank 0 holds (token-routed "
                           "layers keep their rank's experts only; task-routed ones keep every expert, so that a task's "
-                          "tokens never travel).\n");
+                          "tokens never travel, or with \"split\" (train.shard_task_experts=1) their rank's experts, "
+                          "a task's sentences going where most of its experts are).\n");
     const double ratio = results[0].summary.exchangeShare > 0
                              ? results[1].summary.exchangeShare / results[0].summary.exchangeShare
                              : 0;
     out << QStringLiteral("%1's exchange share is %2x %3's (goal: at most 0.10x)\n")
                .arg(results[1].preset).arg(ratio, 0, 'f', 3).arg(results[0].preset);
-    const auto &after = results[2].summary, &beside = results[0].summary;
+    const auto &split = results[2].summary, &whole = results[1].summary;
+    out << QStringLiteral("%1 with its experts split over the ranks: exchange share %2x %3's, %4 % of copies moved, "
+                          "%5 MB held per rank instead of %6\n")
+               .arg(results[1].preset)
+               .arg(results[0].summary.exchangeShare > 0 ? split.exchangeShare / results[0].summary.exchangeShare : 0, 0, 'f', 3)
+               .arg(results[0].preset)
+               .arg(100 * split.movedShare, 0, 'f', 1)
+               .arg(split.stateMb, 0, 'f', 1)
+               .arg(whole.stateMb, 0, 'f', 1);
+    const auto &after = results[3].summary, &beside = results[0].summary;
     out << QStringLiteral("gradient sums beside the backward pass: %1's step %2 ms vs %3 ms with the sums after it (%4x), "
                           "communication %5 % vs %6 % of the step\n")
                .arg(results[0].preset)

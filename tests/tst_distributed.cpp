@@ -242,6 +242,18 @@ private slots:
                 QCOMPARE(v.toObject().value(QStringLiteral("value")).toDouble(), 0.0);
         }
 
+        // The same with the task-routed layers' experts split over the ranks too: each task's
+        // sentences go where most of its experts are, the copies whose expert is elsewhere travel,
+        // and each rank holds less.
+        const ProgramResult split = run(m_common + QStringList{"--name", "task routed, split", "--nproc", "2", "--expert-parallel",
+                                                               "--set", "model.encoder_routing=task:target", "--set",
+                                                               "train.shard_task_experts=1"});
+        QVERIFY2(split.exitCode == 0, qPrintable(split.err));
+        const double movedSplit = lastValue(runOf(split.out), "moved_share");
+        QVERIFY2(movedSplit >= 0 && movedSplit < 1, qPrintable(QString::number(movedSplit)));
+        QVERIFY(lastValue(runOf(split.out), "rank.0.state_mb") < lastValue(runOf(task.out), "rank.0.state_mb"));
+        QCOMPARE(lossesOf(split.out).size(), std::size_t(40));
+
         // A count of experts that does not split over the ranks is refused before anything starts.
         const ProgramResult odd = run(m_common + QStringList{"--set", "model.experts=3", "--nproc", "2", "--expert-parallel"});
         QCOMPARE(odd.exitCode, 2);

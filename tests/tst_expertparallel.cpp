@@ -31,7 +31,7 @@ RendezvousOptions twoRanks(int rank, int port)
 }
 
 /// Runs rank `rank` of the check; returns "" when every value matched, else what did not.
-std::string runRank(int rank, int port, Routing routing)
+std::string runRank(int rank, int port, Routing routing, bool splitTaskExperts = false)
 {
     torch::manual_seed(7);
     MoeLayer layer(MoeLayerOptions(16, 32, 4).top_k(2).routing(routing).num_tasks(3));
@@ -63,13 +63,15 @@ std::string runRank(int rank, int port, Routing routing)
     }
 
     Communicator comm(twoRanks(rank, port));
-    layer->setExpertParallel(&comm);
+    layer->setExpertParallel(&comm, splitTaskExperts);
     const torch::Tensor out = layer->forward(x[rank], mask[rank], tasks[rank], call).output;
     (out * weight[rank]).sum().backward();
-    // Token routing: this rank holds experts first … first+1 only, and their gradients are
-    // complete here; every other gradient is summed over the ranks.
+    // Split experts (token routing; task routing when asked): this rank holds experts first …
+    // first+1 only, and their gradients are complete here; every other gradient is summed over
+    // the ranks.
     const std::int64_t first = layer->firstLocalExpert(), held = layer->wi.size(0);
-    if (layer->expertsSharded() != !isTaskRouting(routing) || held != (isTaskRouting(routing) ? 4 : 2) || first != (isTaskRouting(routing) ? 0 : 2 * rank))
+    const bool split = !isTaskRouting(routing) || splitTaskExperts;
+    if (layer->expertsSharded() != split || held != (split ? 2 : 4) || first != (split ? 2 * rank : 0))
         return "rank " + std::to_string(rank) + ": holds " + std::to_string(held) + " experts from " + std::to_string(first);
     std::vector<torch::Tensor> grads;
     std::size_t index = 0;
@@ -92,7 +94,7 @@ std::string runRank(int rank, int port, Routing routing)
     for (std::size_t i = 0; i < grads.size(); ++i)
         if (!torch::allclose(grads[i], reference[i], 1e-4, 1e-6))
             problems += "rank " + std::to_string(rank) + ": gradient " + std::to_string(i) + " differs; ";
-    if (isTaskRouting(routing) ? moved != 0 : moved == 0)
+    if (split ? moved == 0 : moved != 0)
         problems += "rank " + std::to_string(rank) + ": " + std::to_string(moved) + " of " + std::to_string(dispatched)
                     + " copies moved; ";
     return problems;
@@ -184,6 +186,8 @@ std::string runCase(const std::string &what, int rank, int port)
 {
     if (what == "sync")
         return runGradientSync(rank, port);
+    if (what == "task split")
+        return runRank(rank, port, Routing::TaskTarget, true);
     return runRank(rank, port, what == "task" ? Routing::TaskTarget : Routing::Token);
 }
 
@@ -201,6 +205,10 @@ private slots:
     void taskRoutedLayersComputeLocallyWithTheSameResult()
     {
         onTwoRanks(QStringLiteral("task"), [](int rank, int port) { return runCase("task", rank, port); });
+    }
+    void taskRoutedLayersWithSplitExpertsSendCopiesToTheirExpertsRank()
+    {
+        onTwoRanks(QStringLiteral("task split"), [](int rank, int port) { return runCase("task split", rank, port); });
     }
     void gradientSumsOverlapTheBackwardPassAndEqualSummingAfterIt()
     {

@@ -354,13 +354,18 @@ private slots:
         QCOMPARE(c.train.overlapGradients, 1);
         QVERIFY(trainConfigToJson(c).find("expert_parallel") == std::string::npos);
         QVERIFY(trainConfigToJson(c).find("overlap_gradients") == std::string::npos);
+        QVERIFY(trainConfigToJson(c).find("shard_task_experts") == std::string::npos);
         applyOverride(c, "train.expert_parallel=1");
+        applyOverride(c, "train.shard_task_experts=1");
         applyOverride(c, "train.overlap_gradients=0");
         const std::string json = trainConfigToJson(c);
         QVERIFY(json.find("\"overlap_gradients\": 0") != std::string::npos);
+        QVERIFY(json.find("\"shard_task_experts\": 1") != std::string::npos);
         QVERIFY(parseTrainConfig(json, "again") == c);
         const std::string bad = errorOf<InputError>([&] { applyOverride(c, "train.overlap_gradients=2"); });
         QVERIFY2(bad.find("train.overlap_gradients must be 0 or 1 (got 2)") != std::string::npos, bad.c_str());
+        const std::string split = errorOf<InputError>([&] { applyOverride(c, "train.shard_task_experts=-1"); });
+        QVERIFY2(split.find("train.shard_task_experts must be 0 or 1 (got -1)") != std::string::npos, split.c_str());
     }
 
     void quickAndFullPresetsDifferInSizeAndCorpus()

@@ -88,6 +88,7 @@ const std::vector<Field<TrainSettings>> &trainFields()
         intField("sequence_distill", &TrainSettings::sequenceDistill),
         intField("expert_parallel", &TrainSettings::expertParallel),
         intField("overlap_gradients", &TrainSettings::overlapGradients),
+        intField("shard_task_experts", &TrainSettings::shardTaskExperts),
     };
     return fields;
 }
@@ -334,6 +335,8 @@ void validate(const TrainConfig &c, const std::string &source)
                 + std::to_string(t.sequenceDistill) + ")");
     require(t.expertParallel == 0 || t.expertParallel == 1, source,
             "train.expert_parallel must be 0 or 1 (got " + std::to_string(t.expertParallel) + ")");
+    require(t.shardTaskExperts == 0 || t.shardTaskExperts == 1, source,
+            "train.shard_task_experts must be 0 or 1 (got " + std::to_string(t.shardTaskExperts) + ")");
     require(t.overlapGradients == 0 || t.overlapGradients == 1, source,
             "train.overlap_gradients must be 0 or 1 (got " + std::to_string(t.overlapGradients) + ")");
     require((t.distillAlpha == 0 && t.sequenceDistill == 0) || !t.teacher.empty(), source,
@@ -386,6 +389,8 @@ Json toJson(const TrainConfig &c)
         j["train"].erase("expert_parallel");
     if (c.train.overlapGradients == 1)
         j["train"].erase("overlap_gradients");
+    if (c.train.shardTaskExperts == 0)
+        j["train"].erase("shard_task_experts");
     return j;
 }
 
@@ -404,7 +409,8 @@ bool TrainSettings::operator==(const TrainSettings &o) const
            && checkpointEvery == o.checkpointEvery && seed == o.seed && clipNorm == o.clipNorm
            && schedule == o.schedule && maxMinutes == o.maxMinutes && devBleuSentences == o.devBleuSentences
            && distillAlpha == o.distillAlpha && teacher == o.teacher && sequenceDistill == o.sequenceDistill
-           && expertParallel == o.expertParallel && overlapGradients == o.overlapGradients;
+           && expertParallel == o.expertParallel && overlapGradients == o.overlapGradients
+           && shardTaskExperts == o.shardTaskExperts;
 }
 
 bool TrainConfig::operator==(const TrainConfig &o) const

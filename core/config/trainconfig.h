@@ -65,6 +65,10 @@ struct TrainSettings
     /// layer; token copies travel to their expert's rank); 0 = every rank computes every expert
     /// (the key is absent).
     std::int64_t expertParallel = 0;
+    /// Expert parallelism: 1 = task-routed layers keep E/N experts per rank too (a task's copies
+    /// whose expert is elsewhere travel; its sentences go where most of its experts are); 0 =
+    /// they keep every expert, so nothing travels (the key is absent).
+    std::int64_t shardTaskExperts = 0;
     /// Runs on several processes: 1 = the gradient sums start while the backward pass still runs
     /// (the default; the key is absent); 0 = they start after it (to measure what overlapping saves).
     std::int64_t overlapGradients = 1;

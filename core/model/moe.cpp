@@ -290,7 +290,7 @@ void MoeLayerImpl::setPlace(bool decoder, std::int64_t layer)
     m_observerLayer = layer;
 }
 
-void MoeLayerImpl::setExpertParallel(Communicator *comm)
+void MoeLayerImpl::setExpertParallel(Communicator *comm, bool shardTaskExperts)
 {
     if (comm && comm->world() > 1 && m_options.num_experts() % comm->world() != 0)
         throw std::invalid_argument("expert parallelism: " + std::to_string(m_options.num_experts()) + " experts do not split over "
@@ -298,7 +298,7 @@ void MoeLayerImpl::setExpertParallel(Communicator *comm)
     if (m_sharded && comm != m_comm)
         throw std::invalid_argument("expert parallelism: this layer's experts are split over a group already");
     m_comm = comm && comm->world() > 1 ? comm : nullptr;
-    if (m_comm && !m_sharded && !isTaskRouting(m_options.routing())) {
+    if (m_comm && !m_sharded && (!isTaskRouting(m_options.routing()) || shardTaskExperts)) {
         // This rank keeps its block of experts only.
         torch::NoGradGuard noGrad;
         const std::int64_t local = m_options.num_experts() / m_comm->world();
@@ -307,6 +307,13 @@ void MoeLayerImpl::setExpertParallel(Communicator *comm)
         wo.set_data(wo.narrow(0, m_firstLocal, local).clone());
         m_sharded = true;
     }
+}
+
+torch::Tensor MoeLayerImpl::chosenTaskExperts()
+{
+    TORCH_CHECK(isTaskRouting(m_options.routing()), "chosenTaskExperts: the layer does not route by task");
+    torch::NoGradGuard noGrad;
+    return std::get<1>(torch::softmax(router(taskEmbedding->weight), -1).topk(m_options.top_k(), -1)).contiguous();
 }
 
 std::pair<std::int64_t, std::int64_t> MoeLayerImpl::takeMovedCopies()
@@ -507,12 +514,13 @@ MoeOutput MoeLayerImpl::forward(const torch::Tensor &x, const torch::Tensor &mas
     if (!parallel && wi.size(0) != E)
         throw std::logic_error("MoE layer: this rank holds " + std::to_string(wi.size(0)) + " of " + std::to_string(E)
                                + " experts; it runs only while training expert-parallel (put the whole experts back to evaluate)");
-    if (parallel && isTaskRouting(m_options.routing())) {
-        // A task's tokens all go to the task's experts, and the trainer keeps each task's
-        // sentences on one rank: that rank runs the task's experts, nothing travels.
+    if (parallel && !m_sharded) {
+        // Task routing with every expert here: a task's tokens all go to the task's experts, and
+        // the trainer keeps each task's sentences on one rank: that rank runs the task's
+        // experts, nothing travels.
         m_dispatched += N;
     }
-    if (parallel && !isTaskRouting(m_options.routing())) {
+    if (parallel && m_sharded) {
         const auto xs = xt.index_select(0, tokenOfSlot);                    // [N, d] grouped by expert
         const auto g = gates.reshape(-1).index_select(0, copyOfSlot).to(xs.scalar_type());  // [N]
         const auto ys = expertParallelFfn(xs, load);                         // [N, d], unweighted

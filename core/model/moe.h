@@ -113,8 +113,13 @@ public:
     /// tokens all use the task's experts, which the task's gate picks and may change while it
     /// learns, and the trainer puts each task's sentences on one rank; so every rank keeps every
     /// expert of these layers, runs the chosen ones where the task's tokens are, and nothing is
-    /// sent. nullptr: all local. E must be a multiple of the group's size.
-    void setExpertParallel(Communicator *comm);
+    /// sent — or, with `shardTaskExperts`, each rank keeps its block of them too and a task's
+    /// copies whose expert is on another rank travel like token routing's (the trainer puts the
+    /// task's sentences where most of its experts are). nullptr: all local. E must be a multiple
+    /// of the group's size.
+    void setExpertParallel(Communicator *comm, bool shardTaskExperts = false);
+    /// Task routing: the experts each task's gate picks now, [num_tasks, top_k] (no jitter).
+    torch::Tensor chosenTaskExperts();
     /// Token copies this layer sent to other ranks, and all it dispatched, since the last call.
     std::pair<std::int64_t, std::int64_t> takeMovedCopies();
     /// Expert parallelism with token or sentence routing: `wi` and `wo` hold this rank's

@@ -30,6 +30,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <tuple>
 #include <sstream>
 #include <unistd.h>
@@ -688,7 +689,7 @@ TrainResult train(const TrainConfig &config, const TrainData &given, const std::
     std::vector<torch::Tensor> shardedParams;   // expert parallelism: this rank's block of experts
     if (world > 1 && ts.expertParallel) {
         for (auto &ref : model->moeLayers()) {
-            ref.moe->setExpertParallel(comm);
+            ref.moe->setExpertParallel(comm, ts.shardTaskExperts != 0);
             taskPlacement = taskPlacement || isTaskRouting(ref.moe->options().routing());
             if (!ref.moe->expertsSharded())
                 continue;
@@ -841,6 +842,29 @@ TrainResult train(const TrainConfig &config, const TrainData &given, const std::
             // one rank (tasks by their tokens in this batch, largest first, each to the rank with
             // the fewest so far), so its experts run where its tokens are.
             std::map<std::uint32_t, int> rankOfTask;
+            // Task-routed layers split over the ranks: how many of each direction's chosen
+            // experts (over those layers, at the gates' current values) each rank holds.
+            std::map<std::uint32_t, std::vector<int>> expertsOnRank;
+            if (taskPlacement && ts.shardTaskExperts)
+                for (auto &ref : model->moeLayers()) {
+                    const Routing routing = ref.moe->options().routing();
+                    if (!isTaskRouting(routing) || !ref.moe->expertsSharded())
+                        continue;
+                    const torch::Tensor chosen = ref.moe->chosenTaskExperts();   // [routing tasks, k]
+                    const std::int64_t *c = chosen.data_ptr<std::int64_t>();
+                    const std::int64_t perRank = ref.moe->options().num_experts() / world, k = chosen.size(1);
+                    std::set<std::uint32_t> directions;
+                    for (const auto &example : batch.examples)
+                        directions.insert(example.task);
+                    for (const std::uint32_t task : directions) {
+                        const TrainTask &direction = data.train[task];
+                        const std::int64_t id = routing == Routing::TaskPair ? direction.pair : direction.targetLang;
+                        auto &counts = expertsOnRank[task];
+                        counts.resize(std::size_t(world), 0);
+                        for (std::int64_t j = 0; j < k; ++j)
+                            ++counts[std::size_t(c[id * k + j] / perRank)];
+                    }
+                }
             if (taskPlacement) {
                 std::map<std::uint32_t, double> taskTokens;
                 for (const auto &ref : batch.examples)
@@ -851,10 +875,26 @@ TrainResult train(const TrainConfig &config, const TrainData &given, const std::
                     bySize.push_back({-n, task});
                 std::sort(bySize.begin(), bySize.end());
                 std::vector<double> loads(std::size_t(world), 0.0);
+                double totalTokens = 0;
+                for (const auto &[negative, task] : bySize)
+                    totalTokens -= negative;
+                // A rank takes at most a fair share and a tenth of the batch's tokens while tasks
+                // go where their experts are (or the waiting for it costs more than the copies).
+                const double fair = 1.1 * totalTokens / double(world);
                 for (const auto &[negative, task] : bySize) {
-                    const auto least = std::size_t(std::min_element(loads.begin(), loads.end()) - loads.begin());
-                    rankOfTask[task] = int(least);
-                    loads[least] -= negative;
+                    // Where most of the task's experts are (split task experts) if that rank
+                    // has room, else the least-loaded rank.
+                    std::size_t best = std::size_t(std::min_element(loads.begin(), loads.end()) - loads.begin());
+                    const auto found = expertsOnRank.find(task);
+                    if (found != expertsOnRank.end())
+                        for (std::size_t r = 0; r < loads.size(); ++r)
+                            if (loads[r] - negative <= fair
+                                && (found->second[r] > found->second[best]
+                                    || (found->second[r] == found->second[best] && loads[r] < loads[best])
+                                    || loads[best] - negative > fair))
+                                best = r;
+                    rankOfTask[task] = int(best);
+                    loads[best] -= negative;
                 }
             }
             double globalTargets = 0, myTargets = 0;
