@@ -61,7 +61,6 @@ QString runAnnouncement(qint64 run, qint64 dataset, qint64 vocabulary, const QSt
                                  .toJson(QJsonDocument::Compact));
 }
 
-
 db::RunStatus trainRecordedRun(db::Store &store, core::TrainConfig config, db::RunRecord run, const std::string &resumeState,
                                int threads, core::Communicator *comm, const TrainingHooks &trainingHooks)
 {
@@ -108,7 +107,8 @@ db::RunStatus trainRecordedRun(db::Store &store, core::TrainConfig config, db::R
                              .toStdString());
     RunLog log(checkpointDir);
     if (comm)
-        log.line(QStringLiteral("data parallel on %1 ranks; rank 0 is process %2 on %3, the other ranks log to rank-N.log here")
+        log.line(QStringLiteral("%1 on %2 ranks; rank 0 is process %3 on %4, the other ranks log to rank-N.log here")
+                     .arg(config.train.expertParallel ? QStringLiteral("expert and data parallel") : QStringLiteral("data parallel"))
                      .arg(comm->world()).arg(::getpid()).arg(protocol::hostName()));
     log.line(resuming ? QStringLiteral("resuming run %1 from %2 (process %3 on %4)")
                             .arg(run.id).arg(qs(resumeState)).arg(::getpid()).arg(protocol::hostName())
