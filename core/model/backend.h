@@ -12,7 +12,7 @@ struct BackendInfo
     std::string blasName;       ///< "OpenBLAS (pthread)", "reference BLAS", …
     int threads = 1;            ///< compute threads in use (see setThreads)
     double gemmGflops = 0;      ///< measured fp32 matrix product speed (0 when not measured)
-    bool slowBlas = false;      ///< measured far below what an optimised BLAS gives here
+    bool slowBlas = false;      ///< not an optimised BLAS, and measured far below what one gives here
     int cudaDevices = 0;        ///< CUDA devices LibTorch can use (0: none, or a CPU-only build)
 };
 
